@@ -1,0 +1,164 @@
+//! The command line: parse flags, call the library, print for humans.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::{Error, Result};
+use crate::output;
+use crate::params::PARAMETERS;
+use crate::scenario::{self, bundled};
+use crate::sim::Simulation;
+
+#[derive(Parser, Debug)]
+#[command(name = "ketasim", version, about = "Agent-based simulator of how low-dose ketamine acts on the brain",
+    long_about = "ketasim simulates the chain from ketamine in plasma to NMDA block, interneuron disinhibition, the glutamate surge, AMPA, BDNF, mTORC1, synaptic proteins and new dendritic spines, and writes CSV traces.",
+    after_help = "Examples:\n  ketasim list\n  ketasim run iv-infusion\n  ketasim check iv-infusion --set dose.0.mg_per_kg=0.25")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario and write trace.csv, events.csv, summary.csv and manifest.json.
+    #[command(after_help = "Examples:\n  ketasim run iv-infusion\n  ketasim run scenarios/iv-infusion.toml --out runs/half-dose --set dose.0.mg_per_kg=0.25\n  ketasim run rapamycin-block --seed 3 --threads 2 --force")]
+    Run {
+        /// A path to a .toml scenario file, or the name of a bundled scenario (see `ketasim list`).
+        scenario: String,
+        /// Output directory [default: runs/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override any scenario key by its dotted path, e.g. dose.0.mg_per_kg=0.25 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Worker threads for the ECS (results do not depend on it).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Replace an existing, non-empty output directory.
+        #[arg(long)]
+        force: bool,
+        /// No progress bar and no messages on stderr except errors.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Validate a scenario and print it fully resolved, with the dose classification; run nothing.
+    #[command(after_help = "Example:\n  ketasim check iv-bolus-anesthetic --set dose.0.mg_per_kg=0.5")]
+    Check {
+        scenario: String,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// List the bundled scenarios.
+    #[command(after_help = "Example:\n  ketasim list")]
+    List,
+    /// List every model parameter with its default, unit and source.
+    #[command(after_help = "Example:\n  ketasim params")]
+    Params,
+}
+
+/// The default output directory for a scenario spec: `runs/<bundled name or file stem>`.
+pub fn default_out(spec: &str) -> PathBuf {
+    let stem = std::path::Path::new(spec).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| spec.to_string());
+    PathBuf::from("runs").join(stem)
+}
+
+fn init_threads(threads: usize) -> Result<()> {
+    if threads == 0 || threads > 1024 {
+        return Err(Error::input(format!("--threads {threads}: allowed 1 to 1024")));
+    }
+    bevy_tasks::ComputeTaskPool::get_or_init(|| bevy_tasks::TaskPoolBuilder::new().num_threads(threads).build());
+    Ok(())
+}
+
+pub fn run_command(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::List => {
+            for (name, text) in bundled::BUNDLED {
+                let sc = scenario::from_source(
+                    &scenario::ScenarioSource { text: text.to_string(), origin: format!("bundled:{name}").into() },
+                    &[],
+                    None,
+                )?;
+                println!("{name:<24} {}", sc.description);
+            }
+            Ok(())
+        }
+        Command::Params => {
+            println!("{:<40} {:>10}  {:<28} {:<14} source", "name", "default", "unit", "stage");
+            for p in PARAMETERS {
+                println!("{:<40} {:>10}  {:<28} {:<14} {}", p.name, p.default, p.unit, p.stage, p.source);
+            }
+            Ok(())
+        }
+        Command::Check { scenario: spec, sets, seed } => {
+            let sc = scenario::load(&spec, &sets, seed)?;
+            println!("# {} — resolved scenario (all defaults filled in)", sc.source);
+            print!("{}", sc.to_toml());
+            println!("\n# dose classification (seed document: IV bolus <= 0.5 mg/kg, infusion <= 1 mg/kg/h)");
+            if sc.doses.is_empty() {
+                println!("# no doses");
+            }
+            for (i, d) in sc.doses.iter().enumerate() {
+                println!("# dose.{i}: {}", sc.classify(d).text);
+            }
+            println!("# administrations: {}", sc.administrations().len());
+            Ok(())
+        }
+        Command::Run { scenario: spec, out, seed, sets, threads, force, quiet } => {
+            let sc = scenario::load(&spec, &sets, seed)?;
+            init_threads(threads)?;
+            let dest = out.unwrap_or_else(|| default_out(&spec));
+            let staging = output::stage(&dest, force)?;
+            for w in sc.warnings() {
+                if !quiet {
+                    eprintln!("warning: {w}");
+                }
+            }
+            let result = (|| {
+                let mut sim = Simulation::new(&sc)?;
+                sim.set_single_threaded(threads == 1);
+                let bar = progress_bar(sim.total_steps(), quiet);
+                let run = sim.run(|done, _| bar.set_position(done))?;
+                bar.finish_and_clear();
+                output::write_run(&staging, &sc, &run, threads)?;
+                Ok::<_, Error>(run)
+            })();
+            match result {
+                Ok(run) => {
+                    let dest = staging.commit()?;
+                    if !quiet {
+                        eprintln!("ran {} ({} steps) in {:.2} s", sc.name, run.steps, run.wall_time_s);
+                    }
+                    println!("{}/trace.csv", dest.display());
+                    println!("{}/events.csv", dest.display());
+                    println!("{}/summary.csv", dest.display());
+                    println!("{}/manifest.json", dest.display());
+                    Ok(())
+                }
+                Err(e) => {
+                    staging.abandon();
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}

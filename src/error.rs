@@ -1,0 +1,142 @@
+//! Errors a user can meet, each mapped to the process exit code.
+//!
+//! - [`Error::Input`]: the scenario, a flag or the output directory is wrong → exit 2.
+//! - [`Error::Internal`]: ketasim itself failed (I/O while writing, a numerical guard) → exit 1.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a bad value sits: file, key path, and line/column when known.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    pub file: Option<PathBuf>,
+    /// Dotted key path, e.g. `dose.0.mg_per_kg`.
+    pub key: Option<String>,
+    /// 1-based line and column in the file.
+    pub line_col: Option<(usize, usize)>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(file) = &self.file {
+            match self.line_col {
+                Some((l, c)) => parts.push(format!("{}:{l}:{c}", file.display())),
+                None => parts.push(file.display().to_string()),
+            }
+        }
+        if let Some(key) = &self.key {
+            parts.push(format!("key `{key}`"));
+        }
+        write!(f, "{}", parts.join(", "))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: exit code 2.
+    #[error("{}{message}", location_prefix(.location))]
+    Input { location: Location, message: String },
+    /// Internal failure (I/O, numerical guard): exit code 1.
+    #[error("{0}")]
+    Internal(String),
+}
+
+fn location_prefix(loc: &Location) -> String {
+    let s = loc.to_string();
+    if s.is_empty() { String::new() } else { format!("{s}: ") }
+}
+
+impl Error {
+    pub fn input(message: impl Into<String>) -> Self {
+        Error::Input { location: Location::default(), message: message.into() }
+    }
+
+    pub fn at_key(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input {
+            location: Location { key: Some(key.into()), ..Default::default() },
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal(message.into())
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input { .. } => 2,
+            Error::Internal(_) => 1,
+        }
+    }
+
+    /// Attach the file name (and resolve the key to a line/column with `locate`).
+    pub fn in_file(
+        self,
+        file: &std::path::Path,
+        locate: impl Fn(&str) -> Option<(usize, usize)>,
+    ) -> Self {
+        match self {
+            Error::Input { mut location, message } => {
+                if location.file.is_none() {
+                    location.file = Some(file.to_path_buf());
+                }
+                if location.line_col.is_none() {
+                    if let Some(key) = &location.key {
+                        location.line_col = locate(key);
+                    }
+                }
+                Error::Input { location, message }
+            }
+            other => other,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Internal(format!("I/O error: {e}"))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The closest of `candidates` to `word` by edit distance, if close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(word, c);
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2)).map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestion_for_typo() {
+        assert_eq!(did_you_mean("mg_per_kgg", ["mg", "mg_per_kg", "at_h"]), Some("mg_per_kg"));
+        assert_eq!(did_you_mean("zzzzzz", ["mg", "at_h"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

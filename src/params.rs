@@ -1,0 +1,157 @@
+//! Every model parameter, stated once: name (with its unit), default value, allowed range and source.
+//!
+//! The table below is the single source of truth: `Params` (the struct the code reads),
+//! `[parameters]` overrides in a scenario, `--set parameters.<name>=<value>`, `ketasim params`,
+//! the manifest and the parameter tables of `docs/model.md` all come from it. A test checks that
+//! `docs/model.md` lists every parameter with its default value.
+
+use serde::Serialize;
+
+/// One row of the parameter table.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ParamInfo {
+    pub name: &'static str,
+    pub default: f64,
+    pub unit: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// Which stage reads it (pk, nmda, disinhibition, glutamate, ampa, bdnf, mtorc1, protein, spines, …).
+    pub stage: &'static str,
+    pub source: &'static str,
+}
+
+macro_rules! parameters {
+    ($( $stage:literal { $( $name:ident = $value:expr, $unit:literal, [$min:expr, $max:expr], $source:literal; )* } )*) => {
+        /// All model parameters (see the module docs and `docs/model.md`).
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        pub struct Params { $( $( pub $name: f64, )* )* }
+
+        impl Default for Params {
+            fn default() -> Self { Self { $( $( $name: $value, )* )* } }
+        }
+
+        /// The parameter table, in the causal order of the model.
+        pub const PARAMETERS: &[ParamInfo] = &[ $( $( ParamInfo {
+            name: stringify!($name), default: $value, unit: $unit, min: $min, max: $max,
+            stage: $stage, source: $source,
+        }, )* )* ];
+
+        impl Params {
+            /// Mutable access to a parameter by name.
+            pub fn get_mut(&mut self, name: &str) -> Option<&mut f64> {
+                match name { $( $( stringify!($name) => Some(&mut self.$name), )* )* _ => None }
+            }
+            /// A parameter's value by name.
+            pub fn get(&self, name: &str) -> Option<f64> {
+                match name { $( $( stringify!($name) => Some(self.$name), )* )* _ => None }
+            }
+        }
+    };
+}
+
+pub fn info(name: &str) -> Option<&'static ParamInfo> {
+    PARAMETERS.iter().find(|p| p.name == name)
+}
+
+
+parameters! {
+    "pk" {
+        ketamine_v1_l = 25.0, "L per 70 kg", [0.1, 1e4], "Kamp et al. 2020, Anesthesiology 133:1192 (racemic, 3-compartment)";
+        ketamine_v2_l = 56.0, "L per 70 kg", [0.1, 1e4], "Kamp 2020";
+        ketamine_v3_l = 157.0, "L per 70 kg", [0.1, 1e4], "Kamp 2020";
+        ketamine_cl_l_per_h = 84.0, "L/h per 70 kg", [0.01, 1e4], "Kamp 2020";
+        ketamine_q2_l_per_h = 161.0, "L/h per 70 kg", [0.0, 1e4], "Kamp 2020";
+        ketamine_q3_l_per_h = 79.0, "L/h per 70 kg", [0.0, 1e4], "Kamp 2020";
+        esketamine_v1_l = 11.6, "L per 70 kg", [0.1, 1e4], "Simons et al. 2022 (S-ketamine, arterial)";
+        esketamine_v2_l = 39.0, "L per 70 kg", [0.1, 1e4], "Simons 2022";
+        esketamine_v3_l = 174.0, "L per 70 kg", [0.1, 1e4], "Simons 2022";
+        esketamine_cl_l_per_h = 88.8, "L/h per 70 kg", [0.01, 1e4], "Simons 2022: 1.48 L/min (label: CL about 89 L/h)";
+        esketamine_q2_l_per_h = 145.8, "L/h per 70 kg", [0.0, 1e4], "Simons 2022: 2.43 L/min";
+        esketamine_q3_l_per_h = 72.6, "L/h per 70 kg", [0.0, 1e4], "Simons 2022: 1.21 L/min";
+        norketamine_v_l = 221.0, "L per 70 kg", [0.1, 1e4], "Simons 2022 (norketamine volume); one compartment: assumption";
+        norketamine_cl_l_per_h = 60.0, "L/h per 70 kg", [0.01, 1e4], "Simons 2022: 1.00 L/min";
+        norketamine_fraction_of_clearance = 0.8, "fraction", [0.0, 1.0], "Simons 2022: 80 % of S-ketamine clearance forms norketamine; applied to the racemate too (assumption)";
+        norketamine_fraction_of_first_pass = 0.8, "fraction", [0.0, 1.0], "assumption: first-pass loss is metabolised like systemic clearance (Grant 1981: oral dose appears largely as norketamine)";
+        ke0_per_h = 60.0, "1/h", [0.1, 1000.0], "effect-site equilibration 1 min^-1, within the literature's 0.5-3 min^-1";
+        bioavailability_oral = 0.17, "fraction", [0.0, 1.0], "Grant 1981; seed document (16-30 %)";
+        bioavailability_sublingual = 0.29, "fraction", [0.0, 1.0], "Rolan 2014 (90 % CI 27-31 %)";
+        bioavailability_intranasal_esketamine = 0.48, "fraction", [0.0, 1.0], "Spravato label (48 % absolute)";
+        bioavailability_intranasal_ketamine = 0.14, "fraction", [0.0, 1.0], "Pharmacotherapy 2022;42:298 (11-17 %)";
+        ka_oral_per_h = 3.0, "1/h", [0.01, 100.0], "assumption, chosen for Tmax about 30 min (Grant 1981)";
+        ka_sublingual_per_h = 2.0, "1/h", [0.01, 100.0], "assumption, chosen for Tmax about 45 min (Rolan 2014)";
+        ka_intranasal_per_h = 2.93, "1/h", [0.01, 100.0], "Perez-Ruixo 2021 (nasal ka of esketamine)";
+    }
+    "nmda" {
+        potency_esketamine_rel = 2.0, "x racemate", [0.0, 10.0], "S-ketamine about 2x the racemate (Ki 0.3 vs 0.5 uM)";
+        potency_norketamine_rel = 0.25, "x racemate", [0.0, 10.0], "norketamine 1/3-1/5 of ketamine; midpoint";
+        nmda_ic50_interneuron_um = 1.2, "uM", [1e-3, 1e3], "GluN2C IC50 with physiological Mg2+ (Kotermanski & Johnson 2009)";
+        nmda_ic50_pyramidal_um = 5.0, "uM", [1e-3, 1e3], "GluN2A/2B IC50 with physiological Mg2+ (Kotermanski & Johnson 2009)";
+        nmda_unblock_tau_min = 20.0, "min", [0.1, 1e4], "assumption: trapped blocker leaves slowly (minutes to tens of minutes)";
+        interneuron_open_cv = 0.2, "CV", [0.0, 2.0], "assumption: cell-to-cell spread of tonic channel opening";
+        pyramidal_open_cv = 0.2, "CV", [0.0, 2.0], "assumption";
+    }
+    "disinhibition" {
+        interneuron_rate_hz = 15.0, "Hz", [0.01, 500.0], "fast-spiking interneurons 10-20 Hz (Homayoun & Moghaddam 2007)";
+        interneuron_rate_cv = 0.3, "CV", [0.0, 2.0], "assumption";
+        interneuron_nmda_drive_fraction = 0.8, "fraction", [0.0, 1.0], "assumption: tonic interneuron drive is mostly NMDA-dependent (Homayoun & Moghaddam 2007)";
+        pyramidal_rate_hz = 2.0, "Hz", [0.01, 500.0], "prefrontal pyramidal neurons 1-5 Hz (Homayoun & Moghaddam 2007)";
+        pyramidal_rate_cv = 0.3, "CV", [0.0, 2.0], "assumption";
+        disinhibition_gain = 3.0, "per unit lost inhibition", [0.0, 100.0], "calibrated: glutamate surge 1.5-3x (Moghaddam 1997)";
+        disinhibition_adaptation_tau_min = 30.0, "min", [0.1, 1e4], "calibrated: surge is transient, back within about 2 h (Moghaddam 1997)";
+        disinhibition_adaptation_fraction = 0.5, "fraction", [0.0, 1.0], "calibrated: surge is transient (Moghaddam 1997)";
+        pyramidal_nmda_half_block = 0.45, "fraction", [0.01, 1.0], "calibrated: anaesthetic exposure abolishes the surge (inverted U, Moghaddam 1997)";
+        pyramidal_nmda_hill = 4.0, "1", [0.1, 20.0], "calibrated (inverted U)";
+    }
+    "glutamate" {
+        glutamate_gain = 1.0, "rel per rel rate", [0.0, 100.0], "assumption: release proportional to pyramidal firing";
+        glutamate_tau_min = 10.0, "min", [0.01, 1e4], "assumption: microdialysis-scale clearance/sampling";
+    }
+    "ampa" {
+        ampa_ec50_glutamate_rel = 2.0, "x baseline glutamate", [0.01, 100.0], "assumption: baseline activation 0.2";
+        ampa_hill = 2.0, "1", [0.1, 10.0], "assumption";
+        ampa_gain_cv = 0.1, "CV", [0.0, 2.0], "assumption";
+        hnk_ampa_gain = 1.0, "glutamate-equivalent", [0.0, 100.0], "assumption: (2R,6R)-HNK drives AMPA/BDNF without NMDA block (Zanos 2016; contested, Yang 2018); off by default";
+        hnk_ampa_ec50_um = 1.0, "uM", [1e-3, 1e3], "assumption (Zanos 2016 used 10 mg/kg in mice)";
+        hnk_per_norketamine = 0.5, "uM HNK per uM norketamine", [0.0, 100.0], "assumption: brain HNK follows norketamine (Zanos 2016, mouse brain HNK comparable to norketamine)";
+    }
+    "bdnf" {
+        bdnf_activity_gain = 1.2, "rel per rel AMPA", [0.0, 100.0], "calibrated: BDNF release follows AMPA activation (Autry 2011; Li 2010)";
+        bdnf_eef2k_gain = 1.5, "rel per unit block", [0.0, 100.0], "calibrated: NMDA block at rest -> eEF2 -> BDNF translation within 30 min (Autry 2011)";
+        bdnf_tau_min = 20.0, "min", [0.01, 1e4], "assumption";
+    }
+    "mtorc1" {
+        mtorc1_gain = 2.0, "rel per rel TrkB", [0.0, 100.0], "calibrated: mTORC1 1.5-3x at 30-60 min (Li 2010)";
+        mtorc1_tau_min = 15.0, "min", [0.01, 1e4], "calibrated: back by 2 h (Li 2010)";
+    }
+    "protein" {
+        protein_half_life_h = 72.0, "h", [0.1, 1e5], "assumption: synaptic proteins (PSD-95, GluA1, synapsin) turn over over days";
+        protein_induction_per_h = 0.25, "rel/h per rel mTORC1 excess", [0.0, 100.0], "calibrated: proteins up from 2 h through 72 h (Li 2010)";
+        stress_protein_basal_rel = 0.8, "rel", [0.01, 1.0], "chronic stress lowers synaptic proteins (Li 2011); value: assumption";
+    }
+    "spines" {
+        spine_thin_elimination_per_day = 0.8, "1/day", [0.0, 100.0], "assumption: thin spines mostly transient (days)";
+        spine_maturation_per_day = 0.25, "1/day", [0.0, 100.0], "assumption: thin -> mushroom over days";
+        spine_mushroom_elimination_per_day = 0.06, "1/day", [0.0, 100.0], "assumption: stable spines live weeks";
+        spine_formation_protein_hill = 2.0, "1", [0.0, 10.0], "calibrated: formation rises with synaptic protein (Li 2010; Moda-Sava 2019)";
+        stress_mushroom_elimination_factor = 1.1, "x", [0.1, 10.0], "calibrated: chronic stress -15 to -35 % spines (Radley 2006; Li 2011)";
+        spine_step_min = 15.0, "min", [0.1, 1440.0], "numerics: spine turnover is integrated on its own, longer step";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_and_struct_agree() {
+        let p = Params::default();
+        for info in PARAMETERS {
+            assert_eq!(p.get(info.name), Some(info.default), "{}", info.name);
+            assert!(info.min <= info.default && info.default <= info.max, "{} default out of range", info.name);
+        }
+        let mut names: Vec<_> = PARAMETERS.iter().map(|p| p.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), PARAMETERS.len(), "duplicate parameter name");
+    }
+}

@@ -1,0 +1,74 @@
+//! Stage 4 — AMPA receptor activation (target of NBQX).
+//!
+//! ```text
+//! x = G · (1 − s_NBQX) + [hnk] g_HNK · HNK / (HNK + EC50_HNK)
+//! A = min(1, gain_i · H(x)),    H(x) = x^n / (x^n + EC50^n)
+//! ```
+//!
+//! With `EC50 = 2` and `n = 2`, the drug-free activation is `H(1) = 0.2`. The (2R,6R)-HNK term is
+//! used only when the `hnk` mechanism is switched on (Zanos 2016; contested).
+
+use bevy_ecs::prelude::*;
+
+use super::glutamate::Glutamate;
+use super::{Ampa, Blockers, CircuitMeans, Exposure, Model, Pyramidal, Switches};
+use crate::params::Params;
+
+#[inline]
+pub fn hill(x: f64, ec50: f64, n: f64) -> f64 {
+    let xn = x.max(0.0).powf(n);
+    xn / (xn + ec50.powf(n))
+}
+
+/// AMPA activation of one neuron for an effective glutamate drive `x` (relative).
+#[inline]
+pub fn activation(gain: f64, x: f64, p: &Params) -> f64 {
+    (gain * hill(x, p.ampa_ec50_glutamate_rel, p.ampa_hill)).min(1.0)
+}
+
+/// Drug-free activation of a neuron (the reference of the activity-dependent BDNF route).
+#[inline]
+pub fn baseline_activation(gain: f64, p: &Params) -> f64 {
+    activation(gain, 1.0, p)
+}
+
+/// Effective glutamate-equivalent drive on AMPA receptors.
+#[inline]
+pub fn drive(glutamate_rel: f64, nbqx: f64, hnk_um: f64, hnk_on: bool, p: &Params) -> f64 {
+    let hnk = if hnk_on { p.hnk_ampa_gain * hnk_um / (hnk_um + p.hnk_ampa_ec50_um) } else { 0.0 };
+    glutamate_rel * (1.0 - nbqx) + hnk
+}
+
+pub fn activate(
+    model: Res<Model>,
+    glu: Res<Glutamate>,
+    blockers: Res<Blockers>,
+    exposure: Res<Exposure>,
+    switches: Res<Switches>,
+    mut means: ResMut<CircuitMeans>,
+    mut cells: Query<(&Pyramidal, &mut Ampa)>,
+) {
+    let p = &model.0;
+    let x = drive(glu.0, blockers.nbqx, exposure.hnk_um, switches.0.hnk, p);
+    let (mut sum, mut n) = (0.0, 0usize);
+    cells.iter_mut().for_each(|(cell, mut a)| {
+        a.0 = activation(cell.ampa_gain, x, p);
+        sum += a.0;
+        n += 1;
+    });
+    means.ampa_activation = sum / n.max(1) as f64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn baseline_and_block() {
+        let p = Params::default();
+        assert!((baseline_activation(1.0, &p) - 0.2).abs() < 1e-12);
+        // NBQX at full strength removes the glutamate drive entirely.
+        assert_eq!(activation(1.0, drive(2.5, 1.0, 0.0, false, &p), &p), 0.0);
+        assert!(activation(1.0, drive(2.0, 0.0, 0.0, false, &p), &p) > 0.49);
+    }
+}

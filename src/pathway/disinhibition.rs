@@ -1,0 +1,95 @@
+//! Stage 2 — interneuron disinhibition.
+//!
+//! Interneurons lose the NMDA part of their tonic drive; pyramidal neurons, released from
+//! inhibition, fire more — unless their own NMDA receptors are blocked too (anaesthetic doses):
+//!
+//! ```text
+//! r_int = r0_int · (1 − w_NMDA · b_int)
+//! I     = Σ r_int / Σ r0_int                          (inhibition reaching pyramidal cells; 1 if
+//!                                                      the disinhibition mechanism is off)
+//! d     = 1 − I                                       (lost inhibition)
+//! da/dt = (d − a) / τ_adapt                           (homeostatic adaptation)
+//! r_pyr = r0_pyr · (1 + g · max(d − f_adapt · a, 0)) · E(b_pyr),
+//! E(b)  = 1 / (1 + (b / b_half)^h)                    (own NMDA block suppresses excitability)
+//! ```
+//!
+//! `E` makes the dose–response an inverted U: at anaesthetic concentrations the pyramidal
+//! neurons' own block dominates and the surge fails (Moghaddam 1997).
+
+use bevy_ecs::prelude::*;
+
+use super::{Adaptation, CircuitMeans, Clock, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Switches, relax};
+use crate::params::Params;
+
+#[inline]
+pub fn interneuron_rate(baseline_hz: f64, block: f64, nmda_fraction: f64) -> f64 {
+    baseline_hz * (1.0 - nmda_fraction * block)
+}
+
+/// Pyramidal excitability left by the cell's own NMDA block, E(b) (1 when unblocked).
+#[inline]
+pub fn excitability(block: f64, p: &Params) -> f64 {
+    1.0 / (1.0 + (block / p.pyramidal_nmda_half_block).powf(p.pyramidal_nmda_hill))
+}
+
+/// One pyramidal neuron: (new adaptation, new rate).
+#[inline]
+pub fn pyramidal_update(baseline_hz: f64, block: f64, lost_inhibition: f64, adaptation: f64, dt_h: f64, p: &Params) -> (f64, f64) {
+    let a = relax(adaptation, lost_inhibition, dt_h, p.disinhibition_adaptation_tau_min / 60.0);
+    let drive = (lost_inhibition - p.disinhibition_adaptation_fraction * a).max(0.0);
+    (a, baseline_hz * (1.0 + p.disinhibition_gain * drive) * excitability(block, p))
+}
+
+pub fn interneuron_firing(
+    model: Res<Model>,
+    mut means: ResMut<CircuitMeans>,
+    mut cells: Query<(&Interneuron, &NmdaBlock, &mut FiringRate)>,
+) {
+    let p = &model.0;
+    let (mut sum, mut base, mut n) = (0.0, 0.0, 0usize);
+    cells.iter_mut().for_each(|(cell, b, mut r)| {
+        r.0 = interneuron_rate(cell.baseline_rate_hz, b.0, p.interneuron_nmda_drive_fraction);
+        sum += r.0;
+        base += cell.baseline_rate_hz;
+        n += 1;
+    });
+    means.interneuron_rate_hz = sum / n.max(1) as f64;
+    means.inhibition_rel = if base > 0.0 { sum / base } else { 1.0 };
+}
+
+pub fn pyramidal_firing(
+    clock: Res<Clock>,
+    model: Res<Model>,
+    switches: Res<Switches>,
+    mut means: ResMut<CircuitMeans>,
+    mut cells: Query<(&Pyramidal, &NmdaBlock, &mut Adaptation, &mut FiringRate)>,
+) {
+    let p = &model.0;
+    let lost = if switches.0.disinhibition { (1.0 - means.inhibition_rel).max(0.0) } else { 0.0 };
+    let (mut sum, mut n) = (0.0, 0usize);
+    cells.iter_mut().for_each(|(cell, b, mut a, mut r)| {
+        (a.0, r.0) = pyramidal_update(cell.baseline_rate_hz, b.0, lost, a.0, clock.dt_h, p);
+        sum += r.0;
+        n += 1;
+    });
+    means.pyramidal_rate_hz = sum / n.max(1) as f64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverted_u() {
+        let p = Params::default();
+        // Low dose: interneurons 40 % blocked, pyramidal 13 %; anaesthetic: 87 % and 62 %.
+        let lost_low = 1.0 - interneuron_rate(1.0, 0.40, p.interneuron_nmda_drive_fraction);
+        let lost_high = 1.0 - interneuron_rate(1.0, 0.87, p.interneuron_nmda_drive_fraction);
+        let (_, low) = pyramidal_update(1.0, 0.13, lost_low, 0.0, 0.0, &p);
+        let (_, high) = pyramidal_update(1.0, 0.62, lost_high, 0.0, 0.0, &p);
+        assert!(low > 1.5, "low dose should disinhibit: {low}");
+        assert!(high < low, "anaesthetic block should blunt the rise: {high} vs {low}");
+        let (_, none) = pyramidal_update(2.0, 0.0, 0.0, 0.0, 0.0, &p);
+        assert_eq!(none, 2.0);
+    }
+}

@@ -1,0 +1,213 @@
+//! The pathway from NMDA block to new spines, as ECS components, resources and systems.
+//!
+//! One file per stage, in causal order; [`schedule`] declares the order once:
+//!
+//! ```text
+//! drug at the effect site (Exposure, written by the PK system)
+//!   → nmda            trapping block on interneurons and pyramidal neurons
+//!   → disinhibition   interneurons slow down, pyramidal neurons speed up
+//!   → glutamate       the extracellular glutamate surge
+//!   → ampa            AMPA receptor activation           (nbqx)
+//!   → bdnf            BDNF: activity-dependent release    (bdnf_val66met) and the eEF2K route
+//!   → mtorc1          TrkB → mTORC1                       (trkb_antagonist, rapamycin)
+//!   → protein         synaptic protein synthesis          (anisomycin)
+//!   → synaptogenesis  spine formation, maturation, elimination
+//! ```
+//!
+//! Each stage has a pure per-agent update function (unit-tested on its own) that its system calls.
+//! Continuous stages relax towards a target with an exact exponential step,
+//! `x ← x* + (x − x*)·exp(−dt/τ)`, so results depend only weakly on `dt_s`.
+
+pub mod ampa;
+pub mod bdnf;
+pub mod disinhibition;
+pub mod glutamate;
+pub mod mtorc1;
+pub mod nmda;
+pub mod protein;
+pub mod synaptogenesis;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::ScheduleConfigs;
+use bevy_ecs::system::ScheduleSystem;
+
+use crate::params::Params;
+use crate::pk::Concentrations;
+use crate::scenario::{InterventionKind, Mechanisms};
+
+/// Exact relaxation of `x` towards `target` over `dt` with time constant `tau` (same units).
+#[inline]
+pub fn relax(x: f64, target: f64, dt: f64, tau: f64) -> f64 {
+    target + (x - target) * (-dt / tau).exp()
+}
+
+// ---------------------------------------------------------------- resources
+
+/// Simulation time. `t_h` is the start of the current step; the step is `dt_h` long.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct Clock {
+    pub step: u64,
+    pub t_h: f64,
+    pub dt_h: f64,
+}
+
+/// Drug at the effect site during this step (written by the PK system).
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct Exposure {
+    pub conc: Concentrations,
+    /// Racemic-ketamine-equivalent NMDA blocker at the effect site, µM:
+    /// `racemic + potency_S·S-ketamine + potency_NK·norketamine`.
+    pub blocker_um: f64,
+    /// (2R,6R)-HNK at the effect site, µM (used only when the `hnk` mechanism is on).
+    pub hnk_um: f64,
+}
+
+/// The model parameters, as a resource.
+#[derive(Resource, Debug, Clone)]
+pub struct Model(pub Params);
+
+/// Which hypotheses are switched on.
+#[derive(Resource, Debug, Clone)]
+pub struct Switches(pub Mechanisms);
+
+/// Whether the subject is chronically stressed.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct Stress(pub bool);
+
+/// Run seed, for per-agent random streams.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct Seed(pub u64);
+
+/// Fraction of each target inhibited right now (0 = untouched, 1 = fully blocked).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct Blockers {
+    pub rapamycin: f64,
+    pub nbqx: f64,
+    pub anisomycin: f64,
+    pub trkb_antagonist: f64,
+    pub bdnf_val66met: f64,
+}
+
+/// The scenario's interventions: (kind, from_h, to_h, strength).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct InterventionPlan(pub Vec<(InterventionKind, f64, f64, f64)>);
+
+/// Circuit-level means of each stage, computed once per step by the stage's system.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct CircuitMeans {
+    pub nmda_block_interneuron: f64,
+    pub nmda_block_pyramidal: f64,
+    pub interneuron_rate_hz: f64,
+    pub pyramidal_rate_hz: f64,
+    /// Total interneuron output relative to its drug-free value (the inhibition pyramidal cells get).
+    pub inhibition_rel: f64,
+    pub glutamate_rel: f64,
+    pub ampa_activation: f64,
+    pub bdnf_rel: f64,
+    pub mtorc1_rel: f64,
+    pub synaptic_protein_rel: f64,
+    pub spines_per_neuron: f64,
+    pub thin_spines_per_neuron: f64,
+    pub mushroom_spines_per_neuron: f64,
+}
+
+// ---------------------------------------------------------------- components
+
+/// A tonically firing GABAergic interneuron (rich in GluN2C/2D).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Interneuron {
+    pub id: u32,
+    pub baseline_rate_hz: f64,
+    /// Relative tonic channel opening (mean 1): scales the rate at which block builds up.
+    pub open_factor: f64,
+}
+
+/// A layer V pyramidal neuron.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Pyramidal {
+    /// Index 0..n, also the index of its spine tallies.
+    pub index: u32,
+    pub baseline_rate_hz: f64,
+    pub open_factor: f64,
+    /// Relative AMPA receptor gain (mean 1).
+    pub ampa_gain: f64,
+}
+
+/// Fraction of the cell's NMDA receptors blocked (0–1).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct NmdaBlock(pub f64);
+
+/// Firing rate, Hz.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct FiringRate(pub f64);
+
+/// Slow homeostatic adaptation of a pyramidal neuron to lost inhibition (0–1).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Adaptation(pub f64);
+
+/// AMPA receptor activation (0–1).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Ampa(pub f64);
+
+/// BDNF relative to the healthy drug-free steady state.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Bdnf(pub f64);
+
+/// mTORC1 activity relative to the healthy drug-free steady state.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Mtorc1(pub f64);
+
+/// Synaptic protein (PSD-95, GluA1, synapsin I; one pool) relative to the healthy steady state.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct SynapticProtein(pub f64);
+
+/// A dendritic spine of pyramidal neuron `neuron`.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Spine {
+    /// Key of this spine's random stream (from seed and spine id).
+    pub key: u64,
+    pub neuron: u32,
+    /// Thin (false) or mushroom (true).
+    pub mushroom: bool,
+}
+
+// ---------------------------------------------------------------- interventions
+
+/// Set each blocker's strength for this step from the intervention plan.
+pub fn update_blockers(clock: Res<Clock>, plan: Res<InterventionPlan>, mut blockers: ResMut<Blockers>) {
+    let t = clock.t_h + clock.dt_h;
+    let mut b = Blockers::default();
+    for &(kind, from, to, strength) in &plan.0 {
+        if t > from && t <= to {
+            let slot = match kind {
+                InterventionKind::Rapamycin => &mut b.rapamycin,
+                InterventionKind::Nbqx => &mut b.nbqx,
+                InterventionKind::Anisomycin => &mut b.anisomycin,
+                InterventionKind::TrkbAntagonist => &mut b.trkb_antagonist,
+                InterventionKind::BdnfVal66met => &mut b.bdnf_val66met,
+            };
+            *slot = slot.max(strength);
+        }
+    }
+    if *blockers != b {
+        *blockers = b;
+    }
+}
+
+/// The pathway systems in causal order: the seed's chain, top to bottom.
+pub fn schedule() -> ScheduleConfigs<ScheduleSystem> {
+    (
+        update_blockers,
+        nmda::block_interneurons,
+        nmda::block_pyramidal,
+        disinhibition::interneuron_firing,
+        disinhibition::pyramidal_firing,
+        glutamate::release,
+        ampa::activate,
+        bdnf::release,
+        mtorc1::trkb_mtorc1,
+        protein::synthesis,
+        synaptogenesis::spine_turnover.run_if(synaptogenesis::spine_step_due),
+    )
+        .chain()
+}

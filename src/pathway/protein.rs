@@ -1,0 +1,66 @@
+//! Stage 7 — synaptic protein synthesis (PSD-95, GluA1, synapsin I, as one pool; target: anisomycin).
+//!
+//! ```text
+//! dP/dt = (1 − s_aniso) · (k_deg · P_basal + k_ind · max(M − 1, 0)) − k_deg · P
+//! k_deg = ln 2 / t½,     P_basal = 1 (healthy) or stress_protein_basal_rel (chronic stress)
+//! ```
+//!
+//! Basal synthesis is taken as mTORC1-independent over the span of a run (rapamycin alone leaves
+//! spine density unchanged, Li 2010); only the mTORC1 excess induces new protein. With `M` constant
+//! over a step the equation is linear and integrated exactly. Expected: up from 2 h through at least
+//! 72 h (Li 2010); lower under chronic stress (Li 2011).
+
+use bevy_ecs::prelude::*;
+
+use super::{Blockers, CircuitMeans, Clock, Model, Mtorc1, Stress, SynapticProtein};
+use crate::params::Params;
+
+/// Basal (drug-free steady-state) protein level of the subject.
+pub fn basal_level(stressed: bool, p: &Params) -> f64 {
+    if stressed { p.stress_protein_basal_rel } else { 1.0 }
+}
+
+/// Exact update over `dt_h` with mTORC1 held at `m`.
+#[inline]
+pub fn protein_step(prot: f64, m: f64, basal: f64, anisomycin: f64, dt_h: f64, p: &Params) -> f64 {
+    let k_deg = std::f64::consts::LN_2 / p.protein_half_life_h;
+    let target = (1.0 - anisomycin) * (basal + p.protein_induction_per_h / k_deg * (m - 1.0).max(0.0));
+    target + (prot - target) * (-k_deg * dt_h).exp()
+}
+
+pub fn synthesis(
+    clock: Res<Clock>,
+    model: Res<Model>,
+    blockers: Res<Blockers>,
+    stress: Res<Stress>,
+    mut means: ResMut<CircuitMeans>,
+    mut cells: Query<(&Mtorc1, &mut SynapticProtein)>,
+) {
+    let p = &model.0;
+    let basal = basal_level(stress.0, p);
+    let (mut sum, mut n) = (0.0, 0usize);
+    cells.iter_mut().for_each(|(m, mut prot)| {
+        prot.0 = protein_step(prot.0, m.0, basal, blockers.anisomycin, clock.dt_h, p);
+        sum += prot.0;
+        n += 1;
+    });
+    means.synaptic_protein_rel = sum / n.max(1) as f64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decays_with_its_half_life() {
+        let p = Params::default();
+        // From 1.5 with no induction, the excess halves in one half-life.
+        let mut x = 1.5;
+        let n = 720;
+        for _ in 0..n {
+            x = protein_step(x, 1.0, 1.0, 0.0, p.protein_half_life_h / n as f64, &p);
+        }
+        assert!((x - 1.25).abs() < 1e-12, "{x}");
+        assert_eq!(protein_step(1.0, 1.0, 1.0, 0.0, 0.1, &p), 1.0);
+    }
+}

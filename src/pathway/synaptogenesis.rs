@@ -1,0 +1,215 @@
+//! Stage 8 — spine turnover: stochastic formation, maturation and elimination of spine entities.
+//!
+//! Each pyramidal neuron `i` forms thin spines as a Poisson process whose rate rises with its
+//! synaptic protein `P_i`; thin spines are eliminated or mature into mushroom spines; mushroom
+//! spines are eliminated slowly, faster under chronic stress (rates per day in the parameters):
+//!
+//! ```text
+//! formation      F_i = F0 · P_i^h                     (new thin spines per neuron per day)
+//! thin           → eliminated at e_thin, → mushroom at m
+//! mushroom       → eliminated at e_mush · (stress ? s_stress : 1)
+//! F0 = N_ref · (e_thin + m) / (1 + m / e_mush)        so that a healthy, drug-free neuron keeps
+//!                                                     N_ref = spines_per_pyramidal on average
+//! ```
+//!
+//! The steady state is `T* = F/(e_thin + m)`, `M* = m T*/e_mush'`. Each spine's fate over a spine
+//! step `Δ` is drawn from its own counter-based stream with the exact competing-risk
+//! probabilities: thin → eliminated with `(e/λ)(1 − e^{−λΔ})`, → mushroom with `(m/λ)(1 − e^{−λΔ})`,
+//! `λ = e_thin + m`. Turnover runs on its own, longer step (`spine_step_min`).
+
+use bevy_ecs::prelude::*;
+use rand_distr::{Distribution, Poisson};
+
+use super::{CircuitMeans, Clock, Model, Pyramidal, Seed, Spine, Stress, SynapticProtein};
+use crate::params::Params;
+use crate::rng::{self, Purpose};
+
+/// Spine bookkeeping: the spine step, and per neuron the tallies and the next spine serial.
+#[derive(Resource, Debug, Clone)]
+pub struct SpineBook {
+    /// Spine turnover runs every `every_steps` pathway steps.
+    pub every_steps: u64,
+    /// Healthy, drug-free spines per neuron (`circuit.spines_per_pyramidal`).
+    pub reference_per_neuron: f64,
+    pub thin: Vec<u32>,
+    pub mushroom: Vec<u32>,
+    pub next_serial: Vec<u32>,
+    /// Number of spine steps done.
+    pub steps_done: u64,
+}
+
+/// Rates of one neuron, per hour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpineRates {
+    pub formation_per_h: f64,
+    pub thin_elimination_per_h: f64,
+    pub maturation_per_h: f64,
+    pub mushroom_elimination_per_h: f64,
+}
+
+pub fn rates(protein: f64, stressed: bool, reference_per_neuron: f64, p: &Params) -> SpineRates {
+    let (e_t, m, e_m) = (
+        p.spine_thin_elimination_per_day / 24.0,
+        p.spine_maturation_per_day / 24.0,
+        p.spine_mushroom_elimination_per_day / 24.0,
+    );
+    let f0 = reference_per_neuron * (e_t + m) / (1.0 + m / e_m);
+    SpineRates {
+        formation_per_h: f0 * protein.max(0.0).powf(p.spine_formation_protein_hill),
+        thin_elimination_per_h: e_t,
+        maturation_per_h: m,
+        mushroom_elimination_per_h: e_m * if stressed { p.stress_mushroom_elimination_factor } else { 1.0 },
+    }
+}
+
+/// Steady-state (thin, mushroom) spines per neuron at constant rates.
+pub fn steady_state(r: &SpineRates) -> (f64, f64) {
+    let thin = r.formation_per_h / (r.thin_elimination_per_h + r.maturation_per_h);
+    let mushroom = if r.mushroom_elimination_per_h > 0.0 { r.maturation_per_h * thin / r.mushroom_elimination_per_h } else { 0.0 };
+    (thin, mushroom)
+}
+
+/// What happens to one spine over a spine step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Stays,
+    Matures,
+    Eliminated,
+}
+
+/// The fate of a spine over `dt_h`, from a uniform number `u` in [0, 1).
+#[inline]
+pub fn fate(mushroom: bool, r: &SpineRates, dt_h: f64, u: f64) -> Fate {
+    if mushroom {
+        let p_elim = -(-r.mushroom_elimination_per_h * dt_h).exp_m1();
+        return if u < p_elim { Fate::Eliminated } else { Fate::Stays };
+    }
+    let lambda = r.thin_elimination_per_h + r.maturation_per_h;
+    if lambda <= 0.0 {
+        return Fate::Stays;
+    }
+    let p_any = -(-lambda * dt_h).exp_m1();
+    let p_elim = p_any * r.thin_elimination_per_h / lambda;
+    if u < p_elim {
+        Fate::Eliminated
+    } else if u < p_any {
+        Fate::Matures
+    } else {
+        Fate::Stays
+    }
+}
+
+/// Stable id of a spine: neuron index and the neuron's spine serial.
+#[inline]
+pub fn spine_key(seed: u64, neuron: u32, serial: u32) -> u64 {
+    rng::stream_key(seed, (u64::from(neuron) << 32) | u64::from(serial), Purpose::SpineFate)
+}
+
+/// Poisson draw with a guard for a zero or non-finite mean.
+pub fn poisson<R: rand::Rng + ?Sized>(mean: f64, rng: &mut R) -> u32 {
+    if !(mean > 0.0) || !mean.is_finite() {
+        return 0;
+    }
+    Poisson::new(mean).map(|d| d.sample(rng) as u32).unwrap_or(0)
+}
+
+/// Run condition: spine turnover runs on every `every_steps`-th step (never on a zero-length step).
+pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
+    clock.dt_h > 0.0 && (clock.step + 1) % book.every_steps == 0
+}
+
+pub fn spine_turnover(
+    mut commands: Commands,
+    clock: Res<Clock>,
+    model: Res<Model>,
+    seed: Res<Seed>,
+    stress: Res<Stress>,
+    mut book: ResMut<SpineBook>,
+    mut means: ResMut<CircuitMeans>,
+    neurons: Query<(&Pyramidal, &SynapticProtein)>,
+    mut spines: Query<(Entity, &mut Spine)>,
+) {
+    let p = &model.0;
+    let n = book.thin.len();
+    let dt_h = book.every_steps as f64 * clock.dt_h;
+    let counter = book.steps_done;
+    let mut neuron_rates = vec![rates(1.0, stress.0, book.reference_per_neuron, p); n];
+    neurons.iter().for_each(|(cell, prot)| {
+        neuron_rates[cell.index as usize] = rates(prot.0, stress.0, book.reference_per_neuron, p);
+    });
+
+    // Fates of existing spines; tallies are integers, so they do not depend on iteration order.
+    let mut thin = vec![0u32; n];
+    let mut mushroom = vec![0u32; n];
+    spines.iter_mut().for_each(|(entity, mut s)| {
+        let i = s.neuron as usize;
+        match fate(s.mushroom, &neuron_rates[i], dt_h, rng::uniform(s.key, counter)) {
+            Fate::Eliminated => {
+                commands.entity(entity).despawn();
+                return;
+            }
+            Fate::Matures => s.mushroom = true,
+            Fate::Stays => {}
+        }
+        if s.mushroom { mushroom[i] += 1 } else { thin[i] += 1 }
+    });
+
+    // Formation, neuron by neuron in index order, each from its own stream.
+    let mut new_spines = Vec::new();
+    for i in 0..n {
+        let key = rng::stream_key(seed.0, i as u64, Purpose::SpineFormation);
+        let k = poisson(neuron_rates[i].formation_per_h * dt_h, &mut rng::stream_at(key, counter));
+        for _ in 0..k {
+            let serial = book.next_serial[i];
+            book.next_serial[i] += 1;
+            new_spines.push(Spine { key: spine_key(seed.0, i as u32, serial), neuron: i as u32, mushroom: false });
+        }
+        thin[i] += k;
+    }
+    commands.spawn_batch(new_spines);
+
+    let (t_sum, m_sum): (u64, u64) = (thin.iter().map(|&x| x as u64).sum(), mushroom.iter().map(|&x| x as u64).sum());
+    means.thin_spines_per_neuron = t_sum as f64 / n.max(1) as f64;
+    means.mushroom_spines_per_neuron = m_sum as f64 / n.max(1) as f64;
+    means.spines_per_neuron = (t_sum + m_sum) as f64 / n.max(1) as f64;
+    book.thin = thin;
+    book.mushroom = mushroom;
+    book.steps_done += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn healthy_steady_state_is_the_reference() {
+        let p = Params::default();
+        let (t, m) = steady_state(&rates(1.0, false, 200.0, &p));
+        assert!((t + m - 200.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fate_probabilities_match_the_exact_competing_risks() {
+        // Over many uniform draws, the shares of each fate match the analytic probabilities.
+        let p = Params::default();
+        let r = rates(1.0, false, 200.0, &p);
+        let dt = 24.0;
+        let n = 200_000u64;
+        let key = rng::stream_key(1, 2, Purpose::SpineFate);
+        let (mut elim, mut mat) = (0u64, 0u64);
+        for i in 0..n {
+            match fate(false, &r, dt, rng::uniform(key, i)) {
+                Fate::Eliminated => elim += 1,
+                Fate::Matures => mat += 1,
+                Fate::Stays => {}
+            }
+        }
+        let lambda = r.thin_elimination_per_h + r.maturation_per_h;
+        let p_any = 1.0 - (-lambda * dt).exp();
+        let pe = p_any * r.thin_elimination_per_h / lambda;
+        let pm = p_any * r.maturation_per_h / lambda;
+        let se = |q: f64| 4.0 * (q * (1.0 - q) / n as f64).sqrt();
+        assert!((elim as f64 / n as f64 - pe).abs() < se(pe));
+        assert!((mat as f64 / n as f64 - pm).abs() < se(pm));
+    }
+}

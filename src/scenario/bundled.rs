@@ -1,0 +1,20 @@
+//! Scenarios shipped inside the binary, so that `ketasim list` and `ketasim run NAME` work after
+//! `cargo install`. The files live in `scenarios/`; a test checks that both sets agree.
+
+/// (name, TOML text), in teaching order.
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("baseline", include_str!("../../scenarios/baseline.toml")),
+    ("iv-infusion", include_str!("../../scenarios/iv-infusion.toml")),
+    ("iv-bolus-anesthetic", include_str!("../../scenarios/iv-bolus-anesthetic.toml")),
+    ("esketamine-intranasal", include_str!("../../scenarios/esketamine-intranasal.toml")),
+    ("oral-troche", include_str!("../../scenarios/oral-troche.toml")),
+    ("rapamycin-block", include_str!("../../scenarios/rapamycin-block.toml")),
+];
+
+pub fn get(name: &str) -> Option<&'static str> {
+    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUNDLED.iter().map(|(n, _)| *n)
+}

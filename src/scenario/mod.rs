@@ -1,0 +1,679 @@
+//! Scenario files: who is treated, with what, and how the run is set up.
+//!
+//! A scenario is TOML (format in `docs/scenario.md`). Loading goes: text → TOML table → `--set`
+//! overrides applied by dotted key path → typed [`Scenario`], checking every key and range. Errors
+//! name the file, the key path, the line and column, and what is allowed.
+
+pub mod bundled;
+pub mod reader;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use toml::{Table, Value};
+
+use crate::error::{Error, Location, Result, did_you_mean};
+use crate::params::{self, Params};
+use crate::pk::{Administration, Drug, Route};
+use reader::{TableReader, check_range, join};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectState {
+    Healthy,
+    ChronicStress,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum InterventionKind {
+    /// mTORC1 inhibitor.
+    Rapamycin,
+    /// AMPA receptor antagonist.
+    Nbqx,
+    /// Protein synthesis inhibitor.
+    Anisomycin,
+    /// TrkB receptor antagonist (e.g. ANA-12).
+    TrkbAntagonist,
+    /// BDNF Val66Met: impaired activity-dependent BDNF release.
+    BdnfVal66met,
+}
+
+impl InterventionKind {
+    pub const ALL: [(&'static str, InterventionKind); 5] = [
+        ("rapamycin", InterventionKind::Rapamycin),
+        ("nbqx", InterventionKind::Nbqx),
+        ("anisomycin", InterventionKind::Anisomycin),
+        ("trkb_antagonist", InterventionKind::TrkbAntagonist),
+        ("bdnf_val66met", InterventionKind::BdnfVal66met),
+    ];
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, k)| *k == self).map(|(n, _)| *n).unwrap_or("?")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subject {
+    pub weight_kg: f64,
+    pub state: SubjectState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dose {
+    pub drug: Drug,
+    pub route: Route,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mg_per_kg: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mg: Option<f64>,
+    pub at_h: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub over_min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every_h: Option<f64>,
+    pub times: u32,
+}
+
+impl Dose {
+    /// The amount of one administration, mg.
+    pub fn amount_mg(&self, weight_kg: f64) -> f64 {
+        self.mg.unwrap_or_else(|| self.mg_per_kg.unwrap_or(0.0) * weight_kg)
+    }
+    pub fn amount_mg_per_kg(&self, weight_kg: f64) -> f64 {
+        self.amount_mg(weight_kg) / weight_kg
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Intervention {
+    pub kind: InterventionKind,
+    pub from_h: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_h: Option<f64>,
+    pub strength: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Circuit {
+    pub pyramidal_neurons: u32,
+    pub interneurons: u32,
+    pub spines_per_pyramidal: u32,
+}
+
+impl Default for Circuit {
+    fn default() -> Self {
+        Self { pyramidal_neurons: 100, interneurons: 25, spines_per_pyramidal: 200 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Numerics {
+    pub dt_s: f64,
+    pub sample_every_min: f64,
+}
+
+impl Default for Numerics {
+    fn default() -> Self {
+        Self { dt_s: 10.0, sample_every_min: 5.0 }
+    }
+}
+
+/// Switchable hypotheses of how ketamine reaches BDNF.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mechanisms {
+    /// NMDA block on interneurons → disinhibition → glutamate surge → AMPA → BDNF release.
+    pub disinhibition: bool,
+    /// NMDA block at rest → eEF2 kinase off → BDNF translation.
+    pub eef2k: bool,
+    /// (2R,6R)-hydroxynorketamine: NMDA-independent AMPA drive (contested).
+    pub hnk: bool,
+}
+
+impl Default for Mechanisms {
+    fn default() -> Self {
+        Self { disinhibition: true, eef2k: true, hnk: false }
+    }
+}
+
+/// A fully resolved scenario: every default filled in, every value checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub duration_h: f64,
+    pub seed: u64,
+    pub subject: Subject,
+    pub circuit: Circuit,
+    pub numerics: Numerics,
+    pub mechanisms: Mechanisms,
+    /// Only the parameters that differ from their documented defaults.
+    pub parameters: BTreeMap<String, f64>,
+    #[serde(rename = "dose")]
+    pub doses: Vec<Dose>,
+    #[serde(rename = "intervention")]
+    pub interventions: Vec<Intervention>,
+    /// The file it came from, or `bundled:<name>`.
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// How a dose compares with the seed document's low-dose limits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DoseClass {
+    pub low_dose: bool,
+    pub text: String,
+}
+
+pub const LOW_DOSE_MAX_BOLUS_MG_PER_KG: f64 = 0.5;
+pub const LOW_DOSE_MAX_INFUSION_MG_PER_KG_PER_H: f64 = 1.0;
+
+impl Scenario {
+    /// The model parameters with the scenario's overrides applied.
+    pub fn params(&self) -> Params {
+        let mut p = Params::default();
+        for (k, v) in &self.parameters {
+            *p.get_mut(k).expect("validated parameter name") = *v;
+        }
+        p
+    }
+
+    /// Every administration, schedules expanded, in time order.
+    pub fn administrations(&self) -> Vec<Administration> {
+        let mut out = Vec::new();
+        for d in &self.doses {
+            for k in 0..d.times {
+                out.push(Administration {
+                    t_h: d.at_h + k as f64 * d.every_h.unwrap_or(0.0),
+                    drug: d.drug,
+                    route: d.route,
+                    mg: d.amount_mg(self.subject.weight_kg),
+                    duration_h: d.over_min.unwrap_or(0.0) / 60.0,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.t_h.total_cmp(&b.t_h));
+        out
+    }
+
+    /// Classify a dose against the seed document's low-dose limits (IV bolus ≤ 0.5 mg/kg,
+    /// infusion ≤ 1 mg/kg/h).
+    pub fn classify(&self, dose: &Dose) -> DoseClass {
+        let w = self.subject.weight_kg;
+        let mgkg = dose.amount_mg_per_kg(w);
+        match dose.route {
+            Route::IvBolus => {
+                let low = mgkg <= LOW_DOSE_MAX_BOLUS_MG_PER_KG + 1e-12;
+                DoseClass {
+                    low_dose: low,
+                    text: if low {
+                        format!("low dose: IV bolus {mgkg:.3} mg/kg (limit {LOW_DOSE_MAX_BOLUS_MG_PER_KG} mg/kg)")
+                    } else {
+                        format!("not a low dose: IV bolus {mgkg:.3} mg/kg exceeds {LOW_DOSE_MAX_BOLUS_MG_PER_KG} mg/kg")
+                    },
+                }
+            }
+            Route::IvInfusion => {
+                let rate = mgkg / (dose.over_min.unwrap_or(1.0) / 60.0);
+                let low = rate <= LOW_DOSE_MAX_INFUSION_MG_PER_KG_PER_H + 1e-12;
+                DoseClass {
+                    low_dose: low,
+                    text: if low {
+                        format!("low dose: IV infusion at {rate:.3} mg/kg/h (limit {LOW_DOSE_MAX_INFUSION_MG_PER_KG_PER_H} mg/kg/h)")
+                    } else {
+                        format!(
+                            "not a low dose: IV infusion at {rate:.3} mg/kg/h exceeds {LOW_DOSE_MAX_INFUSION_MG_PER_KG_PER_H} mg/kg/h"
+                        )
+                    },
+                }
+            }
+            r => DoseClass {
+                low_dose: true,
+                text: format!(
+                    "{} {:.1} mg ({mgkg:.3} mg/kg): not IV, the seed's IV low-dose limits do not apply",
+                    r.name(),
+                    dose.amount_mg(w)
+                ),
+            },
+        }
+    }
+
+    /// Warnings about the scenario (doses above the low-dose limits), in dose order.
+    pub fn warnings(&self) -> Vec<String> {
+        self.doses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                let c = self.classify(d);
+                (!c.low_dose).then(|| format!("dose.{i}: {}", c.text))
+            })
+            .collect()
+    }
+
+    /// The resolved scenario as TOML (what `ketasim check` prints).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# could not render: {e}"))
+    }
+}
+
+/// Where the scenario text came from.
+#[derive(Debug, Clone)]
+pub struct ScenarioSource {
+    pub text: String,
+    /// File path, or `bundled:<name>`.
+    pub origin: PathBuf,
+}
+
+/// Find a scenario: a path to a `.toml` file, or the name of a bundled scenario.
+pub fn find(spec: &str) -> Result<ScenarioSource> {
+    let path = Path::new(spec);
+    if path.exists() {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
+            location: Location { file: Some(path.to_path_buf()), ..Default::default() },
+            message: format!("cannot read the scenario file: {e}"),
+        })?;
+        return Ok(ScenarioSource { text, origin: path.to_path_buf() });
+    }
+    if let Some(text) = bundled::get(spec) {
+        return Ok(ScenarioSource { text: text.to_string(), origin: PathBuf::from(format!("bundled:{spec}")) });
+    }
+    let mut msg = format!("no scenario file or bundled scenario named `{spec}`");
+    if let Some(s) = did_you_mean(spec, bundled::names()) {
+        msg.push_str(&format!(" (did you mean `{s}`?)"));
+    }
+    msg.push_str(&format!("; bundled scenarios: {}", bundled::names().collect::<Vec<_>>().join(", ")));
+    Err(Error::input(msg))
+}
+
+/// Load and resolve a scenario, applying `--set KEY=VALUE` overrides (and `--seed`).
+pub fn load(spec: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
+    let src = find(spec)?;
+    from_source(&src, sets, seed)
+}
+
+pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
+    let file = &src.origin;
+    let mut table: Table = src.text.parse::<Table>().map_err(|e| {
+        let line_col = e.span().map(|s| {
+            let before = &src.text[..s.start.min(src.text.len())];
+            (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+        });
+        Error::Input {
+            location: Location { file: Some(file.clone()), key: None, line_col },
+            message: format!("not valid TOML: {}", e.message().trim()),
+        }
+    })?;
+    let mut set_keys = Vec::new();
+    for s in sets {
+        let key = apply_set(&mut table, s)?;
+        set_keys.push(key);
+    }
+    let mut sc = resolve(&table).map_err(|e| {
+        // An error on a key that came from --set points at the flag, not into the file.
+        if let Error::Input { location, message } = &e {
+            if let Some(k) = &location.key {
+                if set_keys.iter().any(|s| k == s || k.starts_with(&format!("{s}."))) {
+                    return Error::Input {
+                        location: Location { file: None, key: Some(k.clone()), line_col: None },
+                        message: format!("(from --set) {message}"),
+                    };
+                }
+            }
+        }
+        e.in_file(file, |k| reader::locate(&src.text, k))
+    })?;
+    if let Some(seed) = seed {
+        sc.seed = seed;
+    }
+    sc.source = file.display().to_string();
+    Ok(sc)
+}
+
+/// Parse a `--set` value: any TOML value (`0.25`, `true`, `"oral"`, `[1, 2]`), or else a bare string.
+pub fn parse_set_value(raw: &str) -> Value {
+    match format!("v = {raw}").parse::<Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or(Value::String(raw.to_string())),
+        Err(_) => Value::String(raw.to_string()),
+    }
+}
+
+/// Apply one `KEY=VALUE` override to a TOML table; returns the key path.
+pub fn apply_set(table: &mut Table, assignment: &str) -> Result<String> {
+    let Some((key, raw)) = assignment.split_once('=') else {
+        return Err(Error::input(format!("--set `{assignment}`: expected KEY=VALUE, e.g. --set dose.0.mg_per_kg=0.25")));
+    };
+    let key = key.trim();
+    set_path(table, key, parse_set_value(raw.trim()))?;
+    Ok(key.to_string())
+}
+
+/// Set `value` at dotted `path` in `table`, creating missing tables; array elements by index.
+/// On error the table is left unchanged.
+pub fn set_path(table: &mut Table, path: &str, value: Value) -> Result<()> {
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.iter().any(|p| p.trim().is_empty()) {
+        return Err(Error::input(format!("--set `{path}`: empty part in the key path")));
+    }
+    let mut root = Value::Table(table.clone());
+    set_in(&mut root, &parts, 0, value).map_err(|e| match e {
+        Error::Input { location, message } => Error::Input { location, message: format!("(from --set) {message}") },
+        other => other,
+    })?;
+    if let Value::Table(t) = root {
+        *table = t;
+    }
+    Ok(())
+}
+
+fn set_in(cur: &mut Value, parts: &[&str], i: usize, value: Value) -> Result<()> {
+    let here = parts[..i].join(".");
+    let part = parts[i];
+    let last = i + 1 == parts.len();
+    let next = match cur {
+        Value::Table(t) => {
+            if last {
+                t.insert(part.to_string(), value);
+                return Ok(());
+            }
+            let next_is_index = parts[i + 1].parse::<usize>().is_ok();
+            t.entry(part.to_string())
+                .or_insert_with(|| if next_is_index { Value::Array(Vec::new()) } else { Value::Table(Table::new()) })
+        }
+        Value::Array(a) => {
+            let Ok(idx) = part.parse::<usize>() else {
+                return Err(Error::at_key(join(&here, part), format!("`{here}` is a list: index it by number, e.g. {here}.0")));
+            };
+            let len = a.len();
+            if idx >= len {
+                return Err(Error::at_key(
+                    join(&here, part),
+                    format!("`{here}` has {len} entr{}; index {idx} is out of range", if len == 1 { "y" } else { "ies" }),
+                ));
+            }
+            if last {
+                a[idx] = value;
+                return Ok(());
+            }
+            &mut a[idx]
+        }
+        other => {
+            return Err(Error::at_key(
+                here.clone(),
+                format!("cannot set `{}`: `{here}` is {}, not a table", parts.join("."), reader::type_name(other)),
+            ));
+        }
+    };
+    set_in(next, parts, i + 1, value)
+}
+
+const TOP_KEYS: &[&str] = &[
+    "name", "description", "duration_h", "seed", "subject", "dose", "intervention", "circuit", "numerics", "parameters",
+    "mechanisms",
+];
+
+/// Resolve a parsed TOML table into a checked [`Scenario`].
+pub fn resolve(t: &Table) -> Result<Scenario> {
+    let top = TableReader::new("", t, TOP_KEYS);
+    top.deny_unknown()?;
+    let name = top.str_req("name", "the scenario's name, e.g. name = \"Single 0.5 mg/kg IV infusion\"")?.to_string();
+    if name.trim().is_empty() {
+        return Err(Error::at_key("name", "must not be empty"));
+    }
+    let description = top.str_opt("description")?.unwrap_or("").to_string();
+    let duration_h = top.f64_req("duration_h", "simulated time in hours, e.g. duration_h = 168.0")?;
+    check_range("duration_h", duration_h, 0.0, 8760.0, true, "h")?;
+    let seed = top.u64_opt("seed")?.unwrap_or(0);
+
+    // [subject]
+    let subject_t = top
+        .table_opt("subject")?
+        .ok_or_else(|| Error::at_key("subject", "missing required table [subject] (weight_kg, state)"))?;
+    let sr = TableReader::new("subject", subject_t, &["weight_kg", "state"]);
+    sr.deny_unknown()?;
+    let weight_kg = sr.f64_req("weight_kg", "body weight in kg, 2-300")?;
+    check_range("subject.weight_kg", weight_kg, 2.0, 300.0, false, "kg")?;
+    let state = sr
+        .choice("state", &[("healthy", SubjectState::Healthy), ("chronic_stress", SubjectState::ChronicStress)])?
+        .ok_or_else(|| Error::at_key("subject.state", "missing required key: \"healthy\" or \"chronic_stress\""))?;
+    let subject = Subject { weight_kg, state };
+
+    // [[dose]]
+    let mut doses = Vec::new();
+    for (i, dt) in top.tables("dose")?.into_iter().enumerate() {
+        doses.push(resolve_dose(&format!("dose.{i}"), dt, duration_h)?);
+    }
+
+    // [[intervention]]
+    let mut interventions = Vec::new();
+    for (i, it) in top.tables("intervention")?.into_iter().enumerate() {
+        let path = format!("intervention.{i}");
+        let r = TableReader::new(path.clone(), it, &["kind", "from_h", "to_h", "strength"]);
+        r.deny_unknown()?;
+        let kind = r
+            .choice("kind", &InterventionKind::ALL)?
+            .ok_or_else(|| Error::at_key(join(&path, "kind"), "missing required key: the blocker, e.g. kind = \"rapamycin\""))?;
+        let from_h = r.f64_opt("from_h")?.unwrap_or(0.0);
+        check_range(&join(&path, "from_h"), from_h, -8760.0, 8760.0, false, "h")?;
+        let to_h = r.f64_opt("to_h")?;
+        if let Some(to) = to_h {
+            if !to.is_finite() || to <= from_h {
+                return Err(Error::at_key(join(&path, "to_h"), format!("must be after from_h ({from_h} h), found {to}")));
+            }
+        }
+        let strength = r.f64_opt("strength")?.unwrap_or(1.0);
+        check_range(&join(&path, "strength"), strength, 0.0, 1.0, false, "(fraction of the target inhibited)")?;
+        interventions.push(Intervention { kind, from_h, to_h, strength });
+    }
+
+    // [circuit]
+    let mut circuit = Circuit::default();
+    if let Some(ct) = top.table_opt("circuit")? {
+        let r = TableReader::new("circuit", ct, &["pyramidal_neurons", "interneurons", "spines_per_pyramidal"]);
+        r.deny_unknown()?;
+        let get = |key: &str, default: u32, max: u64| -> Result<u32> {
+            match r.u64_opt(key)? {
+                None => Ok(default),
+                Some(v) if (1..=max).contains(&v) => Ok(v as u32),
+                Some(v) => Err(Error::at_key(join("circuit", key), format!("value {v} is out of range; allowed: 1 to {max}"))),
+            }
+        };
+        circuit.pyramidal_neurons = get("pyramidal_neurons", circuit.pyramidal_neurons, 1_000_000)?;
+        circuit.interneurons = get("interneurons", circuit.interneurons, 1_000_000)?;
+        circuit.spines_per_pyramidal = get("spines_per_pyramidal", circuit.spines_per_pyramidal, 1_000_000)?;
+        let total = circuit.pyramidal_neurons as u64 * circuit.spines_per_pyramidal as u64;
+        if total > 50_000_000 {
+            return Err(Error::at_key(
+                "circuit.spines_per_pyramidal",
+                format!("{total} spines in all is more than the supported 50,000,000 (pyramidal_neurons × spines_per_pyramidal)"),
+            ));
+        }
+    }
+
+    // [numerics]
+    let mut numerics = Numerics::default();
+    if let Some(nt) = top.table_opt("numerics")? {
+        let r = TableReader::new("numerics", nt, &["dt_s", "sample_every_min"]);
+        r.deny_unknown()?;
+        if let Some(dt) = r.f64_opt("dt_s")? {
+            check_range("numerics.dt_s", dt, 0.0, 60.0, true, "s")?;
+            numerics.dt_s = dt;
+        }
+        if let Some(se) = r.f64_opt("sample_every_min")? {
+            check_range("numerics.sample_every_min", se, 0.0, 10080.0, true, "min")?;
+            numerics.sample_every_min = se;
+        }
+    }
+    let ratio = numerics.sample_every_min * 60.0 / numerics.dt_s;
+    if ratio < 1.0 - 1e-9 || (ratio - ratio.round()).abs() > 1e-6 {
+        return Err(Error::at_key(
+            "numerics.sample_every_min",
+            format!(
+                "{} min is not a whole number of steps of dt_s = {} s; choose a multiple of the step",
+                numerics.sample_every_min, numerics.dt_s
+            ),
+        ));
+    }
+
+    // [mechanisms]
+    let mut mechanisms = Mechanisms::default();
+    if let Some(mt) = top.table_opt("mechanisms")? {
+        let r = TableReader::new("mechanisms", mt, &["disinhibition", "eef2k", "hnk"]);
+        r.deny_unknown()?;
+        mechanisms.disinhibition = r.bool_opt("disinhibition")?.unwrap_or(mechanisms.disinhibition);
+        mechanisms.eef2k = r.bool_opt("eef2k")?.unwrap_or(mechanisms.eef2k);
+        mechanisms.hnk = r.bool_opt("hnk")?.unwrap_or(mechanisms.hnk);
+    }
+
+    // [parameters]
+    let mut parameters = BTreeMap::new();
+    if let Some(pt) = top.table_opt("parameters")? {
+        for (k, v) in pt {
+            let path = join("parameters", k);
+            let Some(info) = params::info(k) else {
+                let mut msg = format!("unknown model parameter `{k}`");
+                if let Some(s) = did_you_mean(k, params::PARAMETERS.iter().map(|p| p.name)) {
+                    msg.push_str(&format!(" (did you mean `{s}`?)"));
+                }
+                msg.push_str("; `ketasim params` lists every parameter");
+                return Err(Error::at_key(path, msg));
+            };
+            let val = match v {
+                Value::Float(f) => *f,
+                Value::Integer(i) => *i as f64,
+                other => return Err(Error::at_key(path, format!("expected a number, found {}", reader::type_name(other)))),
+            };
+            check_range(&path, val, info.min, info.max, false, info.unit)?;
+            if val != info.default {
+                parameters.insert(k.clone(), val);
+            }
+        }
+    }
+
+    Ok(Scenario {
+        name,
+        description,
+        duration_h,
+        seed,
+        subject,
+        circuit,
+        numerics,
+        mechanisms,
+        parameters,
+        doses,
+        interventions,
+        source: String::new(),
+    })
+}
+
+fn resolve_dose(path: &str, t: &Table, duration_h: f64) -> Result<Dose> {
+    let r = TableReader::new(path, t, &["drug", "route", "mg_per_kg", "mg", "at_h", "over_min", "every_h", "times"]);
+    r.deny_unknown()?;
+    let drug = r
+        .choice("drug", &[("ketamine", Drug::Ketamine), ("esketamine", Drug::Esketamine)])?
+        .ok_or_else(|| Error::at_key(join(path, "drug"), "missing required key: \"ketamine\" or \"esketamine\""))?;
+    let routes: Vec<(&'static str, Route)> = Route::ALL.iter().map(|r| (r.name(), *r)).collect();
+    let route = r
+        .choice("route", &routes)?
+        .ok_or_else(|| Error::at_key(join(path, "route"), "missing required key: one of \"iv_bolus\", \"iv_infusion\", \"intranasal\", \"oral\", \"sublingual\""))?;
+    let mg_per_kg = r.f64_opt("mg_per_kg")?;
+    let mg = r.f64_opt("mg")?;
+    match (mg_per_kg, mg) {
+        (Some(_), Some(_)) => {
+            return Err(Error::at_key(join(path, "mg"), "give exactly one of `mg_per_kg` and `mg`, not both"));
+        }
+        (None, None) => {
+            return Err(Error::at_key(join(path, "mg_per_kg"), "missing dose: give exactly one of `mg_per_kg` and `mg`"));
+        }
+        (Some(v), None) => check_dose_amount(&join(path, "mg_per_kg"), v, 1000.0, "mg/kg")?,
+        (None, Some(v)) => check_dose_amount(&join(path, "mg"), v, 100_000.0, "mg")?,
+    }
+    let at_h = r.f64_opt("at_h")?.unwrap_or(0.0);
+    check_range(&join(path, "at_h"), at_h, 0.0, duration_h, false, "h (within the run)")?;
+    let over_min = r.f64_opt("over_min")?;
+    match (route, over_min) {
+        (Route::IvInfusion, None) => {
+            return Err(Error::at_key(join(path, "over_min"), "an iv_infusion needs `over_min`, its duration in minutes"));
+        }
+        (Route::IvInfusion, Some(m)) => check_range(&join(path, "over_min"), m, 0.0, 10080.0, true, "min")?,
+        (_, Some(_)) => {
+            return Err(Error::at_key(
+                join(path, "over_min"),
+                format!("`over_min` applies only to route \"iv_infusion\", not \"{}\"", route.name()),
+            ));
+        }
+        (_, None) => {}
+    }
+    let times = match r.u64_opt("times")? {
+        None => 1,
+        Some(n) if (1..=10_000).contains(&n) => n as u32,
+        Some(n) => return Err(Error::at_key(join(path, "times"), format!("value {n} is out of range; allowed: 1 to 10000"))),
+    };
+    let every_h = r.f64_opt("every_h")?;
+    if let Some(e) = every_h {
+        check_range(&join(path, "every_h"), e, 0.0, 8760.0, true, "h")?;
+        if let Some(m) = over_min {
+            if m / 60.0 > e {
+                return Err(Error::at_key(
+                    join(path, "every_h"),
+                    format!("repeats every {e} h but each infusion lasts {m} min: infusions of one [[dose]] must not overlap"),
+                ));
+            }
+        }
+    } else if times > 1 {
+        return Err(Error::at_key(join(path, "every_h"), format!("`times = {times}` needs `every_h`, the interval between administrations")));
+    }
+    Ok(Dose { drug, route, mg_per_kg, mg, at_h, over_min, every_h, times })
+}
+
+fn check_dose_amount(key: &str, v: f64, max: f64, unit: &str) -> Result<()> {
+    if v.is_finite() && v < 0.0 {
+        return Err(Error::at_key(key, format!("a dose cannot be negative (found {v}); allowed: 0 to {max} {unit}")));
+    }
+    check_range(key, v, 0.0, max, false, unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> Table {
+        r#"
+name = "t"
+duration_h = 10.0
+[subject]
+weight_kg = 70.0
+state = "healthy"
+[[dose]]
+drug = "ketamine"
+route = "iv_infusion"
+mg_per_kg = 0.5
+over_min = 40.0
+"#
+        .parse()
+        .unwrap()
+    }
+
+    #[test]
+    fn resolves_defaults() {
+        let sc = resolve(&minimal()).unwrap();
+        assert_eq!(sc.numerics.dt_s, 10.0);
+        assert_eq!(sc.circuit.pyramidal_neurons, 100);
+        assert_eq!(sc.doses[0].amount_mg(70.0), 35.0);
+        assert!(sc.classify(&sc.doses[0]).low_dose);
+    }
+
+    #[test]
+    fn set_overrides_and_errors() {
+        let mut t = minimal();
+        apply_set(&mut t, "dose.0.mg_per_kg=0.25").unwrap();
+        apply_set(&mut t, "circuit.interneurons=50").unwrap();
+        apply_set(&mut t, "dose.0.route=iv_bolus").unwrap();
+        apply_set(&mut t, "dose.0.over_min=5").unwrap();
+        let err = resolve(&t).unwrap_err().to_string();
+        assert!(err.contains("over_min"), "{err}");
+        let err = apply_set(&mut t, "dose.3.mg=1").unwrap_err().to_string();
+        assert!(err.contains("out of range"), "{err}");
+        // The failed set left the table as it was.
+        assert!(t.contains_key("dose"));
+    }
+}

@@ -1,0 +1,193 @@
+//! Reading a TOML table into typed values, with errors that name the key path and say what is allowed.
+
+use std::collections::BTreeSet;
+
+use toml::{Table, Value};
+
+use crate::error::{Error, Result, did_you_mean};
+
+/// A view of one TOML table at a key path, which remembers which keys were read so that the rest
+/// can be reported as unknown.
+pub struct TableReader<'a> {
+    pub path: String,
+    table: &'a Table,
+    allowed: BTreeSet<&'static str>,
+}
+
+pub fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "a string",
+        Value::Integer(_) => "an integer",
+        Value::Float(_) => "a number",
+        Value::Boolean(_) => "a boolean",
+        Value::Datetime(_) => "a date",
+        Value::Array(_) => "an array",
+        Value::Table(_) => "a table",
+    }
+}
+
+impl<'a> TableReader<'a> {
+    pub fn new(path: impl Into<String>, table: &'a Table, allowed: &[&'static str]) -> Self {
+        Self { path: path.into(), table, allowed: allowed.iter().copied().collect() }
+    }
+
+    /// Reject keys that are not in the allowed set, with a suggestion.
+    pub fn deny_unknown(&self) -> Result<()> {
+        for key in self.table.keys() {
+            if !self.allowed.contains(key.as_str()) {
+                let mut msg = format!("unknown key `{key}`");
+                if let Some(s) = did_you_mean(key, self.allowed.iter().copied()) {
+                    msg.push_str(&format!(" (did you mean `{s}`?)"));
+                }
+                let allowed: Vec<_> = self.allowed.iter().map(|k| format!("`{k}`")).collect();
+                msg.push_str(&format!("; allowed here: {}", allowed.join(", ")));
+                return Err(Error::at_key(join(&self.path, key), msg));
+            }
+        }
+        Ok(())
+    }
+
+    fn key(&self, key: &str) -> String {
+        debug_assert!(self.allowed.contains(key), "reader asked for undeclared key {key}");
+        join(&self.path, key)
+    }
+
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.table.get(key)
+    }
+
+    pub fn f64_opt(&self, key: &str) -> Result<Option<f64>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(Value::Float(f)) => Ok(Some(*f)),
+            Some(Value::Integer(i)) => Ok(Some(*i as f64)),
+            Some(v) => Err(Error::at_key(self.key(key), format!("expected a number, found {}", type_name(v)))),
+        }
+    }
+
+    pub fn f64_req(&self, key: &str, what: &str) -> Result<f64> {
+        self.f64_opt(key)?.ok_or_else(|| Error::at_key(self.key(key), format!("missing required key: {what}")))
+    }
+
+    pub fn u64_opt(&self, key: &str) -> Result<Option<u64>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(Value::Integer(i)) if *i >= 0 => Ok(Some(*i as u64)),
+            Some(Value::Integer(i)) => {
+                Err(Error::at_key(self.key(key), format!("must be a non-negative integer, found {i}")))
+            }
+            Some(v) => Err(Error::at_key(self.key(key), format!("expected an integer, found {}", type_name(v)))),
+        }
+    }
+
+    pub fn bool_opt(&self, key: &str) -> Result<Option<bool>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(Value::Boolean(b)) => Ok(Some(*b)),
+            Some(v) => Err(Error::at_key(self.key(key), format!("expected true or false, found {}", type_name(v)))),
+        }
+    }
+
+    pub fn str_opt(&self, key: &str) -> Result<Option<&'a str>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(v) => Err(Error::at_key(self.key(key), format!("expected a string, found {}", type_name(v)))),
+        }
+    }
+
+    pub fn str_req(&self, key: &str, what: &str) -> Result<&'a str> {
+        self.str_opt(key)?.ok_or_else(|| Error::at_key(self.key(key), format!("missing required key: {what}")))
+    }
+
+    /// A string that must be one of `choices`, mapped to a value.
+    pub fn choice<T: Copy>(&self, key: &str, choices: &[(&'static str, T)]) -> Result<Option<T>> {
+        let Some(s) = self.str_opt(key)? else { return Ok(None) };
+        if let Some((_, v)) = choices.iter().find(|(name, _)| *name == s) {
+            return Ok(Some(*v));
+        }
+        let names: Vec<_> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+        let mut msg = format!("unknown value \"{s}\"; allowed: {}", names.join(", "));
+        if let Some(sug) = did_you_mean(s, choices.iter().map(|(n, _)| *n)) {
+            msg.push_str(&format!(" (did you mean \"{sug}\"?)"));
+        }
+        Err(Error::at_key(self.key(key), msg))
+    }
+
+    pub fn table_opt(&self, key: &str) -> Result<Option<&'a Table>> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(Value::Table(t)) => Ok(Some(t)),
+            Some(v) => Err(Error::at_key(self.key(key), format!("expected a table, found {}", type_name(v)))),
+        }
+    }
+
+    /// An array of tables (`[[key]]`), possibly absent.
+    pub fn tables(&self, key: &str) -> Result<Vec<&'a Table>> {
+        match self.table.get(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::Table(t) => Ok(t),
+                    other => Err(Error::at_key(
+                        format!("{}.{i}", self.key(key)),
+                        format!("expected a table ([[{key}]]), found {}", type_name(other)),
+                    )),
+                })
+                .collect(),
+            Some(v) => Err(Error::at_key(self.key(key), format!("expected an array of tables ([[{key}]]), found {}", type_name(v)))),
+        }
+    }
+}
+
+/// Check `lo <= v <= hi` (or the open bound when `lo_open`), with a message that states the range.
+pub fn check_range(key: &str, v: f64, lo: f64, hi: f64, lo_open: bool, unit: &str) -> Result<()> {
+    let below = if lo_open { v <= lo } else { v < lo };
+    if !v.is_finite() || below || v > hi {
+        let lb = if lo_open { "(" } else { "[" };
+        return Err(Error::at_key(key, format!("value {v} is out of range; allowed: {lb}{lo}, {hi}] {unit}")));
+    }
+    Ok(())
+}
+
+/// Locate a dotted key path in TOML text: 1-based (line, column) of its value, or of the nearest
+/// enclosing table that exists.
+pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut span = None;
+    let mut value = DeValue::Table(root.into_inner());
+    for part in path.split('.') {
+        let next = match part.parse::<usize>() {
+            Ok(i) => value.get(i),
+            Err(_) => value.get(part),
+        };
+        let Some(next) = next else { break };
+        span = Some(next.span());
+        let owned = next.get_ref().clone();
+        value = owned;
+    }
+    let start = span?.start;
+    let before = &text[..start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
+    Some((line, col))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_values() {
+        let text = "name = \"x\"\n[[dose]]\nmg = 3\n[[dose]]\nmg_per_kg = 0.5\n";
+        assert_eq!(locate(text, "dose.1.mg_per_kg"), Some((5, 13)));
+        assert_eq!(locate(text, "name"), Some((1, 8)));
+    }
+}

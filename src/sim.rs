@@ -1,0 +1,322 @@
+//! One run: build the ECS world from a scenario, step it, and collect the read-outs.
+//!
+//! Data flows one way: scenario → PK (a resource advanced by the first system) → pathway systems
+//! → read-outs (sampled here) → writers (`output`).
+
+use std::time::Instant;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{MultiThreadedExecutor, SingleThreadedExecutor};
+use rand_distr::{Distribution, LogNormal};
+
+use crate::error::{Error, Result};
+use crate::params::Params;
+use crate::pathway::glutamate::Glutamate;
+use crate::pathway::synaptogenesis::{self, SpineBook};
+use crate::pathway::{self, *};
+use crate::pk::{KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
+use crate::readout::{Event, StepValues, SummaryRow, SummaryTracker, TraceRow};
+use crate::rng::{self, Purpose};
+use crate::scenario::{Scenario, SubjectState};
+
+/// The pharmacokinetic model, as a resource.
+#[derive(Resource)]
+pub struct Pk(pub Pharmacokinetics);
+
+/// Advance the PK model to the end of this step and publish the effect-site exposure.
+pub fn pharmacokinetics(clock: Res<Clock>, model: Res<Model>, mut pk: ResMut<Pk>, mut exposure: ResMut<Exposure>) {
+    pk.0.advance_to(clock.t_h + clock.dt_h);
+    *exposure = exposure_of(&pk.0, &model.0);
+}
+
+fn exposure_of(pk: &Pharmacokinetics, p: &Params) -> Exposure {
+    let conc = pk.concentrations();
+    let nk_um = conc.brain_norketamine_ng_ml / NORKETAMINE_G_PER_MOL;
+    Exposure {
+        conc,
+        blocker_um: conc.brain_racemic_ng_ml / KETAMINE_G_PER_MOL
+            + p.potency_esketamine_rel * conc.brain_esketamine_ng_ml / KETAMINE_G_PER_MOL
+            + p.potency_norketamine_rel * nk_um,
+        hnk_um: p.hnk_per_norketamine * nk_um,
+    }
+}
+
+/// Lognormal factor with mean 1 and coefficient of variation `cv`.
+fn lognormal_mean_one(cv: f64) -> Option<LogNormal<f64>> {
+    if cv <= 0.0 {
+        return None;
+    }
+    let sigma2 = (1.0 + cv * cv).ln();
+    LogNormal::new(-sigma2 / 2.0, sigma2.sqrt()).ok()
+}
+
+fn draw(d: &Option<LogNormal<f64>>, rng: &mut impl rand::Rng) -> f64 {
+    d.as_ref().map_or(1.0, |d| d.sample(rng))
+}
+
+/// Everything a finished run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub trace: Vec<TraceRow>,
+    pub events: Vec<Event>,
+    pub summary: SummaryRow,
+    pub warnings: Vec<String>,
+    pub wall_time_s: f64,
+    pub steps: u64,
+}
+
+/// A world ready to run.
+pub struct Simulation {
+    pub world: World,
+    schedule: Schedule,
+    scenario: Scenario,
+    total_steps: u64,
+    dt_h: f64,
+    sample_every_steps: u64,
+}
+
+impl Simulation {
+    pub fn new(sc: &Scenario) -> Result<Self> {
+        let p = sc.params();
+        let mut world = World::new();
+        let stressed = sc.subject.state == SubjectState::ChronicStress;
+        let dt_h = sc.numerics.dt_s / 3600.0;
+
+        // Agents. Interneurons and pyramidal neurons draw their traits from their own streams.
+        let rate_i = lognormal_mean_one(p.interneuron_rate_cv);
+        let open_i = lognormal_mean_one(p.interneuron_open_cv);
+        world.spawn_batch((0..sc.circuit.interneurons).map(|id| {
+            let mut r = rng::stream(sc.seed, id as u64, Purpose::InterneuronTraits);
+            let cell = Interneuron {
+                id,
+                baseline_rate_hz: p.interneuron_rate_hz * draw(&rate_i, &mut r),
+                open_factor: draw(&open_i, &mut r),
+            };
+            (cell, NmdaBlock(0.0), FiringRate(cell.baseline_rate_hz))
+        }));
+        let rate_p = lognormal_mean_one(p.pyramidal_rate_cv);
+        let open_p = lognormal_mean_one(p.pyramidal_open_cv);
+        let gain_a = lognormal_mean_one(p.ampa_gain_cv);
+        let basal_protein = pathway::protein::basal_level(stressed, &p);
+        let n_pyr = sc.circuit.pyramidal_neurons as usize;
+        let reference = sc.circuit.spines_per_pyramidal as f64;
+        let mut book = SpineBook {
+            every_steps: ((p.spine_step_min * 60.0 / sc.numerics.dt_s).round() as u64).max(1),
+            reference_per_neuron: reference,
+            thin: vec![0; n_pyr],
+            mushroom: vec![0; n_pyr],
+            next_serial: vec![0; n_pyr],
+            steps_done: 0,
+        };
+        let mut spines = Vec::new();
+        let mut pyramidal = Vec::with_capacity(n_pyr);
+        for index in 0..n_pyr as u32 {
+            let mut r = rng::stream(sc.seed, index as u64, Purpose::PyramidalTraits);
+            let cell = Pyramidal {
+                index,
+                baseline_rate_hz: p.pyramidal_rate_hz * draw(&rate_p, &mut r),
+                open_factor: draw(&open_p, &mut r),
+                ampa_gain: draw(&gain_a, &mut r),
+            };
+            let a0 = pathway::ampa::baseline_activation(cell.ampa_gain, &p);
+            pyramidal.push((
+                cell,
+                NmdaBlock(0.0),
+                FiringRate(cell.baseline_rate_hz),
+                Adaptation(0.0),
+                Ampa(a0),
+                Bdnf(1.0),
+                Mtorc1(1.0),
+                SynapticProtein(basal_protein),
+            ));
+            // Initial spines: Poisson draws around the drug-free steady state of this subject.
+            let rates = synaptogenesis::rates(basal_protein, stressed, reference, &p);
+            let (thin_mean, mush_mean) = synaptogenesis::steady_state(&rates);
+            let mut r = rng::stream(sc.seed, index as u64, Purpose::InitialSpines);
+            let thin = synaptogenesis::poisson(thin_mean, &mut r);
+            let mush = synaptogenesis::poisson(mush_mean, &mut r);
+            let i = index as usize;
+            for k in 0..thin + mush {
+                let serial = book.next_serial[i];
+                book.next_serial[i] += 1;
+                spines.push(Spine { key: synaptogenesis::spine_key(sc.seed, index, serial), neuron: index, mushroom: k >= thin });
+            }
+            book.thin[i] = thin;
+            book.mushroom[i] = mush;
+        }
+        world.spawn_batch(pyramidal);
+        let total_spines = spines.len() as f64;
+        world.spawn_batch(spines);
+
+        let administrations = sc.administrations();
+        let pk = Pharmacokinetics::new(&p, sc.subject.weight_kg, &administrations);
+        let plan = sc
+            .interventions
+            .iter()
+            .map(|i| (i.kind, i.from_h, i.to_h.unwrap_or(f64::INFINITY), i.strength))
+            .collect();
+        let means = CircuitMeans {
+            spines_per_neuron: total_spines / n_pyr as f64,
+            thin_spines_per_neuron: book.thin.iter().map(|&x| x as f64).sum::<f64>() / n_pyr as f64,
+            mushroom_spines_per_neuron: book.mushroom.iter().map(|&x| x as f64).sum::<f64>() / n_pyr as f64,
+            ..Default::default()
+        };
+        world.insert_resource(means);
+        world.insert_resource(book);
+        world.insert_resource(Clock { step: 0, t_h: 0.0, dt_h: 0.0 });
+        world.insert_resource(Pk(pk));
+        world.insert_resource(Exposure::default());
+        world.insert_resource(Model(p));
+        world.insert_resource(Switches(sc.mechanisms.clone()));
+        world.insert_resource(Stress(stressed));
+        world.insert_resource(Seed(sc.seed));
+        world.insert_resource(Blockers::default());
+        world.insert_resource(InterventionPlan(plan));
+        world.insert_resource(Glutamate::default());
+
+        let mut schedule = Schedule::default();
+        schedule.add_systems((pharmacokinetics, pathway::schedule()).chain());
+
+        let total_s = sc.duration_h * 3600.0;
+        let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
+        let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
+        let mut sim = Self { world, schedule, scenario: sc.clone(), total_steps, dt_h, sample_every_steps };
+        // A zero-length step settles every stage's read-out at t = 0 without changing any state.
+        sim.schedule.run(&mut sim.world);
+        Ok(sim)
+    }
+
+    /// Use one thread (single-threaded executor) or bevy's multi-threaded executor.
+    pub fn set_single_threaded(&mut self, single: bool) {
+        if single {
+            self.schedule.set_executor(SingleThreadedExecutor::new());
+        } else {
+            self.schedule.set_executor(MultiThreadedExecutor::new());
+        }
+    }
+
+    pub fn total_steps(&self) -> u64 {
+        self.total_steps
+    }
+
+    fn trace_row(&self, t_h: f64) -> TraceRow {
+        let m = self.world.resource::<CircuitMeans>();
+        let e = self.world.resource::<Exposure>();
+        let reference = self.scenario.circuit.spines_per_pyramidal as f64;
+        TraceRow {
+            time_h: t_h,
+            plasma_ketamine_ng_ml: e.conc.plasma_ketamine_ng_ml,
+            plasma_norketamine_ng_ml: e.conc.plasma_norketamine_ng_ml,
+            brain_ketamine_um: e.conc.brain_ketamine_um(),
+            nmda_block_interneuron: m.nmda_block_interneuron,
+            nmda_block_pyramidal: m.nmda_block_pyramidal,
+            interneuron_rate_hz: m.interneuron_rate_hz,
+            pyramidal_rate_hz: m.pyramidal_rate_hz,
+            glutamate_rel: m.glutamate_rel,
+            ampa_activation: m.ampa_activation,
+            bdnf_rel: m.bdnf_rel,
+            mtorc1_rel: m.mtorc1_rel,
+            synaptic_protein_rel: m.synaptic_protein_rel,
+            spines_per_neuron: m.spines_per_neuron,
+            spine_density_rel: m.spines_per_neuron / reference,
+        }
+    }
+
+    fn step_values(&self, t_h: f64) -> StepValues {
+        let m = self.world.resource::<CircuitMeans>();
+        let e = self.world.resource::<Exposure>();
+        StepValues {
+            t_h,
+            plasma_ng_ml: e.conc.plasma_ketamine_ng_ml,
+            auc_ng_h_ml: e.conc.auc_ng_h_ml,
+            nmda_block_interneuron: m.nmda_block_interneuron,
+            glutamate_rel: m.glutamate_rel,
+            bdnf_rel: m.bdnf_rel,
+            mtorc1_rel: m.mtorc1_rel,
+            spine_density_rel: m.spines_per_neuron / self.scenario.circuit.spines_per_pyramidal as f64,
+        }
+    }
+
+    /// Run to the end. `progress(step, total)` is called now and then.
+    pub fn run(mut self, mut progress: impl FnMut(u64, u64)) -> Result<RunOutput> {
+        let started = Instant::now();
+        let sc = self.scenario.clone();
+        let total_h = sc.duration_h;
+        let mut trace = vec![self.trace_row(0.0)];
+        let mut tracker = SummaryTracker::new(&sc.name, sc.seed);
+        tracker.observe(&self.step_values(0.0));
+        let report_every = (self.total_steps / 200).max(1);
+        for step in 0..self.total_steps {
+            let t_h = step as f64 * self.dt_h;
+            let dt_h = if step + 1 == self.total_steps { total_h - t_h } else { self.dt_h };
+            *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h };
+            self.schedule.run(&mut self.world);
+            let t_end = if step + 1 == self.total_steps { total_h } else { (step + 1) as f64 * self.dt_h };
+            tracker.observe(&self.step_values(t_end));
+            if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
+                trace.push(self.trace_row(t_end));
+            }
+            if step % report_every == 0 {
+                progress(step, self.total_steps);
+            }
+        }
+        progress(self.total_steps, self.total_steps);
+        check_finite(&trace)?;
+        Ok(RunOutput {
+            trace,
+            events: events_of(&sc),
+            summary: tracker.row,
+            warnings: sc.warnings(),
+            wall_time_s: started.elapsed().as_secs_f64(),
+            steps: self.total_steps,
+        })
+    }
+}
+
+/// Every trace value must be a finite number; a NaN would plot as a silent gap.
+fn check_finite(trace: &[TraceRow]) -> Result<()> {
+    for row in trace {
+        let v = serde_json::to_value(row).map_err(|e| Error::internal(e.to_string()))?;
+        if let Some(obj) = v.as_object() {
+            for (k, x) in obj {
+                if x.as_f64().is_none_or(|f| !f.is_finite()) {
+                    return Err(Error::internal(format!(
+                        "numerical failure: `{k}` is not a finite number at t = {} h; a parameter override may have made a stage unstable",
+                        row.time_h
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Dose, intervention and warning events of a scenario, in time order.
+pub fn events_of(sc: &Scenario) -> Vec<Event> {
+    let mut ev = Vec::new();
+    for w in sc.warnings() {
+        ev.push(Event { time_h: 0.0, kind: "warning".into(), detail: w });
+    }
+    for a in sc.administrations() {
+        let detail = format!(
+            "{} {} {:.3} mg ({:.3} mg/kg){}",
+            a.drug.name(),
+            a.route.name(),
+            a.mg,
+            a.mg / sc.subject.weight_kg,
+            if a.duration_h > 0.0 { format!(" over {:.1} min", a.duration_h * 60.0) } else { String::new() }
+        );
+        ev.push(Event { time_h: a.t_h, kind: "dose_start".into(), detail: detail.clone() });
+        ev.push(Event { time_h: a.t_h + a.duration_h, kind: "dose_end".into(), detail });
+    }
+    for i in &sc.interventions {
+        let detail = format!("{} strength {}", i.kind.name(), i.strength);
+        ev.push(Event { time_h: i.from_h.max(0.0), kind: "intervention_start".into(), detail: detail.clone() });
+        if let Some(to) = i.to_h.filter(|&t| t <= sc.duration_h) {
+            ev.push(Event { time_h: to, kind: "intervention_end".into(), detail });
+        }
+    }
+    ev.retain(|e| e.time_h <= sc.duration_h + 1e-9);
+    ev.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
+    ev
+}
