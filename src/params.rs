@@ -96,11 +96,14 @@ parameters! {
         interneuron_nmda_drive_fraction = 0.8, "fraction", [0.0, 1.0], "assumption: tonic interneuron drive is mostly NMDA-dependent (Homayoun & Moghaddam 2007)";
         pyramidal_rate_hz = 2.0, "Hz", [0.01, 500.0], "prefrontal pyramidal neurons 1-5 Hz (Homayoun & Moghaddam 2007)";
         pyramidal_rate_cv = 0.3, "CV", [0.0, 2.0], "assumption";
-        disinhibition_gain = 3.0, "per unit lost inhibition", [0.0, 100.0], "calibrated: glutamate surge 1.5-3x (Moghaddam 1997)";
+        disinhibition_gain = 1.5, "max relative rate increase", [0.0, 100.0], "calibrated: glutamate surge 1.5-3x (Moghaddam 1997)";
+        disinhibition_half_loss = 0.12, "fraction of inhibition lost", [1e-3, 1.0], "calibrated: surge needs a substantial loss of inhibition; back within about 2 h (Moghaddam 1997)";
+        disinhibition_hill = 3.0, "1", [0.1, 20.0], "calibrated (threshold-like recruitment of pyramidal firing)";
         disinhibition_adaptation_tau_min = 30.0, "min", [0.1, 1e4], "calibrated: surge is transient, back within about 2 h (Moghaddam 1997)";
-        disinhibition_adaptation_fraction = 0.5, "fraction", [0.0, 1.0], "calibrated: surge is transient (Moghaddam 1997)";
+        disinhibition_adaptation_fraction = 0.9, "fraction", [0.0, 1.0], "calibrated: surge is transient; none after anaesthetic exposure (Moghaddam 1997)";
         pyramidal_nmda_half_block = 0.45, "fraction", [0.01, 1.0], "calibrated: anaesthetic exposure abolishes the surge (inverted U, Moghaddam 1997)";
         pyramidal_nmda_hill = 4.0, "1", [0.1, 20.0], "calibrated (inverted U)";
+        anaesthetic_suppression_tau_h = 6.0, "h", [0.01, 1e3], "assumption: plasticity stays suppressed for hours after deep block (no mTORC1 activation at anaesthetic doses, Li 2010)";
     }
     "glutamate" {
         glutamate_gain = 1.0, "rel per rel rate", [0.0, 100.0], "assumption: release proportional to pyramidal firing";
@@ -116,22 +119,23 @@ parameters! {
     }
     "bdnf" {
         bdnf_activity_gain = 1.2, "rel per rel AMPA", [0.0, 100.0], "calibrated: BDNF release follows AMPA activation (Autry 2011; Li 2010)";
-        bdnf_eef2k_gain = 1.5, "rel per unit block", [0.0, 100.0], "calibrated: NMDA block at rest -> eEF2 -> BDNF translation within 30 min (Autry 2011)";
+        bdnf_eef2k_gain = 0.8, "rel per unit block", [0.0, 100.0], "calibrated: NMDA block at rest -> eEF2 -> BDNF translation within 30 min (Autry 2011)";
+        val66met_release_loss = 0.5, "fraction", [0.0, 1.0], "Met/Met lowers activity-dependent BDNF secretion (Egan 2003; Chen 2006: about 30 %) and blunts ketamine synaptogenesis (Liu 2012); value: assumption";
         bdnf_tau_min = 20.0, "min", [0.01, 1e4], "assumption";
     }
     "mtorc1" {
-        mtorc1_gain = 2.0, "rel per rel TrkB", [0.0, 100.0], "calibrated: mTORC1 1.5-3x at 30-60 min (Li 2010)";
+        mtorc1_gain = 1.0, "rel per rel TrkB", [0.0, 100.0], "calibrated: mTORC1 1.5-3x at 30-60 min (Li 2010)";
         mtorc1_tau_min = 15.0, "min", [0.01, 1e4], "calibrated: back by 2 h (Li 2010)";
     }
     "protein" {
         protein_half_life_h = 72.0, "h", [0.1, 1e5], "assumption: synaptic proteins (PSD-95, GluA1, synapsin) turn over over days";
-        protein_induction_per_h = 0.25, "rel/h per rel mTORC1 excess", [0.0, 100.0], "calibrated: proteins up from 2 h through 72 h (Li 2010)";
-        stress_protein_basal_rel = 0.8, "rel", [0.01, 1.0], "chronic stress lowers synaptic proteins (Li 2011); value: assumption";
+        protein_induction_per_h = 0.15, "rel/h per rel mTORC1 excess", [0.0, 100.0], "calibrated: proteins up from 2 h through 72 h (Li 2010)";
+        stress_protein_basal_rel = 0.9, "rel", [0.01, 1.0], "chronic stress lowers synaptic proteins (Li 2011); value: assumption";
     }
     "spines" {
         spine_thin_elimination_per_day = 0.8, "1/day", [0.0, 100.0], "assumption: thin spines mostly transient (days)";
         spine_maturation_per_day = 0.25, "1/day", [0.0, 100.0], "assumption: thin -> mushroom over days";
-        spine_mushroom_elimination_per_day = 0.06, "1/day", [0.0, 100.0], "assumption: stable spines live weeks";
+        spine_mushroom_elimination_per_day = 0.15, "1/day", [0.0, 100.0], "assumption: stable spines live weeks";
         spine_formation_protein_hill = 2.0, "1", [0.0, 10.0], "calibrated: formation rises with synaptic protein (Li 2010; Moda-Sava 2019)";
         stress_mushroom_elimination_factor = 1.1, "x", [0.1, 10.0], "calibrated: chronic stress -15 to -35 % spines (Radley 2006; Li 2011)";
         spine_step_min = 15.0, "min", [0.1, 1440.0], "numerics: spine turnover is integrated on its own, longer step";

@@ -124,6 +124,7 @@ impl Simulation {
                 NmdaBlock(0.0),
                 FiringRate(cell.baseline_rate_hz),
                 Adaptation(0.0),
+                Suppression(0.0),
                 Ampa(a0),
                 Bdnf(1.0),
                 Mtorc1(1.0),

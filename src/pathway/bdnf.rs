@@ -1,26 +1,28 @@
 //! Stage 5 — BDNF, by two switchable routes.
 //!
 //! ```text
-//! activity route (disinhibition → AMPA):  D_act = g_act · max(A / A0 − 1, 0) · (1 − s_Val66Met)
+//! activity route (disinhibition → AMPA):  D_act = g_act · max(A / A0 − 1, 0) · (1 − L_Met · s_Val66Met)
 //! eEF2K route (NMDA block at rest):       D_eef = g_eef · b_pyr · E(b_pyr)     [if eef2k is on]
-//! B* = 1 + D_act + D_eef,                  dB/dt = (B* − B) / τ_BDNF
+//! B* = 1 + (1 − S) · (D_act + D_eef),      dB/dt = (B* − B) / τ_BDNF
 //! ```
 //!
-//! `A0` is the neuron's drug-free AMPA activation and `E` its excitability (stage 2): translation
-//! needs an active neuron, so the eEF2K route too fails under anaesthetic block. Sources: Autry 2011
+//! `L_Met` is the largest loss of activity-dependent release in Met/Met carriers (`val66met_release_loss`).
+//! `A0` is the neuron's drug-free AMPA activation, `E` its excitability and `S` the memory of deep
+//! block (stage 2): release and translation need an active neuron, so both routes fail during and
+//! for hours after anaesthetic block (mTORC1 is not activated at anaesthetic doses, Li 2010). Sources: Autry 2011
 //! (eEF2K; BDNF translation within 30 min), Li 2010 and Liu 2012 (Val66Met blunts the effect).
 
 use bevy_ecs::prelude::*;
 
-use super::{Ampa, Bdnf, Blockers, CircuitMeans, Clock, Model, NmdaBlock, Pyramidal, Switches, ampa, disinhibition, relax};
+use super::{Ampa, Bdnf, Blockers, CircuitMeans, Clock, Model, NmdaBlock, Pyramidal, Suppression, Switches, ampa, disinhibition, relax};
 use crate::params::Params;
 
 /// BDNF target of one neuron.
 #[inline]
-pub fn bdnf_target(ampa_now: f64, ampa_baseline: f64, block: f64, val66met: f64, eef2k_on: bool, p: &Params) -> f64 {
-    let activity = p.bdnf_activity_gain * (ampa_now / ampa_baseline - 1.0).max(0.0) * (1.0 - val66met);
+pub fn bdnf_target(ampa_now: f64, ampa_baseline: f64, block: f64, suppression: f64, val66met: f64, eef2k_on: bool, p: &Params) -> f64 {
+    let activity = p.bdnf_activity_gain * (ampa_now / ampa_baseline - 1.0).max(0.0) * (1.0 - p.val66met_release_loss * val66met);
     let eef2k = if eef2k_on { p.bdnf_eef2k_gain * block * disinhibition::excitability(block, p) } else { 0.0 };
-    1.0 + activity + eef2k
+    1.0 + (1.0 - suppression) * (activity + eef2k)
 }
 
 pub fn release(
@@ -29,14 +31,14 @@ pub fn release(
     blockers: Res<Blockers>,
     switches: Res<Switches>,
     mut means: ResMut<CircuitMeans>,
-    mut cells: Query<(&Pyramidal, &Ampa, &NmdaBlock, &mut Bdnf)>,
+    mut cells: Query<(&Pyramidal, &Ampa, &NmdaBlock, &Suppression, &mut Bdnf)>,
 ) {
     let p = &model.0;
     let tau_h = p.bdnf_tau_min / 60.0;
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, a, b, mut bdnf)| {
+    cells.iter_mut().for_each(|(cell, a, b, s, mut bdnf)| {
         let a0 = ampa::baseline_activation(cell.ampa_gain, p);
-        let target = bdnf_target(a.0, a0, b.0, blockers.bdnf_val66met, switches.0.eef2k, p);
+        let target = bdnf_target(a.0, a0, b.0, s.0, blockers.bdnf_val66met, switches.0.eef2k, p);
         bdnf.0 = relax(bdnf.0, target, clock.dt_h, tau_h);
         sum += bdnf.0;
         n += 1;
@@ -51,12 +53,15 @@ mod tests {
     #[test]
     fn routes_add_and_switch_off() {
         let p = Params::default();
-        assert_eq!(bdnf_target(0.2, 0.2, 0.0, 0.0, true, &p), 1.0);
-        let both = bdnf_target(0.4, 0.2, 0.1, 0.0, true, &p);
-        let act = bdnf_target(0.4, 0.2, 0.1, 0.0, false, &p);
-        let eef = bdnf_target(0.2, 0.2, 0.1, 0.0, true, &p);
+        assert_eq!(bdnf_target(0.2, 0.2, 0.0, 0.0, 0.0, true, &p), 1.0);
+        let both = bdnf_target(0.4, 0.2, 0.1, 0.0, 0.0, true, &p);
+        let act = bdnf_target(0.4, 0.2, 0.1, 0.0, 0.0, false, &p);
+        let eef = bdnf_target(0.2, 0.2, 0.1, 0.0, 0.0, true, &p);
         assert!(((both - 1.0) - ((act - 1.0) + (eef - 1.0))).abs() < 1e-12);
-        // Val66Met at full strength leaves only the eEF2K route.
-        assert_eq!(bdnf_target(0.4, 0.2, 0.1, 1.0, true, &p), eef);
+        // Val66Met at full strength removes `val66met_release_loss` of the activity route only.
+        let met = bdnf_target(0.4, 0.2, 0.1, 0.0, 1.0, true, &p);
+        assert!((met - eef - (1.0 - p.val66met_release_loss) * (act - 1.0)).abs() < 1e-12);
+        // Full suppression (deep block) silences both routes.
+        assert_eq!(bdnf_target(0.4, 0.2, 0.1, 1.0, 0.0, true, &p), 1.0);
     }
 }

@@ -9,16 +9,21 @@
 //!                                                      the disinhibition mechanism is off)
 //! d     = 1 − I                                       (lost inhibition)
 //! da/dt = (d − a) / τ_adapt                           (homeostatic adaptation)
-//! r_pyr = r0_pyr · (1 + g · max(d − f_adapt · a, 0)) · E(b_pyr),
+//! u     = max(d − f_adapt · a, 0)                     (lost inhibition not yet compensated)
+//! r_pyr = r0_pyr · (1 + g · u^n / (u^n + u50^n)) · E(b_pyr),
 //! E(b)  = 1 / (1 + (b / b_half)^h)                    (own NMDA block suppresses excitability)
+//! S     = max(1 − E(b_pyr), S · exp(−dt/τ_S))         (memory of deep block: rises at once,
+//!                                                      decays over hours; gates stage 5)
 //! ```
 //!
-//! `E` makes the dose–response an inverted U: at anaesthetic concentrations the pyramidal
+//! The sigmoid makes small losses of inhibition (the tail of a dose) nearly silent; adaptation makes
+//! the surge transient and, after a long deep block, keeps the falling concentration from causing a
+//! late surge. `E` makes the dose–response an inverted U: at anaesthetic concentrations the pyramidal
 //! neurons' own block dominates and the surge fails (Moghaddam 1997).
 
 use bevy_ecs::prelude::*;
 
-use super::{Adaptation, CircuitMeans, Clock, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Switches, relax};
+use super::{Adaptation, CircuitMeans, Clock, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, relax};
 use crate::params::Params;
 
 #[inline]
@@ -32,11 +37,19 @@ pub fn excitability(block: f64, p: &Params) -> f64 {
     1.0 / (1.0 + (block / p.pyramidal_nmda_half_block).powf(p.pyramidal_nmda_hill))
 }
 
+/// Memory of deep block: follows `1 − E(b)` up at once, decays with `τ_S`.
+#[inline]
+pub fn suppression_step(s: f64, block: f64, dt_h: f64, p: &Params) -> f64 {
+    (1.0 - excitability(block, p)).max(s * (-dt_h / p.anaesthetic_suppression_tau_h).exp())
+}
+
 /// One pyramidal neuron: (new adaptation, new rate).
 #[inline]
 pub fn pyramidal_update(baseline_hz: f64, block: f64, lost_inhibition: f64, adaptation: f64, dt_h: f64, p: &Params) -> (f64, f64) {
     let a = relax(adaptation, lost_inhibition, dt_h, p.disinhibition_adaptation_tau_min / 60.0);
-    let drive = (lost_inhibition - p.disinhibition_adaptation_fraction * a).max(0.0);
+    let u = (lost_inhibition - p.disinhibition_adaptation_fraction * a).max(0.0);
+    let un = u.powf(p.disinhibition_hill);
+    let drive = un / (un + p.disinhibition_half_loss.powf(p.disinhibition_hill));
     (a, baseline_hz * (1.0 + p.disinhibition_gain * drive) * excitability(block, p))
 }
 
@@ -62,13 +75,14 @@ pub fn pyramidal_firing(
     model: Res<Model>,
     switches: Res<Switches>,
     mut means: ResMut<CircuitMeans>,
-    mut cells: Query<(&Pyramidal, &NmdaBlock, &mut Adaptation, &mut FiringRate)>,
+    mut cells: Query<(&Pyramidal, &NmdaBlock, &mut Adaptation, &mut Suppression, &mut FiringRate)>,
 ) {
     let p = &model.0;
     let lost = if switches.0.disinhibition { (1.0 - means.inhibition_rel).max(0.0) } else { 0.0 };
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, b, mut a, mut r)| {
+    cells.iter_mut().for_each(|(cell, b, mut a, mut s, mut r)| {
         (a.0, r.0) = pyramidal_update(cell.baseline_rate_hz, b.0, lost, a.0, clock.dt_h, p);
+        s.0 = suppression_step(s.0, b.0, clock.dt_h, p);
         sum += r.0;
         n += 1;
     });

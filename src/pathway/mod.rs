@@ -145,6 +145,11 @@ pub struct FiringRate(pub f64);
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct Adaptation(pub f64);
 
+/// Memory of deep (anaesthetic) NMDA block of a pyramidal neuron, 0–1: rises at once with
+/// `1 − E(b_pyr)` and decays slowly; it gates BDNF release and translation (stage 5).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct Suppression(pub f64);
+
 /// AMPA receptor activation (0–1).
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct Ampa(pub f64);
