@@ -181,6 +181,7 @@ impl Simulation {
         let total_s = sc.duration_h * 3600.0;
         let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
         let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
+        schedule.set_executor(SingleThreadedExecutor::new());
         let mut sim = Self { world, schedule, scenario: sc.clone(), total_steps, dt_h, sample_every_steps };
         // A zero-length step settles every stage's read-out at t = 0 without changing any state.
         sim.schedule.run(&mut sim.world);

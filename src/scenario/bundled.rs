@@ -9,6 +9,11 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("esketamine-intranasal", include_str!("../../scenarios/esketamine-intranasal.toml")),
     ("oral-troche", include_str!("../../scenarios/oral-troche.toml")),
     ("rapamycin-block", include_str!("../../scenarios/rapamycin-block.toml")),
+    ("stress-rescue", include_str!("../../scenarios/stress-rescue.toml")),
+    ("nbqx-block", include_str!("../../scenarios/nbqx-block.toml")),
+    ("val66met", include_str!("../../scenarios/val66met.toml")),
+    ("anesthetic-vs-low-dose", include_str!("../../scenarios/anesthetic-vs-low-dose.toml")),
+    ("eef2k-only", include_str!("../../scenarios/eef2k-only.toml")),
 ];
 
 pub fn get(name: &str) -> Option<&'static str> {
