@@ -49,9 +49,12 @@ pub enum Command {
     /// Validate a scenario and print it fully resolved, with the dose classification; run nothing.
     #[command(after_help = "Example:\n  ketasim check iv-bolus-anesthetic --set dose.0.mg_per_kg=0.5")]
     Check {
+        /// A path to a .toml scenario file, or the name of a bundled scenario (see `ketasim list`).
         scenario: String,
+        /// Override any scenario key by its dotted path, e.g. dose.0.mg_per_kg=0.25 (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
     },

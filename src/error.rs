@@ -82,10 +82,10 @@ impl Error {
                 if location.file.is_none() {
                     location.file = Some(file.to_path_buf());
                 }
-                if location.line_col.is_none() {
-                    if let Some(key) = &location.key {
-                        location.line_col = locate(key);
-                    }
+                if location.line_col.is_none()
+                    && let Some(key) = &location.key
+                {
+                    location.line_col = locate(key);
                 }
                 Error::Input { location, message }
             }

@@ -39,6 +39,15 @@ pub fn stage(dest: &Path, force: bool) -> Result<Staging> {
                 "the output directory exists and is not empty; pass --force to replace it, or choose another --out".into(),
             ));
         }
+        // --force replaces the directory: never the current directory or one that contains it.
+        if let (Ok(d), Ok(cwd)) = (fs::canonicalize(dest), std::env::current_dir().and_then(fs::canonicalize))
+            && cwd.starts_with(&d)
+        {
+            return Err(dir_error(
+                dest,
+                "the output directory is the current directory or contains it; ketasim will not replace it, choose another --out".into(),
+            ));
+        }
     }
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -54,14 +63,34 @@ pub fn stage(dest: &Path, force: bool) -> Result<Staging> {
 
 impl Staging {
     /// Move the finished temporary directory into place (replacing `dest` when forced).
+    /// On failure the temporary directory is removed and `dest` is left as it was.
     pub fn commit(self) -> Result<PathBuf> {
+        let mut old = None;
         if self.dest.exists() {
-            let old = self.tmp.with_extension("old");
-            fs::rename(&self.dest, &old).map_err(|e| Error::internal(format!("cannot replace {}: {e}", self.dest.display())))?;
-            let _ = fs::remove_dir_all(&old);
+            // `.<name>.partial-<pid>` → `.<name>.old-<pid>`: unique to this process, so a stale
+            // directory left by an earlier, killed run cannot make the rename fail.
+            let name = self.tmp.file_name().map(|n| n.to_string_lossy().replace(".partial-", ".old-")).unwrap_or_default();
+            let o = self.tmp.with_file_name(name);
+            if o.exists() {
+                let _ = fs::remove_dir_all(&o);
+            }
+            if let Err(e) = fs::rename(&self.dest, &o) {
+                self.abandon();
+                return Err(Error::internal(format!("cannot replace {}: {e}", self.dest.display())));
+            }
+            old = Some(o);
         }
-        fs::rename(&self.tmp, &self.dest)
-            .map_err(|e| Error::internal(format!("cannot move the results into {}: {e}", self.dest.display())))?;
+        if let Err(e) = fs::rename(&self.tmp, &self.dest) {
+            // Put the previous directory back rather than lose it.
+            if let Some(o) = &old {
+                let _ = fs::rename(o, &self.dest);
+            }
+            self.abandon();
+            return Err(Error::internal(format!("cannot move the results into {}: {e}", self.dest.display())));
+        }
+        if let Some(o) = old {
+            let _ = fs::remove_dir_all(&o);
+        }
         Ok(self.dest)
     }
 
@@ -71,11 +100,22 @@ impl Staging {
     }
 }
 
-fn write_csv<T: Serialize>(path: &Path, rows: impl IntoIterator<Item = T>) -> Result<()> {
+/// The columns of events.csv (the fields of [`crate::readout::Event`]).
+pub const EVENT_COLUMNS: &[(&str, &str, &str)] =
+    &[("time_h", "h", "time of the event"), ("kind", "", "event kind"), ("detail", "", "free text")];
+
+/// Write `rows` as CSV. The header comes from the row type's field names; `header` is written
+/// instead when there are no rows, so that an empty table (e.g. no events) still has its header.
+fn write_csv<T: Serialize>(path: &Path, header: &[&str], rows: impl IntoIterator<Item = T>) -> Result<()> {
     let file = fs::File::create(path).map_err(|e| Error::internal(format!("cannot create {}: {e}", path.display())))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let mut n = 0usize;
     for r in rows {
         w.serialize(r).map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
+        n += 1;
+    }
+    if n == 0 {
+        w.write_record(header).map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
     }
     let inner = w.into_inner().map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
     inner.into_inner().map_err(|e| Error::internal(format!("cannot write {}: {}", path.display(), e.error())))?.sync_all()?;
@@ -110,11 +150,7 @@ pub fn manifest(sc: &Scenario, run: &RunOutput, threads: usize) -> serde_json::V
             "trace.csv": { "columns": columns(TRACE_COLUMNS) },
             "summary.csv": { "columns": columns(SUMMARY_COLUMNS) },
             "events.csv": {
-                "columns": [
-                    {"name": "time_h", "unit": "h", "description": "time of the event"},
-                    {"name": "kind", "unit": "", "description": "event kind"},
-                    {"name": "detail", "unit": "", "description": "free text"}
-                ],
+                "columns": columns(EVENT_COLUMNS),
                 "kinds": EVENT_KINDS.iter().map(|(k, d)| serde_json::json!({"kind": k, "description": d})).collect::<Vec<_>>(),
             },
         },
@@ -123,13 +159,39 @@ pub fn manifest(sc: &Scenario, run: &RunOutput, threads: usize) -> serde_json::V
 
 /// Write every output file of a run into the staging directory.
 pub fn write_run(staging: &Staging, sc: &Scenario, run: &RunOutput, threads: usize) -> Result<()> {
-    write_csv(&staging.tmp.join("trace.csv"), &run.trace)?;
-    write_csv(&staging.tmp.join("events.csv"), &run.events)?;
-    write_csv(&staging.tmp.join("summary.csv"), [&run.summary])?;
+    let names = |c: &[(&'static str, &'static str, &'static str)]| c.iter().map(|c| c.0).collect::<Vec<_>>();
+    write_csv(&staging.tmp.join("trace.csv"), &names(TRACE_COLUMNS), &run.trace)?;
+    write_csv(&staging.tmp.join("events.csv"), &names(EVENT_COLUMNS), &run.events)?;
+    write_csv(&staging.tmp.join("summary.csv"), &names(SUMMARY_COLUMNS), [&run.summary])?;
     let path = staging.tmp.join("manifest.json");
     let text = serde_json::to_string_pretty(&manifest(sc, run, threads)).map_err(|e| Error::internal(e.to_string()))?;
     let mut f = fs::File::create(&path).map_err(|e| Error::internal(format!("cannot create {}: {e}", path.display())))?;
     f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")).and_then(|_| f.sync_all())
         .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::readout::Event;
+
+    #[test]
+    fn event_columns_match_the_event_fields() {
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.serialize(Event { time_h: 0.0, kind: "warning".into(), detail: "d".into() }).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        assert_eq!(header, EVENT_COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn empty_table_keeps_its_header() {
+        let dir = std::env::temp_dir().join(format!("ketasim-write-csv-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.csv");
+        write_csv(&path, &["time_h", "kind", "detail"], Vec::<Event>::new()).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "time_h,kind,detail\n");
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

@@ -267,21 +267,33 @@ pub struct ScenarioSource {
 /// Find a scenario: a path to a `.toml` file, or the name of a bundled scenario.
 pub fn find(spec: &str) -> Result<ScenarioSource> {
     let path = Path::new(spec);
-    if path.exists() {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
-            location: Location { file: Some(path.to_path_buf()), ..Default::default() },
-            message: format!("cannot read the scenario file: {e}"),
-        })?;
+    let file_error = |message: String| Error::Input {
+        location: Location { file: Some(path.to_path_buf()), ..Default::default() },
+        message,
+    };
+    // A file wins over a bundled name; a directory does not (e.g. a run directory called
+    // `iv-infusion` in the current directory must not hide the bundled `iv-infusion`).
+    if path.is_file() {
+        let text = std::fs::read_to_string(path).map_err(|e| file_error(format!("cannot read the scenario file: {e}")))?;
         return Ok(ScenarioSource { text, origin: path.to_path_buf() });
     }
     if let Some(text) = bundled::get(spec) {
         return Ok(ScenarioSource { text: text.to_string(), origin: PathBuf::from(format!("bundled:{spec}")) });
     }
-    let mut msg = format!("no scenario file or bundled scenario named `{spec}`");
+    let bundled_list = format!("bundled scenarios: {}", bundled::names().collect::<Vec<_>>().join(", "));
+    if path.is_dir() {
+        return Err(file_error(format!("is a directory, not a scenario file; give a .toml file or one of the {bundled_list}")));
+    }
+    let looks_like_path = spec.ends_with(".toml") || spec.contains('/') || spec.contains(std::path::MAIN_SEPARATOR);
+    let mut msg = if looks_like_path {
+        format!("no such scenario file `{spec}`")
+    } else {
+        format!("no scenario file or bundled scenario named `{spec}`")
+    };
     if let Some(s) = did_you_mean(spec, bundled::names()) {
         msg.push_str(&format!(" (did you mean `{s}`?)"));
     }
-    msg.push_str(&format!("; bundled scenarios: {}", bundled::names().collect::<Vec<_>>().join(", ")));
+    msg.push_str(&format!("; {bundled_list}"));
     Err(Error::input(msg))
 }
 
@@ -303,22 +315,24 @@ pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> 
             message: format!("not valid TOML: {}", e.message().trim()),
         }
     })?;
-    let mut set_keys = Vec::new();
+    // (key path, the whole assignment) of every --set, to attribute errors to the flag.
+    let mut set_keys: Vec<(String, &str)> = Vec::new();
     for s in sets {
         let key = apply_set(&mut table, s)?;
-        set_keys.push(key);
+        set_keys.push((key, s.as_str()));
     }
     let mut sc = resolve(&table).map_err(|e| {
         // An error on a key that came from --set points at the flag, not into the file.
-        if let Error::Input { location, message } = &e {
-            if let Some(k) = &location.key {
-                if set_keys.iter().any(|s| k == s || k.starts_with(&format!("{s}."))) {
-                    return Error::Input {
-                        location: Location { file: None, key: Some(k.clone()), line_col: None },
-                        message: format!("(from --set) {message}"),
-                    };
-                }
-            }
+        // The last --set wins, as it does when applied.
+        if let Error::Input { location, message } = &e
+            && let Some(k) = &location.key
+            && let Some((_, assignment)) =
+                set_keys.iter().rev().find(|(s, _)| k == s || k.starts_with(&format!("{s}.")))
+        {
+            return Error::Input {
+                location: Location { file: None, key: Some(k.clone()), line_col: None },
+                message: format!("(from --set `{assignment}`) {message}"),
+            };
         }
         e.in_file(file, |k| reader::locate(&src.text, k))
     })?;
@@ -343,7 +357,12 @@ pub fn apply_set(table: &mut Table, assignment: &str) -> Result<String> {
         return Err(Error::input(format!("--set `{assignment}`: expected KEY=VALUE, e.g. --set dose.0.mg_per_kg=0.25")));
     };
     let key = key.trim();
-    set_path(table, key, parse_set_value(raw.trim()))?;
+    set_path(table, key, parse_set_value(raw.trim())).map_err(|e| match e {
+        Error::Input { location, message } => {
+            Error::Input { location, message: format!("(from --set `{assignment}`) {message}") }
+        }
+        other => other,
+    })?;
     Ok(key.to_string())
 }
 
@@ -352,13 +371,10 @@ pub fn apply_set(table: &mut Table, assignment: &str) -> Result<String> {
 pub fn set_path(table: &mut Table, path: &str, value: Value) -> Result<()> {
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.trim().is_empty()) {
-        return Err(Error::input(format!("--set `{path}`: empty part in the key path")));
+        return Err(Error::input(format!("empty part in the key path `{path}`")));
     }
     let mut root = Value::Table(table.clone());
-    set_in(&mut root, &parts, 0, value).map_err(|e| match e {
-        Error::Input { location, message } => Error::Input { location, message: format!("(from --set) {message}") },
-        other => other,
-    })?;
+    set_in(&mut root, &parts, 0, value)?;
     if let Value::Table(t) = root {
         *table = t;
     }
@@ -385,10 +401,12 @@ fn set_in(cur: &mut Value, parts: &[&str], i: usize, value: Value) -> Result<()>
             };
             let len = a.len();
             if idx >= len {
-                return Err(Error::at_key(
-                    join(&here, part),
-                    format!("`{here}` has {len} entr{}; index {idx} is out of range", if len == 1 { "y" } else { "ies" }),
-                ));
+                let allowed = match len {
+                    0 => format!("`{here}` has no entries, so there is nothing to index; --set changes entries but cannot add them: add a [[{here}]] table to the file"),
+                    1 => format!("`{here}` has 1 entry; allowed index: 0"),
+                    n => format!("`{here}` has {n} entries; allowed indices: 0 to {}", n - 1),
+                };
+                return Err(Error::at_key(join(&here, part), format!("index {idx} is out of range: {allowed}")));
             }
             if last {
                 a[idx] = value;
@@ -455,10 +473,10 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         let from_h = r.f64_opt("from_h")?.unwrap_or(0.0);
         check_range(&join(&path, "from_h"), from_h, -8760.0, 8760.0, false, "h")?;
         let to_h = r.f64_opt("to_h")?;
-        if let Some(to) = to_h {
-            if !to.is_finite() || to <= from_h {
-                return Err(Error::at_key(join(&path, "to_h"), format!("must be after from_h ({from_h} h), found {to}")));
-            }
+        if let Some(to) = to_h
+            && (!to.is_finite() || to <= from_h)
+        {
+            return Err(Error::at_key(join(&path, "to_h"), format!("must be after from_h ({from_h} h), found {to}")));
         }
         let strength = r.f64_opt("strength")?.unwrap_or(1.0);
         check_range(&join(&path, "strength"), strength, 0.0, 1.0, false, "(fraction of the target inhibited)")?;
@@ -611,13 +629,13 @@ fn resolve_dose(path: &str, t: &Table, duration_h: f64) -> Result<Dose> {
     let every_h = r.f64_opt("every_h")?;
     if let Some(e) = every_h {
         check_range(&join(path, "every_h"), e, 0.0, 8760.0, true, "h")?;
-        if let Some(m) = over_min {
-            if m / 60.0 > e {
-                return Err(Error::at_key(
-                    join(path, "every_h"),
-                    format!("repeats every {e} h but each infusion lasts {m} min: infusions of one [[dose]] must not overlap"),
-                ));
-            }
+        if let Some(m) = over_min
+            && m / 60.0 > e
+        {
+            return Err(Error::at_key(
+                join(path, "every_h"),
+                format!("repeats every {e} h but each infusion lasts {m} min: infusions of one [[dose]] must not overlap"),
+            ));
         }
     } else if times > 1 {
         return Err(Error::at_key(join(path, "every_h"), format!("`times = {times}` needs `every_h`, the interval between administrations")));
