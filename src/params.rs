@@ -71,15 +71,16 @@ parameters! {
         norketamine_v_l = 221.0, "L per 70 kg", [0.1, 1e4], "Simons 2022 (norketamine volume); one compartment: assumption";
         norketamine_cl_l_per_h = 60.0, "L/h per 70 kg", [0.01, 1e4], "Simons 2022: 1.00 L/min";
         norketamine_fraction_of_clearance = 0.8, "fraction", [0.0, 1.0], "Simons 2022: 80 % of S-ketamine clearance forms norketamine; applied to the racemate too (assumption)";
-        norketamine_fraction_of_first_pass = 0.8, "fraction", [0.0, 1.0], "assumption: first-pass loss is metabolised like systemic clearance (Grant 1981: oral dose appears largely as norketamine)";
+        norketamine_fraction_of_first_pass = 0.9, "fraction", [0.0, 1.0], "assumption: first-pass loss is mostly N-demethylated, more than systemic clearance (Grant 1981: an oral dose appears largely as norketamine)";
         ke0_per_h = 60.0, "1/h", [0.1, 1000.0], "effect-site equilibration 1 min^-1, within the literature's 0.5-3 min^-1";
         bioavailability_oral = 0.17, "fraction", [0.0, 1.0], "Grant 1981; seed document (16-30 %)";
         bioavailability_sublingual = 0.29, "fraction", [0.0, 1.0], "Rolan 2014 (90 % CI 27-31 %)";
         bioavailability_intranasal_esketamine = 0.48, "fraction", [0.0, 1.0], "Spravato label (48 % absolute)";
         bioavailability_intranasal_ketamine = 0.14, "fraction", [0.0, 1.0], "Pharmacotherapy 2022;42:298 (11-17 %)";
-        ka_oral_per_h = 3.0, "1/h", [0.01, 100.0], "assumption, chosen for Tmax about 30 min (Grant 1981)";
-        ka_sublingual_per_h = 2.0, "1/h", [0.01, 100.0], "assumption, chosen for Tmax about 45 min (Rolan 2014)";
-        ka_intranasal_per_h = 2.93, "1/h", [0.01, 100.0], "Perez-Ruixo 2021 (nasal ka of esketamine)";
+        ka_oral_per_h = 1.0, "1/h", [0.01, 100.0], "calibrated: Tmax about 30 min with the Kamp 2020 disposition (Grant 1981)";
+        ka_sublingual_per_h = 0.7, "1/h", [0.01, 100.0], "calibrated: Tmax about 45 min (Rolan 2014)";
+        ka_intranasal_esketamine_per_h = 0.7, "1/h", [0.01, 100.0], "calibrated: 56 mg gives Cmax about 73 ng/mL at 20-40 min with the Simons 2022 disposition (Spravato label; Perez-Ruixo 2021's 2.93 1/h belongs to their own disposition model)";
+        ka_intranasal_ketamine_per_h = 1.5, "1/h", [0.01, 100.0], "calibrated: Tmax 14-23 min (Pharmacotherapy 2022;42:298)";
     }
     "nmda" {
         potency_esketamine_rel = 2.0, "x racemate", [0.0, 10.0], "S-ketamine about 2x the racemate (Ki 0.3 vs 0.5 uM)";

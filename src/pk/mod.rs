@@ -178,9 +178,16 @@ pub struct Compound {
     /// Bioavailability per depot.
     f: [f64; 3],
     x: [f64; N],
-    /// exp(A·h) for the last step length used.
-    cached: Option<(f64, Matrix)>,
+    /// exp(A·h) for the step lengths used recently, keyed by the exact bits of `h`. The simulator's
+    /// step `(k+1)·dt − k·dt` takes a handful of values that differ in the last bits, so a
+    /// single-entry cache would miss on most steps; exact keys keep results bit-identical.
+    cache: Vec<(u64, Matrix)>,
+    /// Next cache slot to replace once the cache is full.
+    cache_next: usize,
 }
+
+/// Step lengths whose exponential is kept per compound.
+const CACHE_SIZE: usize = 32;
 
 impl Compound {
     pub fn new(p: &Params, drug: Drug, weight_kg: f64) -> Self {
@@ -190,7 +197,11 @@ impl Compound {
             bioavailability(p, drug, Route::Oral),
             bioavailability(p, drug, Route::Sublingual),
         ];
-        let ka = [p.ka_intranasal_per_h, p.ka_oral_per_h, p.ka_sublingual_per_h];
+        let ka_nasal = match drug {
+            Drug::Ketamine => p.ka_intranasal_ketamine_per_h,
+            Drug::Esketamine => p.ka_intranasal_esketamine_per_h,
+        };
+        let ka = [ka_nasal, p.ka_oral_per_h, p.ka_sublingual_per_h];
         let (k10, k12, k13) = (d.cl_l_per_h / d.v1_l, d.q2_l_per_h / d.v1_l, d.q3_l_per_h / d.v1_l);
         let (k21, k31) = (d.q2_l_per_h / d.v2_l, d.q3_l_per_h / d.v3_l);
         let k_nk = d.nk_cl_l_per_h / d.nk_v_l;
@@ -222,7 +233,7 @@ impl Compound {
         m.add_at(NKE, NKE, -ke0);
         m.add_at(ELIMINATED, A1, k10);
         m.add_at(AUC, A1, 1.0 / d.v1_l);
-        Self { drug, disp: d, system: m, f, x: [0.0; N], cached: None }
+        Self { drug, disp: d, system: m, f, x: [0.0; N], cache: Vec::new(), cache_next: 0 }
     }
 
     /// Advance the state by `h` hours, exactly.
@@ -230,15 +241,24 @@ impl Compound {
         if h <= 0.0 || self.is_empty() {
             return;
         }
-        let phi = match &self.cached {
-            Some((ch, m)) if *ch == h => m,
-            _ => {
-                self.cached = Some((h, self.system.expm(h)));
-                &self.cached.as_ref().unwrap().1
+        let key = h.to_bits();
+        let slot = match self.cache.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let phi = self.system.expm(h);
+                if self.cache.len() < CACHE_SIZE {
+                    self.cache.push((key, phi));
+                    self.cache.len() - 1
+                } else {
+                    let i = self.cache_next;
+                    self.cache[i] = (key, phi);
+                    self.cache_next = (i + 1) % CACHE_SIZE;
+                    i
+                }
             }
         };
         let mut y = [0.0; N];
-        phi.apply(&self.x, &mut y);
+        self.cache[slot].1.apply(&self.x, &mut y);
         self.x = y;
     }
 
@@ -456,6 +476,27 @@ mod tests {
             }
         }
         pk.advance_to(1.0);
+    }
+
+    #[test]
+    fn cached_exponentials_give_bit_identical_results() {
+        // The simulator's steps differ in their last bits; the cache must reuse exp(A·h) only for
+        // exactly the same h, and survive running full.
+        let p = Params::default();
+        let mut cached = Compound::new(&p, Drug::Ketamine, 70.0);
+        let mut fresh = cached.clone();
+        cached.give(Route::Oral, 100.0);
+        fresh.give(Route::Oral, 100.0);
+        let dt = 10.0 / 3600.0;
+        for step in 0..(3 * CACHE_SIZE as u64 + 500) {
+            // Mostly the k·dt pattern, plus many distinct lengths to overflow the cache.
+            let h = if step % 7 == 0 { dt * (1.0 + step as f64 * 1e-3) } else { (step + 1) as f64 * dt - step as f64 * dt };
+            cached.advance(h);
+            fresh.cache.clear();
+            fresh.advance(h);
+            assert_eq!(cached.x, fresh.x, "step {step}");
+            assert!(cached.cache.len() <= CACHE_SIZE);
+        }
     }
 
     #[test]
