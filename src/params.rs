@@ -131,15 +131,36 @@ parameters! {
     "protein" {
         protein_half_life_h = 72.0, "h", [0.1, 1e5], "assumption: synaptic proteins (PSD-95, GluA1, synapsin) turn over over days";
         protein_induction_per_h = 0.15, "rel/h per rel mTORC1 excess", [0.0, 100.0], "calibrated: proteins up from 2 h through 72 h (Li 2010)";
-        stress_protein_basal_rel = 0.9, "rel", [0.01, 1.0], "chronic stress lowers synaptic proteins (Li 2011); value: assumption";
+        stress_protein_basal_rel = 0.85, "rel", [0.01, 1.0], "chronic stress lowers synaptic proteins (Li 2011); value: assumption";
     }
     "spines" {
         spine_thin_elimination_per_day = 0.8, "1/day", [0.0, 100.0], "assumption: thin spines mostly transient (days)";
         spine_maturation_per_day = 0.25, "1/day", [0.0, 100.0], "assumption: thin -> mushroom over days";
         spine_mushroom_elimination_per_day = 0.15, "1/day", [0.0, 100.0], "assumption: stable spines live weeks";
-        spine_formation_protein_hill = 2.0, "1", [0.0, 10.0], "calibrated: formation rises with synaptic protein (Li 2010; Moda-Sava 2019)";
+        spine_formation_protein_hill = 2.5, "1", [0.0, 10.0], "calibrated: formation rises with synaptic protein (Li 2010; Moda-Sava 2019)";
+        spine_capacity_rel = 2.0, "x healthy density", [1.01, 100.0], "assumption: dendritic room is finite; repeated dosing cannot raise density without bound";
         stress_mushroom_elimination_factor = 1.1, "x", [0.1, 10.0], "calibrated: chronic stress -15 to -35 % spines (Radley 2006; Li 2011)";
         spine_step_min = 15.0, "min", [0.1, 1440.0], "numerics: spine turnover is integrated on its own, longer step";
+    }
+    "clinical" {
+        sbp_emax_mmhg = 26.0, "mmHg", [0.0, 200.0], "calibrated: 0.5 mg/kg/40 min gives systolic +16 +/- 11 mmHg at about 40 min (Yale review 2024; Fang 2019)";
+        dbp_emax_mmhg = 18.0, "mmHg", [0.0, 200.0], "calibrated: diastolic +11 +/- 8 mmHg (Yale review 2024)";
+        bp_ec50_ng_ml = 200.0, "ng/mL racemic-equivalent", [1.0, 1e5], "calibrated: back to baseline by about 90-100 min (Yale review 2024)";
+        bp_hill = 2.0, "1", [0.1, 10.0], "calibrated (as bp_ec50_ng_ml)";
+        hr_emax_bpm = 25.0, "beats/min", [0.0, 200.0], "assumption: modest rise at low doses, 15-30 % at anaesthetic doses";
+        hr_ec50_ng_ml = 400.0, "ng/mL racemic-equivalent", [1.0, 1e5], "assumption (as hr_emax_bpm)";
+        hr_hill = 1.5, "1", [0.1, 10.0], "assumption";
+        spo2_emax_pct = 6.0, "percentage points", [0.0, 50.0], "assumption: no desaturation at antidepressant or analgesic rates; transient only at anaesthetic exposure";
+        spo2_ec50_ng_ml = 2500.0, "ng/mL racemic-equivalent", [1.0, 1e5], "assumption (anaesthesia 1,200-2,400 ng/mL, Idvall 1979)";
+        spo2_hill = 3.0, "1", [0.1, 10.0], "assumption";
+        cadss_ec50_ng_ml = 600.0, "ng/mL racemic-equivalent", [1.0, 1e5], "calibrated: CADSS rises over 50-250 ng/mL (Krystal 1994; Bowdle 1998), about 14 points at the end of a 0.5 mg/kg infusion";
+        cadss_hill = 2.0, "1", [0.1, 10.0], "calibrated (as cadss_ec50_ng_ml)";
+        response_cv_blood_pressure = 0.6, "CV", [0.0, 3.0], "calibrated: between-subject SD of the systolic rise about 11 mmHg on a mean of 16 (Yale review 2024)";
+        response_cv_heart_rate = 0.5, "CV", [0.0, 3.0], "assumption";
+        response_cv_dissociation = 0.5, "CV", [0.0, 3.0], "assumption";
+        madrs_protein_weight = 2.6, "per unit relative protein excess", [0.0, 100.0], "calibrated: MADRS -16 from 32 at 24 h (Murrough 2013)";
+        madrs_spine_weight = 1.4, "per unit spine density gain", [0.0, 100.0], "calibrated: effect mostly gone 7-12 days after one infusion (Kishimoto 2016)";
+        madrs_max_improvement = 0.9, "fraction", [0.0, 1.0], "assumption: improvement saturates; MADRS stays above 10 % of its baseline";
     }
 }
 

@@ -15,6 +15,8 @@ use crate::pathway::glutamate::Glutamate;
 use crate::pathway::synaptogenesis::{self, SpineBook};
 use crate::pathway::{self, *};
 use crate::pk::{KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
+use crate::pk::Administration;
+use crate::readout::clinical::{self, Monitor, Sensitivity, Vitals};
 use crate::readout::{Event, StepValues, SummaryRow, SummaryTracker, TraceRow};
 use crate::rng::{self, Purpose};
 use crate::scenario::{Scenario, SubjectState};
@@ -65,11 +67,26 @@ pub struct RunOutput {
     pub steps: u64,
 }
 
+/// The clinic around the subject: the dosing decisions (pre-dose check) and the clinical read-outs.
+struct Clinic {
+    /// Every planned administration, in time order (the list the PK model was built from).
+    admins: Vec<Administration>,
+    next_admin: usize,
+    sensitivity: Sensitivity,
+    /// The monitoring protocol; its event list also records the doses given.
+    monitor: Monitor,
+    /// Pre-dose synaptic protein and spine density (MADRS reference).
+    protein0: f64,
+    density0: f64,
+}
+
 /// A world ready to run.
 pub struct Simulation {
     pub world: World,
     schedule: Schedule,
     scenario: Scenario,
+    params: Params,
+    clinic: Clinic,
     total_steps: u64,
     dt_h: f64,
     sample_every_steps: u64,
@@ -131,8 +148,7 @@ impl Simulation {
                 SynapticProtein(basal_protein),
             ));
             // Initial spines: Poisson draws around the drug-free steady state of this subject.
-            let rates = synaptogenesis::rates(basal_protein, stressed, reference, &p);
-            let (thin_mean, mush_mean) = synaptogenesis::steady_state(&rates);
+            let (thin_mean, mush_mean) = synaptogenesis::steady_state(basal_protein, stressed, reference, &p);
             let mut r = rng::stream(sc.seed, index as u64, Purpose::InitialSpines);
             let thin = synaptogenesis::poisson(thin_mean, &mut r);
             let mush = synaptogenesis::poisson(mush_mean, &mut r);
@@ -167,7 +183,7 @@ impl Simulation {
         world.insert_resource(Clock { step: 0, t_h: 0.0, dt_h: 0.0 });
         world.insert_resource(Pk(pk));
         world.insert_resource(Exposure::default());
-        world.insert_resource(Model(p));
+        world.insert_resource(Model(p.clone()));
         world.insert_resource(Switches(sc.mechanisms.clone()));
         world.insert_resource(Stress(stressed));
         world.insert_resource(Seed(sc.seed));
@@ -182,9 +198,22 @@ impl Simulation {
         let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
         let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
         schedule.set_executor(SingleThreadedExecutor::new());
-        let mut sim = Self { world, schedule, scenario: sc.clone(), total_steps, dt_h, sample_every_steps };
-        // A zero-length step settles every stage's read-out at t = 0 without changing any state.
+        let clinic = Clinic {
+            admins: administrations,
+            next_admin: 0,
+            sensitivity: Sensitivity::draw(sc.seed, &p),
+            monitor: Monitor::new(sc.monitoring.clone(), sc.subject.clone()),
+            protein0: 0.0,
+            density0: 0.0,
+        };
+        let mut sim = Self { world, schedule, scenario: sc.clone(), params: p, clinic, total_steps, dt_h, sample_every_steps };
+        // Doses due at t = 0 pass the pre-dose check first; then a zero-length step settles every
+        // stage's read-out at t = 0 without changing any state.
+        sim.check_doses_due(0.0, 0.0);
         sim.schedule.run(&mut sim.world);
+        let means = *sim.world.resource::<CircuitMeans>();
+        sim.clinic.density0 = means.spines_per_neuron / reference;
+        sim.clinic.protein0 = means.synaptic_protein_rel;
         Ok(sim)
     }
 
@@ -201,10 +230,53 @@ impl Simulation {
         self.total_steps
     }
 
+    /// Vital signs now, from the effect-site exposure.
+    fn vitals(&self) -> Vitals {
+        let e = self.world.resource::<Exposure>();
+        clinical::vitals(clinical::effect_ng_ml(e.blocker_um), &self.scenario.subject, &self.clinic.sensitivity, &self.params)
+    }
+
+    fn madrs(&self) -> f64 {
+        let m = self.world.resource::<CircuitMeans>();
+        let density = m.spines_per_neuron / self.scenario.circuit.spines_per_pyramidal as f64;
+        let c = &self.clinic;
+        clinical::madrs(self.scenario.subject.madrs, m.synaptic_protein_rel, c.protein0, density, c.density0, &self.params)
+    }
+
+    /// The pre-dose check of every administration that starts by `until_h`, with the vitals at
+    /// `now_h`; a withheld dose is removed from the PK timeline.
+    fn check_doses_due(&mut self, now_h: f64, until_h: f64) {
+        while let Some(&a) = self.clinic.admins.get(self.clinic.next_admin) {
+            if a.t_h > until_h + 1e-12 {
+                break;
+            }
+            let i = self.clinic.next_admin;
+            self.clinic.next_admin += 1;
+            let v = self.vitals();
+            let given = self.clinic.monitor.predose(a.t_h.max(now_h), a.duration_h, &v);
+            if given {
+                let detail = format!(
+                    "{} {} {:.3} mg ({:.3} mg/kg){}",
+                    a.drug.name(),
+                    a.route.name(),
+                    a.mg,
+                    a.mg / self.scenario.subject.weight_kg,
+                    if a.duration_h > 0.0 { format!(" over {:.1} min", a.duration_h * 60.0) } else { String::new() }
+                );
+                let events = &mut self.clinic.monitor.events;
+                events.push(Event { time_h: a.t_h, kind: "dose_start".into(), detail: detail.clone() });
+                events.push(Event { time_h: a.t_h + a.duration_h, kind: "dose_end".into(), detail });
+            } else {
+                self.world.resource_mut::<Pk>().0.withhold(i);
+            }
+        }
+    }
+
     fn trace_row(&self, t_h: f64) -> TraceRow {
         let m = self.world.resource::<CircuitMeans>();
         let e = self.world.resource::<Exposure>();
         let reference = self.scenario.circuit.spines_per_pyramidal as f64;
+        let v = self.vitals();
         TraceRow {
             time_h: t_h,
             plasma_ketamine_ng_ml: e.conc.plasma_ketamine_ng_ml,
@@ -221,6 +293,12 @@ impl Simulation {
             synaptic_protein_rel: m.synaptic_protein_rel,
             spines_per_neuron: m.spines_per_neuron,
             spine_density_rel: m.spines_per_neuron / reference,
+            sbp_mmhg: v.sbp_mmhg,
+            dbp_mmhg: v.dbp_mmhg,
+            hr_bpm: v.hr_bpm,
+            spo2_pct: v.spo2_pct,
+            dissociation_cadss: v.dissociation_cadss,
+            madrs: self.madrs(),
         }
     }
 
@@ -236,6 +314,8 @@ impl Simulation {
             bdnf_rel: m.bdnf_rel,
             mtorc1_rel: m.mtorc1_rel,
             spine_density_rel: m.spines_per_neuron / self.scenario.circuit.spines_per_pyramidal as f64,
+            vitals: self.vitals(),
+            madrs: self.madrs(),
         }
     }
 
@@ -251,10 +331,13 @@ impl Simulation {
         for step in 0..self.total_steps {
             let t_h = step as f64 * self.dt_h;
             let dt_h = if step + 1 == self.total_steps { total_h - t_h } else { self.dt_h };
+            let t_end = if step + 1 == self.total_steps { total_h } else { (step + 1) as f64 * self.dt_h };
+            self.check_doses_due(t_h, t_end);
             *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h };
             self.schedule.run(&mut self.world);
-            let t_end = if step + 1 == self.total_steps { total_h } else { (step + 1) as f64 * self.dt_h };
-            tracker.observe(&self.step_values(t_end));
+            let values = self.step_values(t_end);
+            self.clinic.monitor.observe(t_end, &values.vitals);
+            tracker.observe(&values);
             if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
                 trace.push(self.trace_row(t_end));
             }
@@ -264,10 +347,17 @@ impl Simulation {
         }
         progress(self.total_steps, self.total_steps);
         check_finite(&trace)?;
+        let mut summary = tracker.row;
+        summary.alarms = self.clinic.monitor.alarms;
+        summary.discharge_ready_h = self.clinic.monitor.last_discharge_h();
+        let mut events = events_of(&sc);
+        events.append(&mut self.clinic.monitor.events);
+        events.retain(|e| e.time_h <= sc.duration_h + 1e-9);
+        events.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
         Ok(RunOutput {
             trace,
-            events: events_of(&sc),
-            summary: tracker.row,
+            events,
+            summary,
             warnings: sc.warnings(),
             wall_time_s: started.elapsed().as_secs_f64(),
             steps: self.total_steps,
@@ -293,23 +383,11 @@ fn check_finite(trace: &[TraceRow]) -> Result<()> {
     Ok(())
 }
 
-/// Dose, intervention and warning events of a scenario, in time order.
+/// Warning and intervention events of a scenario, in time order (dose events come from the run).
 pub fn events_of(sc: &Scenario) -> Vec<Event> {
     let mut ev = Vec::new();
     for w in sc.warnings() {
         ev.push(Event { time_h: 0.0, kind: "warning".into(), detail: w });
-    }
-    for a in sc.administrations() {
-        let detail = format!(
-            "{} {} {:.3} mg ({:.3} mg/kg){}",
-            a.drug.name(),
-            a.route.name(),
-            a.mg,
-            a.mg / sc.subject.weight_kg,
-            if a.duration_h > 0.0 { format!(" over {:.1} min", a.duration_h * 60.0) } else { String::new() }
-        );
-        ev.push(Event { time_h: a.t_h, kind: "dose_start".into(), detail: detail.clone() });
-        ev.push(Event { time_h: a.t_h + a.duration_h, kind: "dose_end".into(), detail });
     }
     for i in &sc.interventions {
         let detail = format!("{} strength {}", i.kind.name(), i.strength);

@@ -5,14 +5,17 @@
 //! spines are eliminated slowly, faster under chronic stress (rates per day in the parameters):
 //!
 //! ```text
-//! formation      F_i = F0 · P_i^h                     (new thin spines per neuron per day)
+//! formation      F_i = F0 · P_i^h · max(0, 1 − N_i / (c · N_ref))   (new thin spines per day;
+//!                                                     crowding: dendritic room is finite)
 //! thin           → eliminated at e_thin, → mushroom at m
-//! mushroom       → eliminated at e_mush · (stress ? s_stress : 1)
-//! F0 = N_ref · (e_thin + m) / (1 + m / e_mush)        so that a healthy, drug-free neuron keeps
-//!                                                     N_ref = spines_per_pyramidal on average
+//! mushroom       → eliminated at e_mush' = e_mush · (stress ? s_stress : 1)
+//! F0 = N_ref · (e_thin + m) / (1 + m / e_mush) / (1 − 1/c)
 //! ```
 //!
-//! The steady state is `T* = F/(e_thin + m)`, `M* = m T*/e_mush'`. Each spine's fate over a spine
+//! `F0` is chosen so that a healthy, drug-free neuron keeps `N_ref = spines_per_pyramidal` on
+//! average; `c` (`spine_capacity_rel`) bounds the density that repeated dosing can reach. At
+//! constant protein the steady state solves `N = k / (1 + k / (c N_ref))` with
+//! `k = F0 P^h (1 + m/e_mush') / (e_thin + m)`; thin spines are `N / (1 + m/e_mush')` of it. Each spine's fate over a spine
 //! step `Δ` is drawn from its own counter-based stream with the exact competing-risk
 //! probabilities: thin → eliminated with `(e/λ)(1 − e^{−λΔ})`, → mushroom with `(m/λ)(1 − e^{−λΔ})`,
 //! `λ = e_thin + m`. Turnover runs on its own, longer step (`spine_step_min`).
@@ -47,26 +50,41 @@ pub struct SpineRates {
     pub mushroom_elimination_per_h: f64,
 }
 
-pub fn rates(protein: f64, stressed: bool, reference_per_neuron: f64, p: &Params) -> SpineRates {
+/// Formation rate of a neuron with no crowding (spines per hour at protein `protein`).
+fn uncrowded_formation_per_h(protein: f64, reference_per_neuron: f64, p: &Params) -> f64 {
     let (e_t, m, e_m) = (
         p.spine_thin_elimination_per_day / 24.0,
         p.spine_maturation_per_day / 24.0,
         p.spine_mushroom_elimination_per_day / 24.0,
     );
-    let f0 = reference_per_neuron * (e_t + m) / (1.0 + m / e_m);
+    let f0 = reference_per_neuron * (e_t + m) / (1.0 + m / e_m) / (1.0 - 1.0 / p.spine_capacity_rel);
+    f0 * protein.max(0.0).powf(p.spine_formation_protein_hill)
+}
+
+/// Rates of a neuron with synaptic protein `protein` and `spines` spines now.
+pub fn rates(protein: f64, spines: f64, stressed: bool, reference_per_neuron: f64, p: &Params) -> SpineRates {
+    let (e_t, m, e_m) = (
+        p.spine_thin_elimination_per_day / 24.0,
+        p.spine_maturation_per_day / 24.0,
+        p.spine_mushroom_elimination_per_day / 24.0,
+    );
+    let room = (1.0 - spines / (p.spine_capacity_rel * reference_per_neuron)).max(0.0);
     SpineRates {
-        formation_per_h: f0 * protein.max(0.0).powf(p.spine_formation_protein_hill),
+        formation_per_h: uncrowded_formation_per_h(protein, reference_per_neuron, p) * room,
         thin_elimination_per_h: e_t,
         maturation_per_h: m,
         mushroom_elimination_per_h: e_m * if stressed { p.stress_mushroom_elimination_factor } else { 1.0 },
     }
 }
 
-/// Steady-state (thin, mushroom) spines per neuron at constant rates.
-pub fn steady_state(r: &SpineRates) -> (f64, f64) {
-    let thin = r.formation_per_h / (r.thin_elimination_per_h + r.maturation_per_h);
-    let mushroom = if r.mushroom_elimination_per_h > 0.0 { r.maturation_per_h * thin / r.mushroom_elimination_per_h } else { 0.0 };
-    (thin, mushroom)
+/// Steady-state (thin, mushroom) spines per neuron at constant protein.
+pub fn steady_state(protein: f64, stressed: bool, reference_per_neuron: f64, p: &Params) -> (f64, f64) {
+    let r = rates(protein, 0.0, stressed, reference_per_neuron, p);
+    let ratio = r.maturation_per_h / r.mushroom_elimination_per_h; // mushroom per thin spine
+    let k = r.formation_per_h * (1.0 + ratio) / (r.thin_elimination_per_h + r.maturation_per_h);
+    let n = k / (1.0 + k / (p.spine_capacity_rel * reference_per_neuron));
+    let thin = n / (1.0 + ratio);
+    (thin, n - thin)
 }
 
 /// What happens to one spine over a spine step.
@@ -133,9 +151,11 @@ pub fn spine_turnover(
     let n = book.thin.len();
     let dt_h = book.every_steps as f64 * clock.dt_h;
     let counter = book.steps_done;
-    let mut neuron_rates = vec![rates(1.0, stress.0, book.reference_per_neuron, p); n];
+    let mut neuron_rates = vec![rates(1.0, 0.0, stress.0, book.reference_per_neuron, p); n];
     neurons.iter().for_each(|(cell, prot)| {
-        neuron_rates[cell.index as usize] = rates(prot.0, stress.0, book.reference_per_neuron, p);
+        let i = cell.index as usize;
+        let spines = f64::from(book.thin[i] + book.mushroom[i]);
+        neuron_rates[i] = rates(prot.0, spines, stress.0, book.reference_per_neuron, p);
     });
 
     // Fates of existing spines; tallies are integers, so they do not depend on iteration order.
@@ -184,15 +204,24 @@ mod tests {
     #[test]
     fn healthy_steady_state_is_the_reference() {
         let p = Params::default();
-        let (t, m) = steady_state(&rates(1.0, false, 200.0, &p));
-        assert!((t + m - 200.0).abs() < 1e-9);
+        let (t, m) = steady_state(1.0, false, 200.0, &p);
+        assert!((t + m - 200.0).abs() < 1e-9, "{}", t + m);
+        // It is a fixed point of the rates: formation balances the losses of each pool.
+        let r = rates(1.0, t + m, false, 200.0, &p);
+        assert!((r.formation_per_h - (r.thin_elimination_per_h + r.maturation_per_h) * t).abs() < 1e-9);
+        assert!((r.maturation_per_h * t - r.mushroom_elimination_per_h * m).abs() < 1e-9);
+        // The stressed steady state is a fixed point too.
+        let (t, m) = steady_state(0.8, true, 200.0, &p);
+        let r = rates(0.8, t + m, true, 200.0, &p);
+        assert!((r.formation_per_h - (r.thin_elimination_per_h + r.maturation_per_h) * t).abs() < 1e-9);
+        assert!((r.maturation_per_h * t - r.mushroom_elimination_per_h * m).abs() < 1e-9);
     }
 
     #[test]
     fn fate_probabilities_match_the_exact_competing_risks() {
         // Over many uniform draws, the shares of each fate match the analytic probabilities.
         let p = Params::default();
-        let r = rates(1.0, false, 200.0, &p);
+        let r = rates(1.0, 200.0, false, 200.0, &p);
         let dt = 24.0;
         let n = 200_000u64;
         let key = rng::stream_key(1, 2, Purpose::SpineFate);

@@ -346,7 +346,9 @@ impl Concentrations {
 #[derive(Debug, Clone)]
 pub struct Pharmacokinetics {
     pub compounds: Vec<Compound>,
-    events: Vec<(f64, Event)>,
+    /// (time, administration index, event), in time order.
+    events: Vec<(f64, usize, Event)>,
+    withheld: Vec<bool>,
     next_event: usize,
     t_h: f64,
 }
@@ -355,18 +357,18 @@ impl Pharmacokinetics {
     pub fn new(p: &Params, weight_kg: f64, administrations: &[Administration]) -> Self {
         let compounds = Drug::ALL.iter().map(|&d| Compound::new(p, d, weight_kg)).collect();
         let mut events = Vec::new();
-        for a in administrations {
+        for (i, a) in administrations.iter().enumerate() {
             if a.route == Route::IvInfusion && a.duration_h > 0.0 {
                 let r = a.mg / a.duration_h;
-                events.push((a.t_h, Event::Rate { drug: a.drug, mg_per_h: r }));
-                events.push((a.t_h + a.duration_h, Event::Rate { drug: a.drug, mg_per_h: -r }));
+                events.push((a.t_h, i, Event::Rate { drug: a.drug, mg_per_h: r }));
+                events.push((a.t_h + a.duration_h, i, Event::Rate { drug: a.drug, mg_per_h: -r }));
             } else {
-                events.push((a.t_h, Event::Give { drug: a.drug, route: a.route, mg: a.mg }));
+                events.push((a.t_h, i, Event::Give { drug: a.drug, route: a.route, mg: a.mg }));
             }
         }
         // Stable sort: events at the same time keep the scenario's order.
         events.sort_by(|a, b| a.0.total_cmp(&b.0));
-        Self { compounds, events, next_event: 0, t_h: 0.0 }
+        Self { compounds, events, withheld: vec![false; administrations.len()], next_event: 0, t_h: 0.0 }
     }
 
     fn compound(&mut self, drug: Drug) -> &mut Compound {
@@ -375,15 +377,18 @@ impl Pharmacokinetics {
     }
 
     fn apply_due_events(&mut self) {
-        while let Some(&(t, ev)) = self.events.get(self.next_event) {
+        while let Some(&(t, admin, ev)) = self.events.get(self.next_event) {
             if t > self.t_h + 1e-12 {
                 break;
+            }
+            self.next_event += 1;
+            if self.withheld[admin] {
+                continue;
             }
             match ev {
                 Event::Give { drug, route, mg } => self.compound(drug).give(route, mg),
                 Event::Rate { drug, mg_per_h } => self.compound(drug).add_rate(mg_per_h),
             }
-            self.next_event += 1;
         }
     }
 
@@ -400,6 +405,17 @@ impl Pharmacokinetics {
             self.t_h = t_stop;
             self.apply_due_events();
         }
+    }
+
+    /// Withhold administration `admin` (index into the list given to [`Pharmacokinetics::new`]):
+    /// its events are skipped. Only an administration that has not started can be withheld.
+    pub fn withhold(&mut self, admin: usize) -> bool {
+        let started = self.events[..self.next_event].iter().any(|e| e.1 == admin);
+        if started || admin >= self.withheld.len() {
+            return false;
+        }
+        self.withheld[admin] = true;
+        true
     }
 
     pub fn time_h(&self) -> f64 {

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+pub mod clinical;
+
 /// One sample of the trace. Field order is the CSV column order (a public contract).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct TraceRow {
@@ -22,6 +24,12 @@ pub struct TraceRow {
     pub synaptic_protein_rel: f64,
     pub spines_per_neuron: f64,
     pub spine_density_rel: f64,
+    pub sbp_mmhg: f64,
+    pub dbp_mmhg: f64,
+    pub hr_bpm: f64,
+    pub spo2_pct: f64,
+    pub dissociation_cadss: f64,
+    pub madrs: f64,
 }
 
 /// (column, unit, meaning) of every trace column, in order.
@@ -41,6 +49,12 @@ pub const TRACE_COLUMNS: &[(&str, &str, &str)] = &[
     ("synaptic_protein_rel", "x healthy drug-free", "mean synaptic protein (PSD-95, GluA1, synapsin I)"),
     ("spines_per_neuron", "spines", "mean spines per pyramidal neuron"),
     ("spine_density_rel", "x healthy drug-free", "spines_per_neuron / circuit.spines_per_pyramidal"),
+    ("sbp_mmhg", "mmHg", "systolic blood pressure"),
+    ("dbp_mmhg", "mmHg", "diastolic blood pressure"),
+    ("hr_bpm", "beats/min", "heart rate"),
+    ("spo2_pct", "%", "oxygen saturation"),
+    ("dissociation_cadss", "CADSS points 0-92", "dissociation (Clinician-Administered Dissociative States Scale)"),
+    ("madrs", "MADRS points 0-60", "depressive symptoms (phenomenological read-out of the synaptic changes)"),
 ];
 
 /// The one-row summary of a run. Optional fields are empty where the run is shorter.
@@ -61,6 +75,18 @@ pub struct SummaryRow {
     pub spine_density_rel_24h: Option<f64>,
     pub spine_density_rel_72h: Option<f64>,
     pub spine_density_rel_end: f64,
+    pub peak_sbp_mmhg: f64,
+    pub peak_dbp_mmhg: f64,
+    pub peak_hr_bpm: f64,
+    pub min_spo2_pct: f64,
+    pub peak_dissociation_cadss: f64,
+    pub t_peak_dissociation_h: f64,
+    pub alarms: u32,
+    pub discharge_ready_h: Option<f64>,
+    pub madrs_start: f64,
+    pub madrs_24h: Option<f64>,
+    pub madrs_7d: Option<f64>,
+    pub response_24h: Option<bool>,
 }
 
 pub const SUMMARY_COLUMNS: &[(&str, &str, &str)] = &[
@@ -79,6 +105,18 @@ pub const SUMMARY_COLUMNS: &[(&str, &str, &str)] = &[
     ("spine_density_rel_24h", "x healthy drug-free", "spine density at 24 h (empty if the run is shorter)"),
     ("spine_density_rel_72h", "x healthy drug-free", "spine density at 72 h (empty if the run is shorter)"),
     ("spine_density_rel_end", "x healthy drug-free", "spine density at the end"),
+    ("peak_sbp_mmhg", "mmHg", "highest systolic pressure"),
+    ("peak_dbp_mmhg", "mmHg", "highest diastolic pressure"),
+    ("peak_hr_bpm", "beats/min", "highest heart rate"),
+    ("min_spo2_pct", "%", "lowest oxygen saturation"),
+    ("peak_dissociation_cadss", "CADSS points", "highest dissociation"),
+    ("t_peak_dissociation_h", "h", "time of the highest dissociation"),
+    ("alarms", "count", "number of alarm_start events during observation"),
+    ("discharge_ready_h", "h", "when the patient could go home after the last session (empty if not within the run)"),
+    ("madrs_start", "MADRS points", "MADRS at t = 0"),
+    ("madrs_24h", "MADRS points", "MADRS at 24 h (empty if the run is shorter)"),
+    ("madrs_7d", "MADRS points", "MADRS at 7 days (empty if the run is shorter)"),
+    ("response_24h", "true/false", "MADRS at 24 h at most half its start (empty if the run is shorter)"),
 ];
 
 /// A timed event of the run.
@@ -95,6 +133,12 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("intervention_start", "a blocker starts acting (detail: kind, strength)"),
     ("intervention_end", "a blocker stops acting"),
     ("warning", "something the user should know, e.g. a dose above the low-dose limits"),
+    ("predose_check", "vital signs checked before an administration (detail: values; proceed or dose withheld)"),
+    ("alarm_start", "a vital sign crossed its alarm threshold during observation (detail: the vital)"),
+    ("alarm_end", "that vital is back within its limit"),
+    ("observation_end", "the observation window after the last administration of a visit is over"),
+    ("discharge_ready", "vitals near baseline, dissociation low, observation over: the patient may go home"),
+    ("no_driving_until", "end of the day of discharge: no driving or operating machinery before this time"),
 ];
 
 /// Running peaks and exposure, updated every step (finer than the trace sampling).
@@ -115,6 +159,8 @@ pub struct StepValues {
     pub bdnf_rel: f64,
     pub mtorc1_rel: f64,
     pub spine_density_rel: f64,
+    pub vitals: clinical::Vitals,
+    pub madrs: f64,
 }
 
 impl SummaryTracker {
@@ -135,6 +181,28 @@ impl SummaryTracker {
             r.t_peak_mtorc1_h = v.t_h;
             r.peak_bdnf_rel = v.bdnf_rel;
             r.peak_nmda_block_interneuron = v.nmda_block_interneuron;
+            r.peak_sbp_mmhg = v.vitals.sbp_mmhg;
+            r.peak_dbp_mmhg = v.vitals.dbp_mmhg;
+            r.peak_hr_bpm = v.vitals.hr_bpm;
+            r.min_spo2_pct = v.vitals.spo2_pct;
+            r.peak_dissociation_cadss = v.vitals.dissociation_cadss;
+            r.t_peak_dissociation_h = v.t_h;
+            r.madrs_start = v.madrs;
+        }
+        r.peak_sbp_mmhg = r.peak_sbp_mmhg.max(v.vitals.sbp_mmhg);
+        r.peak_dbp_mmhg = r.peak_dbp_mmhg.max(v.vitals.dbp_mmhg);
+        r.peak_hr_bpm = r.peak_hr_bpm.max(v.vitals.hr_bpm);
+        r.min_spo2_pct = r.min_spo2_pct.min(v.vitals.spo2_pct);
+        if v.vitals.dissociation_cadss > r.peak_dissociation_cadss {
+            r.peak_dissociation_cadss = v.vitals.dissociation_cadss;
+            r.t_peak_dissociation_h = v.t_h;
+        }
+        if r.madrs_24h.is_none() && v.t_h >= 24.0 - 1e-9 {
+            r.madrs_24h = Some(v.madrs);
+            r.response_24h = Some(v.madrs <= 0.5 * r.madrs_start);
+        }
+        if r.madrs_7d.is_none() && v.t_h >= 168.0 - 1e-9 {
+            r.madrs_7d = Some(v.madrs);
         }
         if v.plasma_ng_ml > r.cmax_ng_ml {
             r.cmax_ng_ml = v.plasma_ng_ml;

@@ -57,6 +57,102 @@ impl InterventionKind {
 pub struct Subject {
     pub weight_kg: f64,
     pub state: SubjectState,
+    /// Baseline systolic / diastolic blood pressure, mmHg.
+    pub sbp_mmhg: f64,
+    pub dbp_mmhg: f64,
+    /// Baseline heart rate, beats/min.
+    pub hr_bpm: f64,
+    /// Baseline oxygen saturation, %.
+    pub spo2_pct: f64,
+    pub age_y: f64,
+    /// Baseline MADRS depression score (0-60).
+    pub madrs: f64,
+}
+
+/// Defaults of the subject's baseline read-outs (documented in docs/model.md).
+pub const DEFAULT_SBP_MMHG: f64 = 125.0;
+pub const DEFAULT_DBP_MMHG: f64 = 80.0;
+pub const DEFAULT_HR_BPM: f64 = 72.0;
+pub const DEFAULT_SPO2_PCT: f64 = 98.0;
+pub const DEFAULT_AGE_Y: f64 = 40.0;
+/// Murrough 2013: treatment-resistant depression, baseline MADRS about 32.
+pub const DEFAULT_MADRS_STRESSED: f64 = 32.0;
+/// A healthy adult: MADRS about 5 (no depression).
+pub const DEFAULT_MADRS_HEALTHY: f64 = 5.0;
+
+/// The clinic's monitoring protocol (seed document: monitoring during and up to 2 h after dosing;
+/// discharge only when stable; no driving for the rest of the day).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Monitoring {
+    /// Pre-dose check: withhold the dose when SBP or DBP is above these.
+    pub predose_max_sbp_mmhg: f64,
+    pub predose_max_dbp_mmhg: f64,
+    /// Alarms during observation: above (SBP, DBP, HR) or below (SpO2) these.
+    pub alarm_sbp_mmhg: f64,
+    pub alarm_dbp_mmhg: f64,
+    pub alarm_hr_bpm: f64,
+    pub alarm_spo2_pct: f64,
+    /// Observation after the end of each administration, h.
+    pub observation_h: f64,
+    /// Discharge: blood pressure and heart rate within these of baseline, SpO2 at least
+    /// `alarm_spo2_pct`, dissociation at most `discharge_max_cadss`.
+    pub discharge_bp_within_mmhg: f64,
+    pub discharge_hr_within_bpm: f64,
+    pub discharge_max_cadss: f64,
+    /// Clock time of day at t = 0, h (for "no driving for the rest of the day").
+    pub start_clock_h: f64,
+}
+
+impl Default for Monitoring {
+    fn default() -> Self {
+        Self {
+            predose_max_sbp_mmhg: 140.0,
+            predose_max_dbp_mmhg: 90.0,
+            alarm_sbp_mmhg: 180.0,
+            alarm_dbp_mmhg: 110.0,
+            alarm_hr_bpm: 120.0,
+            alarm_spo2_pct: 92.0,
+            observation_h: 2.0,
+            discharge_bp_within_mmhg: 10.0,
+            discharge_hr_within_bpm: 10.0,
+            discharge_max_cadss: 4.0,
+            start_clock_h: 9.0,
+        }
+    }
+}
+
+/// (key, lower bound, upper bound, unit) of every [monitoring] key, in struct order.
+const MONITORING_KEYS: &[(&str, f64, f64, &str)] = &[
+    ("predose_max_sbp_mmhg", 60.0, 300.0, "mmHg"),
+    ("predose_max_dbp_mmhg", 30.0, 200.0, "mmHg"),
+    ("alarm_sbp_mmhg", 60.0, 300.0, "mmHg"),
+    ("alarm_dbp_mmhg", 30.0, 200.0, "mmHg"),
+    ("alarm_hr_bpm", 30.0, 250.0, "beats/min"),
+    ("alarm_spo2_pct", 50.0, 100.0, "%"),
+    ("observation_h", 0.0, 48.0, "h"),
+    ("discharge_bp_within_mmhg", 0.0, 100.0, "mmHg"),
+    ("discharge_hr_within_bpm", 0.0, 100.0, "beats/min"),
+    ("discharge_max_cadss", 0.0, 92.0, "CADSS points"),
+    ("start_clock_h", 0.0, 24.0, "h (clock time)"),
+];
+
+impl Monitoring {
+    fn slot(&mut self, key: &str) -> &mut f64 {
+        match key {
+            "predose_max_sbp_mmhg" => &mut self.predose_max_sbp_mmhg,
+            "predose_max_dbp_mmhg" => &mut self.predose_max_dbp_mmhg,
+            "alarm_sbp_mmhg" => &mut self.alarm_sbp_mmhg,
+            "alarm_dbp_mmhg" => &mut self.alarm_dbp_mmhg,
+            "alarm_hr_bpm" => &mut self.alarm_hr_bpm,
+            "alarm_spo2_pct" => &mut self.alarm_spo2_pct,
+            "observation_h" => &mut self.observation_h,
+            "discharge_bp_within_mmhg" => &mut self.discharge_bp_within_mmhg,
+            "discharge_hr_within_bpm" => &mut self.discharge_hr_within_bpm,
+            "discharge_max_cadss" => &mut self.discharge_max_cadss,
+            "start_clock_h" => &mut self.start_clock_h,
+            _ => unreachable!("every monitoring key has a slot"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -147,6 +243,7 @@ pub struct Scenario {
     pub circuit: Circuit,
     pub numerics: Numerics,
     pub mechanisms: Mechanisms,
+    pub monitoring: Monitoring,
     /// Only the parameters that differ from their documented defaults.
     pub parameters: BTreeMap<String, f64>,
     #[serde(rename = "dose")]
@@ -426,7 +523,7 @@ fn set_in(cur: &mut Value, parts: &[&str], i: usize, value: Value) -> Result<()>
 
 const TOP_KEYS: &[&str] = &[
     "name", "description", "duration_h", "seed", "subject", "dose", "intervention", "circuit", "numerics", "parameters",
-    "mechanisms",
+    "mechanisms", "monitoring",
 ];
 
 /// Resolve a parsed TOML table into a checked [`Scenario`].
@@ -446,14 +543,36 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     let subject_t = top
         .table_opt("subject")?
         .ok_or_else(|| Error::at_key("subject", "missing required table [subject] (weight_kg, state)"))?;
-    let sr = TableReader::new("subject", subject_t, &["weight_kg", "state"]);
+    let sr = TableReader::new(
+        "subject",
+        subject_t,
+        &["weight_kg", "state", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "spo2_pct", "age_y", "madrs"],
+    );
     sr.deny_unknown()?;
     let weight_kg = sr.f64_req("weight_kg", "body weight in kg, 2-300")?;
     check_range("subject.weight_kg", weight_kg, 2.0, 300.0, false, "kg")?;
     let state = sr
         .choice("state", &[("healthy", SubjectState::Healthy), ("chronic_stress", SubjectState::ChronicStress)])?
         .ok_or_else(|| Error::at_key("subject.state", "missing required key: \"healthy\" or \"chronic_stress\""))?;
-    let subject = Subject { weight_kg, state };
+    let vital = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| -> Result<f64> {
+        let v = sr.f64_opt(key)?.unwrap_or(default);
+        check_range(&join("subject", key), v, lo, hi, false, unit)?;
+        Ok(v)
+    };
+    let sbp_mmhg = vital("sbp_mmhg", DEFAULT_SBP_MMHG, 60.0, 260.0, "mmHg")?;
+    let dbp_mmhg = vital("dbp_mmhg", DEFAULT_DBP_MMHG, 30.0, 160.0, "mmHg")?;
+    if dbp_mmhg >= sbp_mmhg {
+        return Err(Error::at_key("subject.dbp_mmhg", format!("diastolic {dbp_mmhg} mmHg must be below systolic {sbp_mmhg} mmHg")));
+    }
+    let hr_bpm = vital("hr_bpm", DEFAULT_HR_BPM, 25.0, 220.0, "beats/min")?;
+    let spo2_pct = vital("spo2_pct", DEFAULT_SPO2_PCT, 50.0, 100.0, "%")?;
+    let age_y = vital("age_y", DEFAULT_AGE_Y, 0.0, 120.0, "years")?;
+    let default_madrs = match state {
+        SubjectState::ChronicStress => DEFAULT_MADRS_STRESSED,
+        SubjectState::Healthy => DEFAULT_MADRS_HEALTHY,
+    };
+    let madrs = vital("madrs", default_madrs, 0.0, 60.0, "MADRS points")?;
+    let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs };
 
     // [[dose]]
     let mut doses = Vec::new();
@@ -542,6 +661,20 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         mechanisms.hnk = r.bool_opt("hnk")?.unwrap_or(mechanisms.hnk);
     }
 
+    // [monitoring]
+    let mut monitoring = Monitoring::default();
+    if let Some(mt) = top.table_opt("monitoring")? {
+        let keys: Vec<&'static str> = MONITORING_KEYS.iter().map(|k| k.0).collect();
+        let r = TableReader::new("monitoring", mt, &keys);
+        r.deny_unknown()?;
+        for &(key, lo, hi, unit) in MONITORING_KEYS {
+            if let Some(v) = r.f64_opt(key)? {
+                check_range(&join("monitoring", key), v, lo, hi, false, unit)?;
+                *monitoring.slot(key) = v;
+            }
+        }
+    }
+
     // [parameters]
     let mut parameters = BTreeMap::new();
     if let Some(pt) = top.table_opt("parameters")? {
@@ -576,6 +709,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         circuit,
         numerics,
         mechanisms,
+        monitoring,
         parameters,
         doses,
         interventions,

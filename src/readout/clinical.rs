@@ -1,0 +1,294 @@
+//! Clinical read-outs: vital signs, dissociation, the monitoring protocol, and depressive symptoms.
+//!
+//! # Acute effects (driven by the effect-site concentration)
+//! `C` is the racemic-ketamine-equivalent effect-site concentration in ng/mL
+//! (`blocker_um · 237.73`: racemate + 2 × S-ketamine + ¼ × norketamine). Each effect is an Emax
+//! model scaled by the subject's sensitivity `s` (lognormal, mean 1, drawn once per run from the
+//! seed):
+//!
+//! ```text
+//! H(C; EC50, n) = C^n / (C^n + EC50^n)
+//! SBP  = SBP0 + s_bp · Emax_SBP · H(C; EC50_BP, n_BP)      DBP likewise with Emax_DBP
+//! HR   = HR0  + s_hr · Emax_HR  · H(C; EC50_HR, n_HR)
+//! SpO2 = SpO2_0 − Emax_SpO2 · H(C; EC50_SpO2, n_SpO2)      (only anaesthetic exposure)
+//! CADSS = min(92, s_cadss · 92 · H(C; EC50_CADSS, n_CADSS))
+//! ```
+//!
+//! # Depressive symptoms (phenomenological)
+//! MADRS falls with an acute component, the relative excess of synaptic protein over its pre-dose
+//! level (new synaptic proteins within hours, Li 2010), and a sustained one, the gain of spine
+//! density over its pre-dose level (days, Moda-Sava 2019):
+//!
+//! ```text
+//! x     = w_P · max(P/P0 − 1, 0) + w_S · max(D − D0, 0)
+//! I     = I_max · (1 − exp(−x / I_max))          (≈ x when small; never beyond I_max)
+//! MADRS = MADRS0 · (1 − I)
+//! ```
+//!
+//! This is a read-out, not a mechanism: it assumes that symptom relief is proportional to these
+//! synaptic changes and calibrates the weights to the clinical course (Murrough 2013; Kishimoto 2016).
+
+use rand_distr::{Distribution, LogNormal};
+use serde::Serialize;
+
+use crate::params::Params;
+use crate::pk::KETAMINE_G_PER_MOL;
+use crate::readout::Event;
+use crate::rng::{self, Purpose};
+use crate::scenario::{Monitoring, Subject};
+
+#[inline]
+fn hill(c: f64, ec50: f64, n: f64) -> f64 {
+    if c <= 0.0 {
+        return 0.0;
+    }
+    let cn = c.powf(n);
+    cn / (cn + ec50.powf(n))
+}
+
+/// The subject's response sensitivities (mean 1 across subjects).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sensitivity {
+    pub blood_pressure: f64,
+    pub heart_rate: f64,
+    pub dissociation: f64,
+}
+
+impl Sensitivity {
+    pub const TYPICAL: Sensitivity = Sensitivity { blood_pressure: 1.0, heart_rate: 1.0, dissociation: 1.0 };
+
+    /// Draw the subject's sensitivities from its own stream (seed, subject 0, variability).
+    pub fn draw(seed: u64, p: &Params) -> Self {
+        let mut r = rng::stream(seed, 0, Purpose::SubjectVariability);
+        let mut factor = |cv: f64| {
+            if cv <= 0.0 {
+                return 1.0;
+            }
+            let s2 = (1.0 + cv * cv).ln();
+            LogNormal::new(-s2 / 2.0, s2.sqrt()).map(|d| d.sample(&mut r)).unwrap_or(1.0)
+        };
+        Self {
+            blood_pressure: factor(p.response_cv_blood_pressure),
+            heart_rate: factor(p.response_cv_heart_rate),
+            dissociation: factor(p.response_cv_dissociation),
+        }
+    }
+}
+
+/// Vital signs and dissociation at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Vitals {
+    pub sbp_mmhg: f64,
+    pub dbp_mmhg: f64,
+    pub hr_bpm: f64,
+    pub spo2_pct: f64,
+    pub dissociation_cadss: f64,
+}
+
+/// Racemic-equivalent effect-site concentration (ng/mL) from the NMDA blocker drive (µM).
+#[inline]
+pub fn effect_ng_ml(blocker_um: f64) -> f64 {
+    blocker_um * KETAMINE_G_PER_MOL
+}
+
+/// Vitals of `subject` at racemic-equivalent effect-site concentration `c_ng_ml`.
+pub fn vitals(c_ng_ml: f64, subject: &Subject, s: &Sensitivity, p: &Params) -> Vitals {
+    let bp = hill(c_ng_ml, p.bp_ec50_ng_ml, p.bp_hill) * s.blood_pressure;
+    Vitals {
+        sbp_mmhg: subject.sbp_mmhg + p.sbp_emax_mmhg * bp,
+        dbp_mmhg: subject.dbp_mmhg + p.dbp_emax_mmhg * bp,
+        hr_bpm: subject.hr_bpm + p.hr_emax_bpm * s.heart_rate * hill(c_ng_ml, p.hr_ec50_ng_ml, p.hr_hill),
+        spo2_pct: subject.spo2_pct - p.spo2_emax_pct * hill(c_ng_ml, p.spo2_ec50_ng_ml, p.spo2_hill),
+        dissociation_cadss: (92.0 * s.dissociation * hill(c_ng_ml, p.cadss_ec50_ng_ml, p.cadss_hill)).min(92.0),
+    }
+}
+
+/// MADRS from its baseline, the relative protein excess and the spine-density gain.
+pub fn madrs(madrs0: f64, protein_rel: f64, protein0: f64, density: f64, density0: f64, p: &Params) -> f64 {
+    let x = p.madrs_protein_weight * (protein_rel / protein0 - 1.0).max(0.0) + p.madrs_spine_weight * (density - density0).max(0.0);
+    let improvement = p.madrs_max_improvement * -(-x / p.madrs_max_improvement).exp_m1();
+    madrs0 * (1.0 - improvement)
+}
+
+/// Which vital an alarm is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vital {
+    Sbp,
+    Dbp,
+    Hr,
+    Spo2,
+}
+
+const VITALS: [Vital; 4] = [Vital::Sbp, Vital::Dbp, Vital::Hr, Vital::Spo2];
+
+impl Vital {
+    /// (is the value out of bounds, description) for the alarm thresholds.
+    fn check(self, v: &Vitals, m: &Monitoring) -> (bool, String) {
+        match self {
+            Vital::Sbp => (v.sbp_mmhg > m.alarm_sbp_mmhg, format!("sbp {:.1} mmHg > {} mmHg", v.sbp_mmhg, m.alarm_sbp_mmhg)),
+            Vital::Dbp => (v.dbp_mmhg > m.alarm_dbp_mmhg, format!("dbp {:.1} mmHg > {} mmHg", v.dbp_mmhg, m.alarm_dbp_mmhg)),
+            Vital::Hr => (v.hr_bpm > m.alarm_hr_bpm, format!("hr {:.1} bpm > {} bpm", v.hr_bpm, m.alarm_hr_bpm)),
+            Vital::Spo2 => (v.spo2_pct < m.alarm_spo2_pct, format!("spo2 {:.1} % < {} %", v.spo2_pct, m.alarm_spo2_pct)),
+        }
+    }
+}
+
+/// One clinic visit: administrations close together, their observation window and discharge.
+#[derive(Debug, Clone)]
+struct Session {
+    start_h: f64,
+    /// End of the last administration given in the session.
+    last_end_h: f64,
+    given: bool,
+    observation_end_emitted: bool,
+    discharge_h: Option<f64>,
+}
+
+impl Session {
+    fn observation_end_h(&self, m: &Monitoring) -> f64 {
+        self.last_end_h + m.observation_h
+    }
+}
+
+/// The monitoring protocol: pre-dose check, alarms during observation, observation end, discharge.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    cfg: Monitoring,
+    subject: Subject,
+    sessions: Vec<Session>,
+    alarm_on: [bool; 4],
+    pub events: Vec<Event>,
+    pub alarms: u32,
+}
+
+impl Monitor {
+    pub fn new(cfg: Monitoring, subject: Subject) -> Self {
+        Self { cfg, subject, sessions: Vec::new(), alarm_on: [false; 4], events: Vec::new(), alarms: 0 }
+    }
+
+    fn push(&mut self, time_h: f64, kind: &str, detail: String) {
+        self.events.push(Event { time_h, kind: kind.to_string(), detail });
+    }
+
+    /// The pre-dose check before an administration at `t_h` (start) lasting `duration_h`.
+    /// Returns whether the dose is given.
+    pub fn predose(&mut self, t_h: f64, duration_h: f64, v: &Vitals) -> bool {
+        let m = &self.cfg;
+        let too_high = v.sbp_mmhg > m.predose_max_sbp_mmhg || v.dbp_mmhg > m.predose_max_dbp_mmhg;
+        let bp = format!("BP {:.0}/{:.0} mmHg, HR {:.0} bpm, SpO2 {:.0} %", v.sbp_mmhg, v.dbp_mmhg, v.hr_bpm, v.spo2_pct);
+        let detail = if too_high {
+            format!("{bp}: above {:.0}/{:.0} mmHg, dose withheld", m.predose_max_sbp_mmhg, m.predose_max_dbp_mmhg)
+        } else {
+            format!("{bp}: proceed")
+        };
+        self.push(t_h, "predose_check", detail);
+        // Join the open session if this administration starts within its observation window.
+        let obs_h = self.cfg.observation_h;
+        let join = self
+            .sessions
+            .last()
+            .is_some_and(|s| s.discharge_h.is_none() && t_h <= s.last_end_h + obs_h + 1e-9);
+        if !join {
+            self.sessions.push(Session { start_h: t_h, last_end_h: t_h, given: false, observation_end_emitted: false, discharge_h: None });
+        }
+        let s = self.sessions.last_mut().expect("a session exists");
+        if !too_high {
+            s.given = true;
+            s.last_end_h = s.last_end_h.max(t_h + duration_h);
+        }
+        !too_high
+    }
+
+    /// Observe the vitals at the end of a step (`t_h`).
+    pub fn observe(&mut self, t_h: f64, v: &Vitals) {
+        let Some(idx) = self.sessions.iter().position(|s| s.given && s.discharge_h.is_none() && t_h > s.start_h) else {
+            return;
+        };
+        // Alarms while the patient is monitored.
+        for (k, vital) in VITALS.iter().enumerate() {
+            let (out, detail) = vital.check(v, &self.cfg);
+            if out != self.alarm_on[k] {
+                self.alarm_on[k] = out;
+                if out {
+                    self.alarms += 1;
+                    self.push(t_h, "alarm_start", detail);
+                } else {
+                    let name = detail.split(' ').next().unwrap_or("").to_string();
+                    self.push(t_h, "alarm_end", format!("{name} back within limits"));
+                }
+            }
+        }
+        let cfg = self.cfg.clone();
+        let obs_end = self.sessions[idx].observation_end_h(&cfg);
+        if t_h + 1e-9 >= obs_end && !self.sessions[idx].observation_end_emitted {
+            self.sessions[idx].observation_end_emitted = true;
+            self.push(obs_end, "observation_end", format!("{} h after the end of the last administration", cfg.observation_h));
+        }
+        if t_h + 1e-9 >= obs_end && self.discharge_criteria_met(v) {
+            self.sessions[idx].discharge_h = Some(t_h);
+            for k in 0..4 {
+                if self.alarm_on[k] {
+                    self.alarm_on[k] = false;
+                }
+            }
+            self.push(t_h, "discharge_ready", format!(
+                "vitals near baseline (BP {:.0}/{:.0} mmHg, HR {:.0} bpm), CADSS {:.1} <= {}; arranged transport home",
+                v.sbp_mmhg, v.dbp_mmhg, v.hr_bpm, v.dissociation_cadss, cfg.discharge_max_cadss
+            ));
+            let clock = cfg.start_clock_h + t_h;
+            let midnight = ((clock / 24.0).floor() + 1.0) * 24.0 - cfg.start_clock_h;
+            self.push(midnight, "no_driving_until", "no driving or operating machinery for the rest of the day".into());
+        }
+    }
+
+    fn discharge_criteria_met(&self, v: &Vitals) -> bool {
+        let (m, s) = (&self.cfg, &self.subject);
+        (v.sbp_mmhg - s.sbp_mmhg).abs() <= m.discharge_bp_within_mmhg
+            && (v.dbp_mmhg - s.dbp_mmhg).abs() <= m.discharge_bp_within_mmhg
+            && (v.hr_bpm - s.hr_bpm).abs() <= m.discharge_hr_within_bpm
+            && v.spo2_pct >= m.alarm_spo2_pct
+            && v.dissociation_cadss <= m.discharge_max_cadss
+    }
+
+    /// Discharge time of the last session in which a dose was given.
+    pub fn last_discharge_h(&self) -> Option<f64> {
+        self.sessions.iter().rev().find(|s| s.given).and_then(|s| s.discharge_h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::SubjectState;
+
+    fn subject() -> Subject {
+        Subject {
+            weight_kg: 70.0,
+            state: SubjectState::ChronicStress,
+            sbp_mmhg: 125.0,
+            dbp_mmhg: 80.0,
+            hr_bpm: 72.0,
+            spo2_pct: 98.0,
+            age_y: 40.0,
+            madrs: 32.0,
+        }
+    }
+
+    #[test]
+    fn no_drug_no_effect() {
+        let p = Params::default();
+        let v = vitals(0.0, &subject(), &Sensitivity::TYPICAL, &p);
+        assert_eq!((v.sbp_mmhg, v.dbp_mmhg, v.hr_bpm, v.spo2_pct, v.dissociation_cadss), (125.0, 80.0, 72.0, 98.0, 0.0));
+        assert_eq!(madrs(32.0, 0.9, 0.9, 0.75, 0.75, &p), 32.0);
+    }
+
+    #[test]
+    fn predose_check_withholds_high_pressure() {
+        let mut m = Monitor::new(Monitoring::default(), subject());
+        let p = Params::default();
+        let mut v = vitals(0.0, &subject(), &Sensitivity::TYPICAL, &p);
+        v.sbp_mmhg = 150.0;
+        assert!(!m.predose(0.0, 0.5, &v));
+        assert!(m.events[0].detail.contains("withheld"), "{}", m.events[0].detail);
+    }
+}
