@@ -110,6 +110,11 @@ pub fn madrs(madrs0: f64, protein_rel: f64, protein0: f64, density: f64, density
     madrs0 * (1.0 - improvement)
 }
 
+/// Run time (h) of the midnight that ends the day of `t_h`, when t = 0 is `start_clock_h` o'clock.
+pub fn end_of_day_h(t_h: f64, start_clock_h: f64) -> f64 {
+    ((start_clock_h + t_h) / 24.0).floor() * 24.0 + 24.0 - start_clock_h
+}
+
 /// Which vital an alarm is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Vital {
@@ -235,9 +240,10 @@ impl Monitor {
                 "vitals near baseline (BP {:.0}/{:.0} mmHg, HR {:.0} bpm), CADSS {:.1} <= {}; arranged transport home",
                 v.sbp_mmhg, v.dbp_mmhg, v.hr_bpm, v.dissociation_cadss, cfg.discharge_max_cadss
             ));
-            let clock = cfg.start_clock_h + t_h;
-            let midnight = ((clock / 24.0).floor() + 1.0) * 24.0 - cfg.start_clock_h;
-            self.push(midnight, "no_driving_until", "no driving or operating machinery for the rest of the day".into());
+            let midnight = end_of_day_h(t_h, cfg.start_clock_h);
+            self.push(t_h, "no_driving_until", format!(
+                "t = {midnight:.2} h (midnight): no driving or operating machinery for the rest of the day"
+            ));
         }
     }
 

@@ -138,7 +138,7 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("alarm_end", "that vital is back within its limit"),
     ("observation_end", "the observation window after the last administration of a visit is over"),
     ("discharge_ready", "vitals near baseline, dissociation low, observation over: the patient may go home"),
-    ("no_driving_until", "end of the day of discharge: no driving or operating machinery before this time"),
+    ("no_driving_until", "recorded at discharge: no driving or operating machinery until the end of that day (detail: the run time of that midnight)"),
 ];
 
 /// Running peaks and exposure, updated every step (finer than the trace sampling).
