@@ -49,6 +49,20 @@ macro_rules! parameters {
     };
 }
 
+/// The parameter table as Markdown, one table per stage, in causal order.
+pub fn markdown_tables() -> String {
+    let mut out = String::new();
+    let mut stage = "";
+    for p in PARAMETERS {
+        if p.stage != stage {
+            stage = p.stage;
+            out.push_str(&format!("\n#### Parameters: {stage}\n\n| name | default | unit | range | source |\n|---|---|---|---|---|\n"));
+        }
+        out.push_str(&format!("| `{}` | {} | {} | {} to {} | {} |\n", p.name, p.default, p.unit, p.min, p.max, p.source));
+    }
+    out
+}
+
 pub fn info(name: &str) -> Option<&'static ParamInfo> {
     PARAMETERS.iter().find(|p| p.name == name)
 }
@@ -134,9 +148,9 @@ parameters! {
         stress_protein_basal_rel = 0.85, "rel", [0.01, 1.0], "chronic stress lowers synaptic proteins (Li 2011); value: assumption";
     }
     "spines" {
-        spine_thin_elimination_per_day = 0.8, "1/day", [0.0, 100.0], "assumption: thin spines mostly transient (days)";
+        spine_thin_elimination_per_day = 0.8, "1/day", [0.001, 100.0], "assumption: thin spines mostly transient (days)";
         spine_maturation_per_day = 0.25, "1/day", [0.0, 100.0], "assumption: thin -> mushroom over days";
-        spine_mushroom_elimination_per_day = 0.15, "1/day", [0.0, 100.0], "assumption: stable spines live weeks";
+        spine_mushroom_elimination_per_day = 0.15, "1/day", [0.001, 100.0], "assumption: stable spines live weeks";
         spine_formation_protein_hill = 2.5, "1", [0.0, 10.0], "calibrated: formation rises with synaptic protein (Li 2010; Moda-Sava 2019)";
         spine_capacity_rel = 2.0, "x healthy density", [1.01, 100.0], "assumption: dendritic room is finite; repeated dosing cannot raise density without bound";
         stress_mushroom_elimination_factor = 1.1, "x", [0.1, 10.0], "calibrated: chronic stress -15 to -35 % spines (Radley 2006; Li 2011)";
