@@ -45,6 +45,9 @@ pub enum Command {
         /// No progress bar and no messages on stderr except errors.
         #[arg(long)]
         quiet: bool,
+        /// Also draw the cascade figure, figure.png, beside the CSV files (see `ketasim plot`).
+        #[arg(long)]
+        plot: bool,
     },
     /// Validate a scenario and print it fully resolved, with the dose classification; run nothing.
     #[command(after_help = "Example:\n  ketasim check iv-bolus-anesthetic --set dose.0.mg_per_kg=0.5")]
@@ -58,12 +61,36 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Draw a run directory as one figure of the whole cascade, or a sweep as a dose-response figure.
+    #[command(after_help = "A run directory (with trace.csv) gives one multi-panel figure on a split time axis (the first hours, then the days), with doses and blockers shaded.\nA sweep directory (summary.csv with a run_id column) needs --y, and --x unless only one key was swept: replicate mean +/- SD.\n\nExamples:\n  ketasim plot runs/iv-infusion\n  ketasim plot runs/iv-infusion --out iv-infusion.svg\n  ketasim plot runs/dose-sweep --x dose.0.mg_per_kg --y peak_glutamate_rel")]
+    Plot {
+        /// A run directory (written by `ketasim run`) or a sweep directory (written by `ketasim sweep`).
+        dir: PathBuf,
+        /// The figure file, .png or .svg [default: DIR/figure.png; for a sweep DIR/<y>-vs-<x>.png].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Sweep only: the swept key on the horizontal axis, e.g. dose.0.mg_per_kg.
+        #[arg(long)]
+        x: Option<String>,
+        /// Sweep only: the summary column on the vertical axis, e.g. peak_glutamate_rel.
+        #[arg(long)]
+        y: Option<String>,
+    },
+    /// Run a parameter sweep: every (point, replicate) of a sweep file, in parallel; writes
+    /// runs/<run_id>/, summary.csv, points.csv and sweep.json (see docs/sweep.md).
+    Sweep(crate::batch::SweepArgs),
+    /// Combine the shard directories of a sweep (`sweep --shard K/N`) into one result.
+    Merge(crate::batch::MergeArgs),
     /// List the bundled scenarios.
     #[command(after_help = "Example:\n  ketasim list")]
     List,
     /// List every model parameter with its default, unit and source.
-    #[command(after_help = "Example:\n  ketasim params")]
-    Params,
+    #[command(after_help = "Examples:\n  ketasim params\n  ketasim params --markdown > table.md")]
+    Params {
+        /// Print Markdown tables, one per stage (as in docs/model.md).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 /// The default output directory for a scenario spec: `runs/<bundled name or file stem>`.
@@ -82,6 +109,8 @@ fn init_threads(threads: usize) -> Result<()> {
 
 pub fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Sweep(args) => crate::batch::sweep_command(args),
+        Command::Merge(args) => crate::batch::merge_command(args),
         Command::List => {
             for (name, text) in bundled::BUNDLED {
                 let sc = scenario::from_source(
@@ -93,7 +122,11 @@ pub fn run_command(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Params => {
+        Command::Params { markdown: true } => {
+            print!("{}", crate::params::markdown_tables());
+            Ok(())
+        }
+        Command::Params { markdown: false } => {
             println!("{:<40} {:>10}  {:<28} {:<14} source", "name", "default", "unit", "stage");
             for p in PARAMETERS {
                 println!("{:<40} {:>10}  {:<28} {:<14} {}", p.name, p.default, p.unit, p.stage, p.source);
@@ -114,10 +147,17 @@ pub fn run_command(cli: Cli) -> Result<()> {
             println!("# administrations: {}", sc.administrations().len());
             Ok(())
         }
-        Command::Run { scenario: spec, out, seed, sets, threads, force, quiet } => {
+        Command::Plot { dir, out, x, y } => {
+            let written = crate::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref())?;
+            println!("{}", written.display());
+            Ok(())
+        }
+        Command::Run { scenario: spec, out, seed, sets, threads, force, quiet, plot } => {
             let sc = scenario::load(&spec, &sets, seed)?;
             init_threads(threads)?;
             let dest = out.unwrap_or_else(|| default_out(&spec));
+            // From here on Ctrl-C stops the run cleanly (exit 130) instead of killing it half-way.
+            crate::interrupt::install()?;
             let staging = output::stage(&dest, force)?;
             for w in sc.warnings() {
                 if !quiet {
@@ -131,6 +171,11 @@ pub fn run_command(cli: Cli) -> Result<()> {
                 let run = sim.run(|done, _| bar.set_position(done))?;
                 bar.finish_and_clear();
                 output::write_run(&staging, &sc, &run, threads)?;
+                if plot {
+                    // Drawn in the staging directory, so the figure is part of the complete result.
+                    crate::plot::plot_run(&staging.tmp, &staging.tmp.join("figure.png"))?;
+                }
+                crate::interrupt::check_at(|| "while writing the results".into())?;
                 Ok::<_, Error>(run)
             })();
             match result {
@@ -143,11 +188,14 @@ pub fn run_command(cli: Cli) -> Result<()> {
                     println!("{}/events.csv", dest.display());
                     println!("{}/summary.csv", dest.display());
                     println!("{}/manifest.json", dest.display());
+                    if plot {
+                        println!("{}/figure.png", dest.display());
+                    }
                     Ok(())
                 }
                 Err(e) => {
                     staging.abandon();
-                    Err(e)
+                    Err(output::nothing_written(e, &staging.dest))
                 }
             }
         }

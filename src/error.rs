@@ -2,6 +2,9 @@
 //!
 //! - [`Error::Input`]: the scenario, a flag or the output directory is wrong → exit 2.
 //! - [`Error::Internal`]: ketasim itself failed (I/O while writing, a numerical guard) → exit 1.
+//! - [`Error::Interrupted`]: stopped by SIGINT (Ctrl-C) or SIGTERM → exit 128 + signal (130, 143).
+//!
+//! Every message a user can meet is listed, with what to do, in `docs/errors.md`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -40,6 +43,9 @@ pub enum Error {
     /// Internal failure (I/O, numerical guard): exit code 1.
     #[error("{0}")]
     Internal(String),
+    /// Stopped by a signal (see [`crate::interrupt`]): exit code 128 + `signal` (130 for Ctrl-C).
+    #[error("{message}")]
+    Interrupted { signal: i32, message: String },
 }
 
 fn location_prefix(loc: &Location) -> String {
@@ -68,6 +74,7 @@ impl Error {
         match self {
             Error::Input { .. } => 2,
             Error::Internal(_) => 1,
+            Error::Interrupted { signal, .. } => 128 + signal,
         }
     }
 
@@ -101,6 +108,40 @@ impl From<std::io::Error> for Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Make the binary's panics user-facing: printing to a closed pipe (`ketasim list | head -1`) ends
+/// quietly with exit code 141, as if killed by SIGPIPE; printing to a full or failing standard output
+/// or error ends with one `error:` line and exit code 1; any other panic (a bug in ketasim) prints
+/// one `error:` line asking for a report (the Rust details only with `RUST_BACKTRACE` set) and
+/// keeps Rust's exit code 101. Call once, at the start of `main`.
+pub fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        use std::io::Write;
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if let Some(what) = msg.strip_prefix("failed printing to ") {
+            if what.contains("Broken pipe") || what.contains("os error 32") {
+                std::process::exit(141);
+            }
+            let _ = writeln!(std::io::stderr(), "error: cannot write to {what}");
+            std::process::exit(1);
+        }
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: internal error (a bug in ketasim): {msg}{place}; please report it with the scenario and the command line{}",
+            if std::env::var_os("RUST_BACKTRACE").is_some() { "" } else { " (set RUST_BACKTRACE=1 for details)" }
+        );
+        if std::env::var_os("RUST_BACKTRACE").is_some() {
+            default(info);
+        }
+    }));
+}
 
 /// The closest of `candidates` to `word` by edit distance, if close enough to be a likely typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

@@ -3,12 +3,16 @@
 //! Data flows one way: [`scenario`] → [`pk`] → [`pathway`] (ECS systems) → [`readout`] →
 //! [`output`]. [`sim`] assembles one run; [`cli`] is the command line. See `ARCHITECTURE.md`.
 
+pub mod batch;
 pub mod cli;
 pub mod error;
+pub mod guard;
+pub mod interrupt;
 pub mod output;
 pub mod params;
 pub mod pathway;
 pub mod pk;
+pub mod plot;
 pub mod readout;
 pub mod rng;
 pub mod scenario;

@@ -1,6 +1,7 @@
 use clap::Parser;
 
 fn main() {
+    ketasim::error::install_panic_hook();
     let cli = match ketasim::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -174,7 +174,7 @@ parameters! {
         response_cv_dissociation = 0.5, "CV", [0.0, 3.0], "assumption";
         madrs_protein_weight = 2.6, "per unit relative protein excess", [0.0, 100.0], "calibrated: MADRS -16 from 32 at 24 h (Murrough 2013)";
         madrs_spine_weight = 1.4, "per unit spine density gain", [0.0, 100.0], "calibrated: effect mostly gone 7-12 days after one infusion (Kishimoto 2016)";
-        madrs_max_improvement = 0.9, "fraction", [0.0, 1.0], "assumption: improvement saturates; MADRS stays above 10 % of its baseline";
+        madrs_max_improvement = 0.9, "fraction", [0.01, 1.0], "assumption: improvement saturates; MADRS stays above 10 % of its baseline";
     }
 }
 

@@ -142,6 +142,7 @@ impl Simulation {
                 FiringRate(cell.baseline_rate_hz),
                 Adaptation(0.0),
                 Suppression(0.0),
+                Excitability(1.0),
                 Ampa(a0),
                 Bdnf(1.0),
                 Mtorc1(1.0),
@@ -228,6 +229,22 @@ impl Simulation {
 
     pub fn total_steps(&self) -> u64 {
         self.total_steps
+    }
+
+    /// Advance `steps` full pathway steps without sampling or the clinic (for benchmarks).
+    pub fn advance(&mut self, steps: u64) {
+        for _ in 0..steps {
+            let clock = *self.world.resource::<Clock>();
+            let step = if clock.dt_h > 0.0 { clock.step + 1 } else { clock.step };
+            let t_h = step as f64 * self.dt_h;
+            *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h: self.dt_h };
+            self.schedule.run(&mut self.world);
+        }
+    }
+
+    /// Number of spine entities now.
+    pub fn spine_count(&mut self) -> usize {
+        self.world.query::<&Spine>().iter(&self.world).count()
     }
 
     /// Vital signs now, from the effect-site exposure.
@@ -325,6 +342,7 @@ impl Simulation {
         let sc = self.scenario.clone();
         let total_h = sc.duration_h;
         let mut trace = vec![self.trace_row(0.0)];
+        crate::guard::check_sample(&mut self.world, &trace[0])?;
         let mut tracker = SummaryTracker::new(&sc.name, sc.seed);
         tracker.observe(&self.step_values(0.0));
         let report_every = (self.total_steps / 200).max(1);
@@ -338,8 +356,11 @@ impl Simulation {
             let values = self.step_values(t_end);
             self.clinic.monitor.observe(t_end, &values.vitals);
             tracker.observe(&values);
+            crate::interrupt::check(t_end)?;
             if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
-                trace.push(self.trace_row(t_end));
+                let row = self.trace_row(t_end);
+                crate::guard::check_sample(&mut self.world, &row)?;
+                trace.push(row);
             }
             if step % report_every == 0 {
                 progress(step, self.total_steps);

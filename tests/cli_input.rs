@@ -334,9 +334,9 @@ fn weight_out_of_range() {
 
 #[test]
 fn dt_out_of_range() {
-    for dt in ["0", "61"] {
+    for dt in ["0", "0.001", "1e-300", "61"] {
         let text = edit(BASE, "dt_s = 10.0", &format!("dt_s = {dt}"));
-        let err = refuse_file(&text, &["`numerics.dt_s`", "out of range", "allowed: (0, 60] s"], Some("dt_s"));
+        let err = refuse_file(&text, &["`numerics.dt_s`", "out of range", "allowed: [0.01, 60] s"], Some("dt_s"));
         assert!(err.contains(&format!("value {dt} ")), "{err}");
     }
 }

@@ -3,6 +3,11 @@
 //! Everything is written into a hidden temporary directory beside the destination and renamed
 //! into place only when complete, so a killed run never leaves a directory that looks finished.
 //! An existing non-empty destination is refused unless `--force` is given.
+//!
+//! Test hook: with `KETASIM_FAULT_INJECT=write_trace` (or `write_events`, `write_summary`,
+//! `write_manifest`, `commit`; see [`crate::guard::fault_injected`]) the named step fails as a full
+//! disk would, after part of the file is written, so that tests can check that a failed write
+//! leaves nothing behind. Never set it in real use.
 
 use std::fs;
 use std::io::Write;
@@ -65,6 +70,10 @@ impl Staging {
     /// Move the finished temporary directory into place (replacing `dest` when forced).
     /// On failure the temporary directory is removed and `dest` is left as it was.
     pub fn commit(self) -> Result<PathBuf> {
+        if crate::guard::fault_injected("commit") {
+            self.abandon();
+            return Err(Error::internal(format!("cannot move the results into {}: {}", self.dest.display(), injected("commit"))));
+        }
         let mut old = None;
         if self.dest.exists() {
             // `.<name>.partial-<pid>` → `.<name>.old-<pid>`: unique to this process, so a stale
@@ -100,6 +109,21 @@ impl Staging {
     }
 }
 
+/// `e`, with a note that the run's temporary directory was removed and `dest` not written.
+pub fn nothing_written(e: Error, dest: &Path) -> Error {
+    let note = format!("; the unfinished results were removed, nothing was written to {}", dest.display());
+    match e {
+        Error::Input { location, message } => Error::Input { location, message: message + &note },
+        Error::Internal(message) => Error::Internal(message + &note),
+        Error::Interrupted { signal, message } => Error::Interrupted { signal, message: message + &note },
+    }
+}
+
+/// The error text of an injected fault (test hook).
+fn injected(point: &str) -> String {
+    format!("injected failure ({}={point}, a test hook: unset it)", crate::guard::FAULT_ENV)
+}
+
 /// The columns of events.csv (the fields of [`crate::readout::Event`]).
 pub const EVENT_COLUMNS: &[(&str, &str, &str)] =
     &[("time_h", "h", "time of the event"), ("kind", "", "event kind"), ("detail", "", "free text")];
@@ -109,16 +133,26 @@ pub const EVENT_COLUMNS: &[(&str, &str, &str)] =
 fn write_csv<T: Serialize>(path: &Path, header: &[&str], rows: impl IntoIterator<Item = T>) -> Result<()> {
     let file = fs::File::create(path).map_err(|e| Error::internal(format!("cannot create {}: {e}", path.display())))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let fault = crate::guard::fault_injected(&format!("write_{stem}"));
     let mut n = 0usize;
     for r in rows {
         w.serialize(r).map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
         n += 1;
+        if fault {
+            let _ = w.flush();
+            return Err(Error::internal(format!("cannot write {}: {}", path.display(), injected(&format!("write_{stem}")))));
+        }
     }
     if n == 0 {
         w.write_record(header).map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
     }
     let inner = w.into_inner().map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
-    inner.into_inner().map_err(|e| Error::internal(format!("cannot write {}: {}", path.display(), e.error())))?.sync_all()?;
+    inner
+        .into_inner()
+        .map_err(|e| Error::internal(format!("cannot write {}: {}", path.display(), e.error())))?
+        .sync_all()
+        .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
     Ok(())
 }
 
@@ -166,6 +200,10 @@ pub fn write_run(staging: &Staging, sc: &Scenario, run: &RunOutput, threads: usi
     let path = staging.tmp.join("manifest.json");
     let text = serde_json::to_string_pretty(&manifest(sc, run, threads)).map_err(|e| Error::internal(e.to_string()))?;
     let mut f = fs::File::create(&path).map_err(|e| Error::internal(format!("cannot create {}: {e}", path.display())))?;
+    if crate::guard::fault_injected("write_manifest") {
+        let _ = f.write_all(&text.as_bytes()[..text.len() / 2]);
+        return Err(Error::internal(format!("cannot write {}: {}", path.display(), injected("write_manifest"))));
+    }
     f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")).and_then(|_| f.sync_all())
         .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
     Ok(())

@@ -11,19 +11,32 @@
 use bevy_ecs::prelude::*;
 
 use super::glutamate::Glutamate;
-use super::{Ampa, Blockers, CircuitMeans, Exposure, Model, Pyramidal, Switches};
+use super::{Ampa, Blockers, CircuitMeans, Exposure, Model, Pyramidal, Switches, pow_n};
 use crate::params::Params;
 
 #[inline]
 pub fn hill(x: f64, ec50: f64, n: f64) -> f64 {
-    let xn = x.max(0.0).powf(n);
-    xn / (xn + ec50.powf(n))
+    let xn = pow_n(x.max(0.0), n);
+    xn / (xn + pow_n(ec50, n))
+}
+
+/// The receptor's response H(x) to an effective glutamate drive `x` (relative); the same for every
+/// neuron, so computed once per step.
+#[inline]
+pub fn response(x: f64, p: &Params) -> f64 {
+    hill(x, p.ampa_ec50_glutamate_rel, p.ampa_hill)
+}
+
+/// AMPA activation of one neuron with gain `gain`, given the receptor response `h = H(x)`.
+#[inline]
+pub fn activation_from(gain: f64, h: f64) -> f64 {
+    (gain * h).min(1.0)
 }
 
 /// AMPA activation of one neuron for an effective glutamate drive `x` (relative).
 #[inline]
 pub fn activation(gain: f64, x: f64, p: &Params) -> f64 {
-    (gain * hill(x, p.ampa_ec50_glutamate_rel, p.ampa_hill)).min(1.0)
+    activation_from(gain, response(x, p))
 }
 
 /// Drug-free activation of a neuron (the reference of the activity-dependent BDNF route).
@@ -49,10 +62,10 @@ pub fn activate(
     mut cells: Query<(&Pyramidal, &mut Ampa)>,
 ) {
     let p = &model.0;
-    let x = drive(glu.0, blockers.nbqx, exposure.hnk_um, switches.0.hnk, p);
+    let h = response(drive(glu.0, blockers.nbqx, exposure.hnk_um, switches.0.hnk, p), p);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, mut a)| {
-        a.0 = activation(cell.ampa_gain, x, p);
+        a.0 = activation_from(cell.ampa_gain, h);
         sum += a.0;
         n += 1;
     });

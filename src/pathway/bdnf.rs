@@ -14,14 +14,24 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Ampa, Bdnf, Blockers, CircuitMeans, Clock, Model, NmdaBlock, Pyramidal, Suppression, Switches, ampa, disinhibition, relax};
+use super::{Ampa, Bdnf, Blockers, CircuitMeans, Clock, Excitability, Model, NmdaBlock, Pyramidal, Suppression, Switches, ampa, relax_by};
 use crate::params::Params;
 
 /// BDNF target of one neuron.
 #[inline]
-pub fn bdnf_target(ampa_now: f64, ampa_baseline: f64, block: f64, suppression: f64, val66met: f64, eef2k_on: bool, p: &Params) -> f64 {
+#[allow(clippy::too_many_arguments)]
+pub fn bdnf_target(
+    ampa_now: f64,
+    ampa_baseline: f64,
+    block: f64,
+    excitability: f64,
+    suppression: f64,
+    val66met: f64,
+    eef2k_on: bool,
+    p: &Params,
+) -> f64 {
     let activity = p.bdnf_activity_gain * (ampa_now / ampa_baseline - 1.0).max(0.0) * (1.0 - p.val66met_release_loss * val66met);
-    let eef2k = if eef2k_on { p.bdnf_eef2k_gain * block * disinhibition::excitability(block, p) } else { 0.0 };
+    let eef2k = if eef2k_on { p.bdnf_eef2k_gain * block * excitability } else { 0.0 };
     1.0 + (1.0 - suppression) * (activity + eef2k)
 }
 
@@ -31,15 +41,16 @@ pub fn release(
     blockers: Res<Blockers>,
     switches: Res<Switches>,
     mut means: ResMut<CircuitMeans>,
-    mut cells: Query<(&Pyramidal, &Ampa, &NmdaBlock, &Suppression, &mut Bdnf)>,
+    mut cells: Query<(&Pyramidal, &Ampa, &NmdaBlock, &Excitability, &Suppression, &mut Bdnf)>,
 ) {
     let p = &model.0;
-    let tau_h = p.bdnf_tau_min / 60.0;
+    let decay = (-clock.dt_h / (p.bdnf_tau_min / 60.0)).exp();
+    let h_drug_free = ampa::response(1.0, p);
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, a, b, s, mut bdnf)| {
-        let a0 = ampa::baseline_activation(cell.ampa_gain, p);
-        let target = bdnf_target(a.0, a0, b.0, s.0, blockers.bdnf_val66met, switches.0.eef2k, p);
-        bdnf.0 = relax(bdnf.0, target, clock.dt_h, tau_h);
+    cells.iter_mut().for_each(|(cell, a, b, e, s, mut bdnf)| {
+        let a0 = ampa::activation_from(cell.ampa_gain, h_drug_free);
+        let target = bdnf_target(a.0, a0, b.0, e.0, s.0, blockers.bdnf_val66met, switches.0.eef2k, p);
+        bdnf.0 = relax_by(bdnf.0, target, decay);
         sum += bdnf.0;
         n += 1;
     });
@@ -53,15 +64,16 @@ mod tests {
     #[test]
     fn routes_add_and_switch_off() {
         let p = Params::default();
-        assert_eq!(bdnf_target(0.2, 0.2, 0.0, 0.0, 0.0, true, &p), 1.0);
-        let both = bdnf_target(0.4, 0.2, 0.1, 0.0, 0.0, true, &p);
-        let act = bdnf_target(0.4, 0.2, 0.1, 0.0, 0.0, false, &p);
-        let eef = bdnf_target(0.2, 0.2, 0.1, 0.0, 0.0, true, &p);
+        let e = crate::pathway::disinhibition::excitability(0.1, &p);
+        assert_eq!(bdnf_target(0.2, 0.2, 0.0, 1.0, 0.0, 0.0, true, &p), 1.0);
+        let both = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 0.0, true, &p);
+        let act = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 0.0, false, &p);
+        let eef = bdnf_target(0.2, 0.2, 0.1, e, 0.0, 0.0, true, &p);
         assert!(((both - 1.0) - ((act - 1.0) + (eef - 1.0))).abs() < 1e-12);
         // Val66Met at full strength removes `val66met_release_loss` of the activity route only.
-        let met = bdnf_target(0.4, 0.2, 0.1, 0.0, 1.0, true, &p);
+        let met = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 1.0, true, &p);
         assert!((met - eef - (1.0 - p.val66met_release_loss) * (act - 1.0)).abs() < 1e-12);
         // Full suppression (deep block) silences both routes.
-        assert_eq!(bdnf_target(0.4, 0.2, 0.1, 1.0, 0.0, true, &p), 1.0);
+        assert_eq!(bdnf_target(0.4, 0.2, 0.1, e, 1.0, 0.0, true, &p), 1.0);
     }
 }

@@ -23,7 +23,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Adaptation, CircuitMeans, Clock, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, relax};
+use super::{Adaptation, CircuitMeans, Clock, Excitability, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, pow_n, relax_by};
 use crate::params::Params;
 
 #[inline]
@@ -34,23 +34,59 @@ pub fn interneuron_rate(baseline_hz: f64, block: f64, nmda_fraction: f64) -> f64
 /// Pyramidal excitability left by the cell's own NMDA block, E(b) (1 when unblocked).
 #[inline]
 pub fn excitability(block: f64, p: &Params) -> f64 {
-    1.0 / (1.0 + (block / p.pyramidal_nmda_half_block).powf(p.pyramidal_nmda_hill))
+    1.0 / (1.0 + pow_n(block / p.pyramidal_nmda_half_block, p.pyramidal_nmda_hill))
 }
 
-/// Memory of deep block: follows `1 − E(b)` up at once, decays with `τ_S`.
-#[inline]
-pub fn suppression_step(s: f64, block: f64, dt_h: f64, p: &Params) -> f64 {
-    (1.0 - excitability(block, p)).max(s * (-dt_h / p.anaesthetic_suppression_tau_h).exp())
+/// What one step of the pyramidal update shares across neurons (computed once per step).
+#[derive(Debug, Clone, Copy)]
+pub struct PyramidalStep {
+    adaptation_decay: f64,
+    suppression_decay: f64,
+    half_loss_n: f64,
 }
 
-/// One pyramidal neuron: (new adaptation, new rate).
+impl PyramidalStep {
+    pub fn new(dt_h: f64, p: &Params) -> Self {
+        Self {
+            adaptation_decay: (-dt_h / (p.disinhibition_adaptation_tau_min / 60.0)).exp(),
+            suppression_decay: (-dt_h / p.anaesthetic_suppression_tau_h).exp(),
+            half_loss_n: pow_n(p.disinhibition_half_loss, p.disinhibition_hill),
+        }
+    }
+}
+
+/// State of one pyramidal neuron after a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PyramidalState {
+    pub adaptation: f64,
+    pub suppression: f64,
+    pub excitability: f64,
+    pub rate_hz: f64,
+}
+
+/// One pyramidal neuron over one step.
 #[inline]
-pub fn pyramidal_update(baseline_hz: f64, block: f64, lost_inhibition: f64, adaptation: f64, dt_h: f64, p: &Params) -> (f64, f64) {
-    let a = relax(adaptation, lost_inhibition, dt_h, p.disinhibition_adaptation_tau_min / 60.0);
+pub fn pyramidal_update(
+    baseline_hz: f64,
+    block: f64,
+    lost_inhibition: f64,
+    adaptation: f64,
+    suppression: f64,
+    k: &PyramidalStep,
+    p: &Params,
+) -> PyramidalState {
+    let a = relax_by(adaptation, lost_inhibition, k.adaptation_decay);
     let u = (lost_inhibition - p.disinhibition_adaptation_fraction * a).max(0.0);
-    let un = u.powf(p.disinhibition_hill);
-    let drive = un / (un + p.disinhibition_half_loss.powf(p.disinhibition_hill));
-    (a, baseline_hz * (1.0 + p.disinhibition_gain * drive) * excitability(block, p))
+    let un = pow_n(u, p.disinhibition_hill);
+    let drive = un / (un + k.half_loss_n);
+    let e = excitability(block, p);
+    PyramidalState {
+        adaptation: a,
+        // Memory of deep block: follows 1 − E up at once, decays with τ_S.
+        suppression: (1.0 - e).max(suppression * k.suppression_decay),
+        excitability: e,
+        rate_hz: baseline_hz * (1.0 + p.disinhibition_gain * drive) * e,
+    }
 }
 
 pub fn interneuron_firing(
@@ -75,14 +111,15 @@ pub fn pyramidal_firing(
     model: Res<Model>,
     switches: Res<Switches>,
     mut means: ResMut<CircuitMeans>,
-    mut cells: Query<(&Pyramidal, &NmdaBlock, &mut Adaptation, &mut Suppression, &mut FiringRate)>,
+    mut cells: Query<(&Pyramidal, &NmdaBlock, &mut Adaptation, &mut Suppression, &mut Excitability, &mut FiringRate)>,
 ) {
     let p = &model.0;
     let lost = if switches.0.disinhibition { (1.0 - means.inhibition_rel).max(0.0) } else { 0.0 };
+    let k = PyramidalStep::new(clock.dt_h, p);
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, b, mut a, mut s, mut r)| {
-        (a.0, r.0) = pyramidal_update(cell.baseline_rate_hz, b.0, lost, a.0, clock.dt_h, p);
-        s.0 = suppression_step(s.0, b.0, clock.dt_h, p);
+    cells.iter_mut().for_each(|(cell, b, mut a, mut s, mut e, mut r)| {
+        let next = pyramidal_update(cell.baseline_rate_hz, b.0, lost, a.0, s.0, &k, p);
+        (a.0, s.0, e.0, r.0) = (next.adaptation, next.suppression, next.excitability, next.rate_hz);
         sum += r.0;
         n += 1;
     });
@@ -99,11 +136,16 @@ mod tests {
         // Low dose: interneurons 40 % blocked, pyramidal 13 %; anaesthetic: 87 % and 62 %.
         let lost_low = 1.0 - interneuron_rate(1.0, 0.40, p.interneuron_nmda_drive_fraction);
         let lost_high = 1.0 - interneuron_rate(1.0, 0.87, p.interneuron_nmda_drive_fraction);
-        let (_, low) = pyramidal_update(1.0, 0.13, lost_low, 0.0, 0.0, &p);
-        let (_, high) = pyramidal_update(1.0, 0.62, lost_high, 0.0, 0.0, &p);
+        let k = PyramidalStep::new(0.0, &p);
+        let low = pyramidal_update(1.0, 0.13, lost_low, 0.0, 0.0, &k, &p).rate_hz;
+        let high = pyramidal_update(1.0, 0.62, lost_high, 0.0, 0.0, &k, &p).rate_hz;
         assert!(low > 1.5, "low dose should disinhibit: {low}");
         assert!(high < low, "anaesthetic block should blunt the rise: {high} vs {low}");
-        let (_, none) = pyramidal_update(2.0, 0.0, 0.0, 0.0, 0.0, &p);
-        assert_eq!(none, 2.0);
+        let none = pyramidal_update(2.0, 0.0, 0.0, 0.0, 0.0, &k, &p);
+        assert_eq!((none.rate_hz, none.suppression, none.excitability), (2.0, 0.0, 1.0));
+        // Deep block is remembered: suppression decays with τ_S once the block is gone.
+        let k1 = PyramidalStep::new(p.anaesthetic_suppression_tau_h, &p);
+        let s = pyramidal_update(1.0, 0.0, 0.0, 0.0, 0.5, &k1, &p).suppression;
+        assert!((s - 0.5 * (-1.0f64).exp()).abs() < 1e-12);
     }
 }

@@ -38,7 +38,28 @@ use crate::scenario::{InterventionKind, Mechanisms};
 /// Exact relaxation of `x` towards `target` over `dt` with time constant `tau` (same units).
 #[inline]
 pub fn relax(x: f64, target: f64, dt: f64, tau: f64) -> f64 {
-    target + (x - target) * (-dt / tau).exp()
+    relax_by(x, target, (-dt / tau).exp())
+}
+
+/// Relaxation with a precomputed decay factor `exp(−dt/τ)` (computed once per step, not per agent).
+#[inline]
+pub fn relax_by(x: f64, target: f64, decay: f64) -> f64 {
+    target + (x - target) * decay
+}
+
+/// `x^n`, with multiplications for the small integer exponents of the Hill functions.
+#[inline]
+pub fn pow_n(x: f64, n: f64) -> f64 {
+    match n {
+        1.0 => x,
+        2.0 => x * x,
+        3.0 => x * x * x,
+        4.0 => {
+            let y = x * x;
+            y * y
+        }
+        _ => x.powf(n),
+    }
 }
 
 // ---------------------------------------------------------------- resources
@@ -149,6 +170,10 @@ pub struct Adaptation(pub f64);
 /// `1 − E(b_pyr)` and decays slowly; it gates BDNF release and translation (stage 5).
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct Suppression(pub f64);
+
+/// Excitability left by the pyramidal neuron's own NMDA block, E(b) in 0–1 (stage 2; read by stage 5).
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Excitability(pub f64);
 
 /// AMPA receptor activation (0–1).
 #[derive(Component, Debug, Clone, Copy, Default)]

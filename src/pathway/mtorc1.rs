@@ -11,7 +11,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Bdnf, Blockers, CircuitMeans, Clock, Model, Mtorc1, relax};
+use super::{Bdnf, Blockers, CircuitMeans, Clock, Model, Mtorc1, relax_by};
 use crate::params::Params;
 
 #[inline]
@@ -28,11 +28,11 @@ pub fn trkb_mtorc1(
     mut cells: Query<(&Bdnf, &mut Mtorc1)>,
 ) {
     let p = &model.0;
-    let tau_h = p.mtorc1_tau_min / 60.0;
+    let decay = (-clock.dt_h / (p.mtorc1_tau_min / 60.0)).exp();
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(b, mut m)| {
         let target = mtorc1_target(b.0, blockers.trkb_antagonist, blockers.rapamycin, p);
-        m.0 = relax(m.0, target, clock.dt_h, tau_h);
+        m.0 = relax_by(m.0, target, decay);
         sum += m.0;
         n += 1;
     });

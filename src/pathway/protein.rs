@@ -23,9 +23,20 @@ pub fn basal_level(stressed: bool, p: &Params) -> f64 {
 /// Exact update over `dt_h` with mTORC1 held at `m`.
 #[inline]
 pub fn protein_step(prot: f64, m: f64, basal: f64, anisomycin: f64, dt_h: f64, p: &Params) -> f64 {
-    let k_deg = std::f64::consts::LN_2 / p.protein_half_life_h;
-    let target = (1.0 - anisomycin) * (basal + p.protein_induction_per_h / k_deg * (m - 1.0).max(0.0));
-    target + (prot - target) * (-k_deg * dt_h).exp()
+    protein_step_by(prot, m, basal, anisomycin, (-degradation_per_h(p) * dt_h).exp(), p)
+}
+
+/// First-order degradation rate, 1/h.
+#[inline]
+pub fn degradation_per_h(p: &Params) -> f64 {
+    std::f64::consts::LN_2 / p.protein_half_life_h
+}
+
+/// Exact update with a precomputed decay factor `exp(−k_deg·dt)`.
+#[inline]
+pub fn protein_step_by(prot: f64, m: f64, basal: f64, anisomycin: f64, decay: f64, p: &Params) -> f64 {
+    let target = (1.0 - anisomycin) * (basal + p.protein_induction_per_h / degradation_per_h(p) * (m - 1.0).max(0.0));
+    target + (prot - target) * decay
 }
 
 pub fn synthesis(
@@ -38,9 +49,10 @@ pub fn synthesis(
 ) {
     let p = &model.0;
     let basal = basal_level(stress.0, p);
+    let decay = (-degradation_per_h(p) * clock.dt_h).exp();
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(m, mut prot)| {
-        prot.0 = protein_step(prot.0, m.0, basal, blockers.anisomycin, clock.dt_h, p);
+        prot.0 = protein_step_by(prot.0, m.0, basal, blockers.anisomycin, decay, p);
         sum += prot.0;
         n += 1;
     });

@@ -95,22 +95,37 @@ pub enum Fate {
     Eliminated,
 }
 
-/// The fate of a spine over `dt_h`, from a uniform number `u` in [0, 1).
+/// Per-neuron probabilities of each fate over one spine step (computed once per neuron and step).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FateOdds {
+    /// A thin spine is eliminated with `thin_eliminated`, matures with `thin_any − thin_eliminated`.
+    pub thin_eliminated: f64,
+    pub thin_any: f64,
+    pub mushroom_eliminated: f64,
+}
+
+impl FateOdds {
+    /// Exact competing-risk probabilities over `dt_h` at constant rates.
+    pub fn new(r: &SpineRates, dt_h: f64) -> Self {
+        let lambda = r.thin_elimination_per_h + r.maturation_per_h;
+        let thin_any = -(-lambda * dt_h).exp_m1();
+        Self {
+            thin_eliminated: if lambda > 0.0 { thin_any * r.thin_elimination_per_h / lambda } else { 0.0 },
+            thin_any,
+            mushroom_eliminated: -(-r.mushroom_elimination_per_h * dt_h).exp_m1(),
+        }
+    }
+}
+
+/// The fate of a spine from a uniform number `u` in [0, 1).
 #[inline]
-pub fn fate(mushroom: bool, r: &SpineRates, dt_h: f64, u: f64) -> Fate {
+pub fn fate(mushroom: bool, odds: &FateOdds, u: f64) -> Fate {
     if mushroom {
-        let p_elim = -(-r.mushroom_elimination_per_h * dt_h).exp_m1();
-        return if u < p_elim { Fate::Eliminated } else { Fate::Stays };
+        return if u < odds.mushroom_eliminated { Fate::Eliminated } else { Fate::Stays };
     }
-    let lambda = r.thin_elimination_per_h + r.maturation_per_h;
-    if lambda <= 0.0 {
-        return Fate::Stays;
-    }
-    let p_any = -(-lambda * dt_h).exp_m1();
-    let p_elim = p_any * r.thin_elimination_per_h / lambda;
-    if u < p_elim {
+    if u < odds.thin_eliminated {
         Fate::Eliminated
-    } else if u < p_any {
+    } else if u < odds.thin_any {
         Fate::Matures
     } else {
         Fate::Stays
@@ -161,9 +176,10 @@ pub fn spine_turnover(
     // Fates of existing spines; tallies are integers, so they do not depend on iteration order.
     let mut thin = vec![0u32; n];
     let mut mushroom = vec![0u32; n];
+    let odds: Vec<FateOdds> = neuron_rates.iter().map(|r| FateOdds::new(r, dt_h)).collect();
     spines.iter_mut().for_each(|(entity, mut s)| {
         let i = s.neuron as usize;
-        match fate(s.mushroom, &neuron_rates[i], dt_h, rng::uniform(s.key, counter)) {
+        match fate(s.mushroom, &odds[i], rng::uniform(s.key, counter)) {
             Fate::Eliminated => {
                 commands.entity(entity).despawn();
                 return;
@@ -178,7 +194,11 @@ pub fn spine_turnover(
     let mut new_spines = Vec::new();
     for i in 0..n {
         let key = rng::stream_key(seed.0, i as u64, Purpose::SpineFormation);
-        let k = poisson(neuron_rates[i].formation_per_h * dt_h, &mut rng::stream_at(key, counter));
+        // Crowding also caps one spine step's formation at the room left, so that extreme parameter
+        // combinations cannot overshoot the capacity or allocate billions of spines.
+        let free = ((p.spine_capacity_rel * book.reference_per_neuron).ceil() as u32).saturating_sub(thin[i] + mushroom[i]);
+        let mean = neuron_rates[i].formation_per_h * dt_h;
+        let k = if mean > 10.0 * f64::from(free) + 100.0 { free } else { poisson(mean, &mut rng::stream_at(key, counter)).min(free) };
         for _ in 0..k {
             let serial = book.next_serial[i];
             book.next_serial[i] += 1;
@@ -227,7 +247,7 @@ mod tests {
         let key = rng::stream_key(1, 2, Purpose::SpineFate);
         let (mut elim, mut mat) = (0u64, 0u64);
         for i in 0..n {
-            match fate(false, &r, dt, rng::uniform(key, i)) {
+            match fate(false, &FateOdds::new(&r, dt), rng::uniform(key, i)) {
                 Fate::Eliminated => elim += 1,
                 Fate::Matures => mat += 1,
                 Fate::Stays => {}

@@ -335,16 +335,24 @@ impl Scenario {
         }
     }
 
-    /// Warnings about the scenario (doses above the low-dose limits), in dose order.
+    /// Warnings about the scenario, in dose order: doses above the low-dose limits, and
+    /// administrations scheduled after the end of the run (which are not given).
     pub fn warnings(&self) -> Vec<String> {
-        self.doses
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
-                let c = self.classify(d);
-                (!c.low_dose).then(|| format!("dose.{i}: {}", c.text))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for (i, d) in self.doses.iter().enumerate() {
+            let c = self.classify(d);
+            if !c.low_dose {
+                out.push(format!("dose.{i}: {}", c.text));
+            }
+            let late = (0..d.times).filter(|k| d.at_h + *k as f64 * d.every_h.unwrap_or(0.0) >= self.duration_h).count();
+            if late > 0 {
+                out.push(format!(
+                    "dose.{i}: {late} of {} administration(s) start at or after the end of the run ({} h) and are not given",
+                    d.times, self.duration_h
+                ));
+            }
+        }
+        out
     }
 
     /// The resolved scenario as TOML (what `ketasim check` prints).
@@ -463,12 +471,27 @@ pub fn apply_set(table: &mut Table, assignment: &str) -> Result<String> {
     Ok(key.to_string())
 }
 
+/// Most parts of a `--set` key path.
+pub const MAX_KEY_DEPTH: usize = 8;
+
 /// Set `value` at dotted `path` in `table`, creating missing tables; array elements by index.
 /// On error the table is left unchanged.
 pub fn set_path(table: &mut Table, path: &str, value: Value) -> Result<()> {
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.trim().is_empty()) {
         return Err(Error::input(format!("empty part in the key path `{path}`")));
+    }
+    // Scenario keys are at most three deep (dose.0.mg_per_kg); a longer path is a mistake (and
+    // must not exhaust the stack).
+    if parts.len() > MAX_KEY_DEPTH {
+        let mut shown: String = path.chars().take(60).collect();
+        if shown.len() < path.len() {
+            shown.push('…');
+        }
+        return Err(Error::input(format!(
+            "the key path `{shown}` has {} parts; scenario keys have at most {MAX_KEY_DEPTH}, e.g. dose.0.mg_per_kg",
+            parts.len()
+        )));
     }
     let mut root = Value::Table(table.clone());
     set_in(&mut root, &parts, 0, value)?;
@@ -526,6 +549,12 @@ const TOP_KEYS: &[&str] = &[
     "mechanisms", "monitoring",
 ];
 
+/// Most rows a trace may have.
+pub const MAX_TRACE_ROWS: f64 = 1e7;
+
+/// Most spines a circuit may grow to (about 100 bytes of memory each).
+pub const MAX_SPINES_GROWN: f64 = 1e8;
+
 /// Resolve a parsed TOML table into a checked [`Scenario`].
 pub fn resolve(t: &Table) -> Result<Scenario> {
     let top = TableReader::new("", t, TOP_KEYS);
@@ -577,7 +606,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     // [[dose]]
     let mut doses = Vec::new();
     for (i, dt) in top.tables("dose")?.into_iter().enumerate() {
-        doses.push(resolve_dose(&format!("dose.{i}"), dt, duration_h)?);
+        doses.push(resolve_dose(&format!("dose.{i}"), dt)?);
     }
 
     // [[intervention]]
@@ -632,7 +661,8 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         let r = TableReader::new("numerics", nt, &["dt_s", "sample_every_min"]);
         r.deny_unknown()?;
         if let Some(dt) = r.f64_opt("dt_s")? {
-            check_range("numerics.dt_s", dt, 0.0, 60.0, true, "s")?;
+            // Not below 0.01 s: the step count must stay finite (a subnormal dt_s never ends).
+            check_range("numerics.dt_s", dt, 0.01, 60.0, false, "s")?;
             numerics.dt_s = dt;
         }
         if let Some(se) = r.f64_opt("sample_every_min")? {
@@ -647,6 +677,17 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
             format!(
                 "{} min is not a whole number of steps of dt_s = {} s; choose a multiple of the step",
                 numerics.sample_every_min, numerics.dt_s
+            ),
+        ));
+    }
+    // The trace is kept in memory until it is written (about 200 bytes a row).
+    let rows = duration_h * 60.0 / numerics.sample_every_min;
+    if rows > MAX_TRACE_ROWS {
+        return Err(Error::at_key(
+            "numerics.sample_every_min",
+            format!(
+                "the trace would have {rows:.0} rows (duration_h × 60 / sample_every_min), more than the supported {MAX_TRACE_ROWS:.0}; sample every {:.3} min or more",
+                duration_h * 60.0 / MAX_TRACE_ROWS
             ),
         ));
     }
@@ -699,6 +740,19 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
             }
         }
     }
+    // Crowding lets spines grow to spine_capacity_rel × the reference: that many must fit in memory.
+    let capacity = parameters.get("spine_capacity_rel").copied().or(Params::default().get("spine_capacity_rel")).unwrap_or(1.0);
+    let most = f64::from(circuit.pyramidal_neurons) * f64::from(circuit.spines_per_pyramidal) * capacity;
+    if most > MAX_SPINES_GROWN {
+        let key = if parameters.contains_key("spine_capacity_rel") { "parameters.spine_capacity_rel" } else { "circuit.spines_per_pyramidal" };
+        return Err(Error::at_key(
+            key,
+            format!(
+                "the circuit could grow to {most:.0} spines (pyramidal_neurons × spines_per_pyramidal × parameters.spine_capacity_rel = {capacity}), more than the supported {MAX_SPINES_GROWN:.0}; use a smaller circuit or a spine_capacity_rel of at most {:.3}",
+                (MAX_SPINES_GROWN / (f64::from(circuit.pyramidal_neurons) * f64::from(circuit.spines_per_pyramidal))).max(1.0)
+            ),
+        ));
+    }
 
     Ok(Scenario {
         name,
@@ -717,7 +771,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     })
 }
 
-fn resolve_dose(path: &str, t: &Table, duration_h: f64) -> Result<Dose> {
+fn resolve_dose(path: &str, t: &Table) -> Result<Dose> {
     let r = TableReader::new(path, t, &["drug", "route", "mg_per_kg", "mg", "at_h", "over_min", "every_h", "times"]);
     r.deny_unknown()?;
     let drug = r
@@ -740,13 +794,14 @@ fn resolve_dose(path: &str, t: &Table, duration_h: f64) -> Result<Dose> {
         (None, Some(v)) => check_dose_amount(&join(path, "mg"), v, 100_000.0, "mg")?,
     }
     let at_h = r.f64_opt("at_h")?.unwrap_or(0.0);
-    check_range(&join(path, "at_h"), at_h, 0.0, duration_h, false, "h (within the run)")?;
+    check_range(&join(path, "at_h"), at_h, 0.0, 8760.0, false, "h")?;
     let over_min = r.f64_opt("over_min")?;
     match (route, over_min) {
         (Route::IvInfusion, None) => {
             return Err(Error::at_key(join(path, "over_min"), "an iv_infusion needs `over_min`, its duration in minutes"));
         }
-        (Route::IvInfusion, Some(m)) => check_range(&join(path, "over_min"), m, 0.0, 10080.0, true, "min")?,
+        // Not below 0.01 min: the rate mg/duration must stay finite (use iv_bolus for a push).
+        (Route::IvInfusion, Some(m)) => check_range(&join(path, "over_min"), m, 0.01, 10080.0, false, "min")?,
         (_, Some(_)) => {
             return Err(Error::at_key(
                 join(path, "over_min"),

@@ -151,9 +151,14 @@ pub fn check_range(key: &str, v: f64, lo: f64, hi: f64, lo_open: bool, unit: &st
     let below = if lo_open { v <= lo } else { v < lo };
     if !v.is_finite() || below || v > hi {
         let lb = if lo_open { "(" } else { "[" };
-        return Err(Error::at_key(key, format!("value {v} is out of range; allowed: {lb}{lo}, {hi}] {unit}")));
+        return Err(Error::at_key(key, format!("value {} is out of range; allowed: {lb}{lo}, {hi}] {unit}", show(v))));
     }
     Ok(())
+}
+
+/// A number as a user would write it: `1e-300`, not three hundred zeros.
+pub fn show(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && (v.abs() < 1e-6 || v.abs() >= 1e16) { format!("{v:e}") } else { format!("{v}") }
 }
 
 /// Locate a dotted key path in TOML text: 1-based (line, column) of its value, or of the nearest

@@ -1,0 +1,868 @@
+//! The sweep file: a base scenario, fixed overrides, a grid and/or a sample of points, replicates
+//! and a seed. Loading checks the file and resolves the scenario of every point up front, so that
+//! a bad sweep is refused (exit 2) before anything runs or is written.
+//!
+//! Points are numbered `0..n_points`: the grid's cartesian product (keys in file order, the last
+//! key varying fastest) times the sample's points (sample varying fastest). Runs are numbered
+//! `point * replicates + replicate`. Run ids and seeds depend only on the sweep file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+use crate::error::{Error, Location, Result, did_you_mean};
+use crate::rng::mix64;
+use crate::scenario::{self, Scenario, ScenarioSource, reader::type_name};
+
+/// Most points one sweep may have (grid × sample).
+pub const MAX_POINTS: u64 = 1_000_000;
+/// Most runs one sweep may have (points × replicates).
+pub const MAX_RUNS: u64 = 10_000_000;
+/// Most replicates per point.
+pub const MAX_REPLICATES: u64 = 1_000_000;
+
+const TOP_KEYS: &[&str] = &["base", "description", "replicates", "seed", "set", "grid", "sample"];
+const DIM_KEYS: &[&str] = &["min", "max", "scale", "integer"];
+
+/// Domain separation for run seeds ("ketaswp" + 1) and sample draws.
+const RUN_SEED_DOMAIN: u64 = 0x6B65_7461_7377_7031;
+const SAMPLE_DOMAIN: u64 = 0x6B65_7461_7361_6D70;
+
+/// The seed of run (point, replicate) of a sweep with seed `sweep_seed`:
+///
+/// `mix64(mix64(mix64(sweep_seed ^ 0x6B65_7461_7377_7031) ^ point) ^ mix64(replicate))`
+///
+/// where `mix64` is the SplitMix64 finaliser ([`crate::rng::mix64`]). It depends on nothing else:
+/// not on the number of workers, the shard, or the order in which runs finish. `mix64` is a
+/// bijection, so within one point the replicates always get distinct seeds.
+pub fn run_seed(sweep_seed: u64, point: u64, replicate: u64) -> u64 {
+    mix64(mix64(mix64(sweep_seed ^ RUN_SEED_DOMAIN) ^ point) ^ mix64(replicate))
+}
+
+/// How sample points are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    LatinHypercube,
+    Random,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::LatinHypercube => "latin_hypercube",
+            Method::Random => "random",
+        }
+    }
+}
+
+/// One sampled key: a range, linear or logarithmic, optionally rounded to integers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dim {
+    pub key: String,
+    pub min: f64,
+    pub max: f64,
+    pub log: bool,
+    pub integer: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub method: Method,
+    pub points: u64,
+    pub dims: Vec<Dim>,
+}
+
+/// Where a swept or fixed key was declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Set,
+    Grid,
+    Sample,
+}
+
+impl Section {
+    fn name(self) -> &'static str {
+        match self {
+            Section::Set => "set",
+            Section::Grid => "grid",
+            Section::Sample => "sample",
+        }
+    }
+}
+
+/// A loaded, checked sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// The sweep file as given on the command line.
+    pub file: PathBuf,
+    /// `base` as written in the file.
+    pub base_spec: String,
+    /// The base scenario's text and origin (a file path or `bundled:<name>`).
+    pub base: ScenarioSource,
+    /// The base scenario resolved without any override.
+    pub base_scenario: Scenario,
+    base_table: Table,
+    pub description: String,
+    pub replicates: u64,
+    pub seed: u64,
+    /// Fixed overrides applied to every point (`[set]`), in file order.
+    pub set: Vec<(String, Value)>,
+    /// Grid keys and their values, in file order.
+    pub grid: Vec<(String, Vec<Value>)>,
+    pub sample: Option<Sample>,
+    /// The sample's points: one value per sample dimension.
+    sample_values: Vec<Vec<Value>>,
+    pub n_points: u64,
+    /// A hash of everything the results depend on (ketasim version, base scenario text, the
+    /// overrides, the grid, the sample, replicates and seed): shards and resumed directories must
+    /// carry the same fingerprint.
+    pub fingerprint: String,
+    text: String,
+    offsets: BTreeMap<Vec<String>, usize>,
+    /// (section, segments) of every key, to point errors at the file.
+    origins: BTreeMap<String, (Section, Vec<String>)>,
+}
+
+fn file_err(file: &Path, message: impl Into<String>) -> Error {
+    Error::Input { location: Location { file: Some(file.to_path_buf()), ..Default::default() }, message: message.into() }
+}
+
+/// How a key path segment is written in an error message: bare when possible, else quoted.
+fn show_segment(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        s.to_string()
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+fn show_path(segments: &[String]) -> String {
+    segments.iter().map(|s| show_segment(s)).collect::<Vec<_>>().join(".")
+}
+
+/// A TOML value as written in TOML (strings quoted): for messages.
+pub fn toml_text(v: &Value) -> String {
+    v.to_string()
+}
+
+/// A TOML value as a CSV cell: strings without quotes, everything else as TOML.
+pub fn cell_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+}
+
+/// Byte offset of every key in the TOML text, by its path of segments (tables only).
+fn key_offsets(text: &str) -> BTreeMap<Vec<String>, usize> {
+    use toml::de::{DeTable, DeValue};
+    fn walk(t: &DeTable<'_>, path: &mut Vec<String>, out: &mut BTreeMap<Vec<String>, usize>) {
+        for (k, v) in t.iter() {
+            path.push(k.get_ref().to_string());
+            out.insert(path.clone(), k.span().start);
+            if let DeValue::Table(sub) = v.get_ref() {
+                walk(sub, path, out);
+            }
+            path.pop();
+        }
+    }
+    let mut out = BTreeMap::new();
+    if let Ok(root) = DeTable::parse(text) {
+        walk(root.get_ref(), &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+/// The leaves of a table as (segments, value). Tables recurse unless `leaf` says a table is a
+/// value itself; everything else is a leaf.
+fn flatten(t: &Table, prefix: &mut Vec<String>, leaf: &dyn Fn(&Table) -> bool, out: &mut Vec<(Vec<String>, Value)>) {
+    for (k, v) in t {
+        prefix.push(k.clone());
+        match v {
+            Value::Table(sub) if !leaf(sub) => flatten(sub, prefix, leaf, out),
+            other => out.push((prefix.clone(), other.clone())),
+        }
+        prefix.pop();
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a Path,
+    text: &'a str,
+    offsets: &'a BTreeMap<Vec<String>, usize>,
+}
+
+impl Ctx<'_> {
+    /// An input error at the key with these segments (line/column of the key, or of the nearest
+    /// enclosing key that exists).
+    fn err(&self, segments: &[String], message: impl Into<String>) -> Error {
+        let mut line_col_at = None;
+        for n in (1..=segments.len()).rev() {
+            if let Some(&o) = self.offsets.get(&segments[..n]) {
+                line_col_at = Some(line_col(self.text, o));
+                break;
+            }
+        }
+        Error::Input {
+            location: Location {
+                file: Some(self.file.to_path_buf()),
+                key: (!segments.is_empty()).then(|| show_path(segments)),
+                line_col: line_col_at,
+            },
+            message: message.into(),
+        }
+    }
+
+    fn order(&self, segments: &[String]) -> usize {
+        self.offsets.get(segments).copied().unwrap_or(usize::MAX)
+    }
+}
+
+fn seg(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|s| s.to_string()).collect()
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Float(f) => Some(*f),
+        Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// Find the base scenario: a path relative to the sweep file's directory, else as
+/// [`scenario::find`] does (a path from the current directory, or a bundled scenario name).
+fn find_base(spec: &str, sweep_file: &Path) -> Result<ScenarioSource> {
+    let p = Path::new(spec);
+    if p.is_relative()
+        && let Some(dir) = sweep_file.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        let candidate = dir.join(p);
+        if candidate.is_file() {
+            return scenario::find(&candidate.to_string_lossy());
+        }
+    }
+    scenario::find(spec)
+}
+
+impl Sweep {
+    /// Load and check a sweep file, resolving every point's scenario.
+    pub fn load(file: &Path) -> Result<Sweep> {
+        if file.is_dir() {
+            return Err(file_err(file, "is a directory, not a sweep file (.toml)"));
+        }
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                file_err(file, "no such sweep file")
+            } else {
+                file_err(file, format!("cannot read the sweep file: {e}"))
+            }
+        })?;
+        Self::from_text(file, text)
+    }
+
+    /// Check a sweep given its text (`file` names it in messages and anchors a relative `base`).
+    pub fn from_text(file: &Path, text: String) -> Result<Sweep> {
+        let table: Table = text.parse::<Table>().map_err(|e| {
+            let lc = e.span().map(|s| line_col(&text, s.start));
+            Error::Input {
+                location: Location { file: Some(file.to_path_buf()), key: None, line_col: lc },
+                message: format!("not valid TOML: {}", e.message().trim()),
+            }
+        })?;
+        let offsets = key_offsets(&text);
+        let ctx = Ctx { file, text: &text, offsets: &offsets };
+
+        for k in table.keys() {
+            if !TOP_KEYS.contains(&k.as_str()) {
+                let mut msg = format!("unknown key `{k}`");
+                if let Some(s) = did_you_mean(k, TOP_KEYS.iter().copied()) {
+                    msg.push_str(&format!(" (did you mean `{s}`?)"));
+                }
+                msg.push_str(&format!(
+                    "; allowed at the top of a sweep file: {}",
+                    TOP_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ));
+                return Err(ctx.err(&seg(&[k]), msg));
+            }
+        }
+
+        // base
+        let base_spec = match table.get("base") {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            Some(Value::String(_)) => return Err(ctx.err(&seg(&["base"]), "must not be empty: a bundled scenario name or a path to a scenario file")),
+            Some(v) => return Err(ctx.err(&seg(&["base"]), format!("expected a string, found {}", type_name(v)))),
+            None => {
+                return Err(ctx.err(
+                    &[],
+                    "missing required key `base`: the scenario to sweep, a bundled name (see `ketasim list`) or a path to a .toml scenario file, e.g. base = \"iv-infusion\"",
+                ));
+            }
+        };
+        let base = find_base(&base_spec, file).map_err(|e| {
+            let (inner, message) = match e {
+                Error::Input { location, message } => (location.to_string(), message),
+                other => (String::new(), other.to_string()),
+            };
+            let inner = if inner.is_empty() { String::new() } else { format!("{inner}: ") };
+            ctx.err(&seg(&["base"]), format!("base scenario `{base_spec}` not found: {inner}{message}"))
+        })?;
+        let base_scenario = scenario::from_source(&base, &[], None).map_err(|e| {
+            ctx.err(&seg(&["base"]), format!("the base scenario `{base_spec}` is not valid: {e}"))
+        })?;
+        let base_table: Table = base.text.parse().map_err(|e| Error::internal(format!("base scenario: {e}")))?;
+
+        let description = match table.get("description") {
+            None => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => return Err(ctx.err(&seg(&["description"]), format!("expected a string, found {}", type_name(v)))),
+        };
+        let replicates = match table.get("replicates") {
+            None => 1,
+            Some(Value::Integer(i)) if (1..=MAX_REPLICATES as i64).contains(i) => *i as u64,
+            Some(Value::Integer(i)) => {
+                return Err(ctx.err(&seg(&["replicates"]), format!("value {i} is out of range; allowed: 1 to {MAX_REPLICATES} (runs per point)")));
+            }
+            Some(v) => return Err(ctx.err(&seg(&["replicates"]), format!("expected an integer (runs per point), found {}", type_name(v)))),
+        };
+        let seed = match table.get("seed") {
+            None => 0,
+            Some(Value::Integer(i)) if *i >= 0 => *i as u64,
+            Some(Value::Integer(i)) => return Err(ctx.err(&seg(&["seed"]), format!("must be a non-negative integer, found {i}"))),
+            Some(v) => return Err(ctx.err(&seg(&["seed"]), format!("expected an integer, found {}", type_name(v)))),
+        };
+
+        let section_table = |name: &str| -> Result<Option<&Table>> {
+            match table.get(name) {
+                None => Ok(None),
+                Some(Value::Table(t)) => Ok(Some(t)),
+                Some(v) => Err(ctx.err(&seg(&[name]), format!("expected a table [{name}], found {}", type_name(v)))),
+            }
+        };
+
+        let mut origins: BTreeMap<String, (Section, Vec<String>)> = BTreeMap::new();
+        let mut claim = |section: Section, segments: &[String]| -> Result<String> {
+            let key = segments[1..].join(".");
+            if segments[1..].iter().any(|s| s.trim().is_empty()) || key.split('.').any(|s| s.trim().is_empty()) {
+                return Err(ctx.err(segments, format!("empty part in the key path `{key}`")));
+            }
+            if key == "seed" {
+                return Err(ctx.err(
+                    segments,
+                    "the run seeds derive from the sweep's own `seed`, the point and the replicate; use `replicates` for more seeds per point and the top-level `seed` to change them all",
+                ));
+            }
+            if let Some((other, _)) = origins.get(&key) {
+                return Err(ctx.err(
+                    segments,
+                    format!("`{key}` is given more than once (also in [{}]); give each key once", other.name()),
+                ));
+            }
+            origins.insert(key.clone(), (section, segments.to_vec()));
+            Ok(key)
+        };
+
+        // [set]
+        let mut set = Vec::new();
+        if let Some(t) = section_table("set")? {
+            let mut leaves = Vec::new();
+            flatten(t, &mut vec!["set".to_string()], &|_| false, &mut leaves);
+            leaves.sort_by_key(|(s, _)| ctx.order(s));
+            for (segments, v) in leaves {
+                let key = claim(Section::Set, &segments)?;
+                set.push((key, v));
+            }
+        }
+
+        // [grid]
+        let mut grid = Vec::new();
+        if let Some(t) = section_table("grid")? {
+            let mut leaves = Vec::new();
+            flatten(t, &mut vec!["grid".to_string()], &|_| false, &mut leaves);
+            leaves.sort_by_key(|(s, _)| ctx.order(s));
+            for (segments, v) in leaves {
+                let key = claim(Section::Grid, &segments)?;
+                match v {
+                    Value::Array(items) if items.is_empty() => {
+                        return Err(ctx.err(&segments, format!("the list of values for `{key}` is empty; give at least one value")));
+                    }
+                    Value::Array(items) => grid.push((key, items)),
+                    other => {
+                        return Err(ctx.err(
+                            &segments,
+                            format!(
+                                "expected a list of values, e.g. \"{key}\" = [{}], found {}; a value for every point goes in [set]",
+                                toml_text(&other),
+                                type_name(&other)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+
+        // [sample]
+        let mut sample = None;
+        if let Some(t) = section_table("sample")? {
+            let sec = |k: &str| seg(&["sample", k]);
+            let method = match t.get("method") {
+                None => Method::LatinHypercube,
+                Some(Value::String(s)) if s == "latin_hypercube" => Method::LatinHypercube,
+                Some(Value::String(s)) if s == "random" => Method::Random,
+                Some(Value::String(s)) => {
+                    return Err(ctx.err(&sec("method"), format!("unknown value \"{s}\"; allowed: \"latin_hypercube\", \"random\"")));
+                }
+                Some(v) => return Err(ctx.err(&sec("method"), format!("expected a string, found {}", type_name(v)))),
+            };
+            let points = match t.get("points") {
+                Some(Value::Integer(i)) if (1..=MAX_POINTS as i64).contains(i) => *i as u64,
+                Some(Value::Integer(i)) => {
+                    return Err(ctx.err(&sec("points"), format!("value {i} is out of range; allowed: 1 to {MAX_POINTS}")));
+                }
+                Some(v) => return Err(ctx.err(&sec("points"), format!("expected an integer, found {}", type_name(v)))),
+                None => return Err(ctx.err(&seg(&["sample"]), "missing required key `points`: how many points to draw, e.g. points = 50")),
+            };
+            let mut rest = t.clone();
+            rest.remove("method");
+            rest.remove("points");
+            let mut leaves = Vec::new();
+            let is_range = |t: &Table| t.contains_key("min") || t.contains_key("max") || t.contains_key("scale");
+            flatten(&rest, &mut vec!["sample".to_string()], &is_range, &mut leaves);
+            leaves.sort_by_key(|(s, _)| ctx.order(s));
+            let mut dims = Vec::new();
+            for (segments, v) in leaves {
+                let key = claim(Section::Sample, &segments)?;
+                let Value::Table(r) = &v else {
+                    return Err(ctx.err(
+                        &segments,
+                        format!("expected a range, e.g. \"{key}\" = {{ min = 0.5, max = 2.0, scale = \"log\" }}, found {}", type_name(&v)),
+                    ));
+                };
+                let mut at = segments.clone();
+                for k in r.keys() {
+                    if !DIM_KEYS.contains(&k.as_str()) {
+                        at.push(k.clone());
+                        let mut msg = format!("unknown key `{k}` in the range of `{key}`");
+                        if let Some(s) = did_you_mean(k, DIM_KEYS.iter().copied()) {
+                            msg.push_str(&format!(" (did you mean `{s}`?)"));
+                        }
+                        msg.push_str("; allowed: `min`, `max`, `scale` (\"linear\" or \"log\"), `integer` (true or false)");
+                        return Err(ctx.err(&at, msg));
+                    }
+                }
+                let bound = |name: &str| -> Result<f64> {
+                    let mut at = segments.clone();
+                    at.push(name.to_string());
+                    match r.get(name) {
+                        None => Err(ctx.err(&segments, format!("the range of `{key}` needs `{name}`"))),
+                        Some(v) => match number(v) {
+                            Some(x) if x.is_finite() => Ok(x),
+                            Some(x) => Err(ctx.err(&at, format!("must be a finite number, found {x}"))),
+                            None => Err(ctx.err(&at, format!("expected a number, found {}", type_name(v)))),
+                        },
+                    }
+                };
+                let (min, max) = (bound("min")?, bound("max")?);
+                if min >= max {
+                    let mut at = segments.clone();
+                    at.push("min".into());
+                    return Err(ctx.err(&at, format!("min ({min}) must be less than max ({max}) for `{key}`")));
+                }
+                let log = match r.get("scale") {
+                    None => false,
+                    Some(Value::String(s)) if s == "linear" => false,
+                    Some(Value::String(s)) if s == "log" => true,
+                    Some(v) => {
+                        let mut at = segments.clone();
+                        at.push("scale".into());
+                        return Err(ctx.err(&at, format!("unknown value {}; allowed: \"linear\", \"log\"", toml_text(v))));
+                    }
+                };
+                if log && min <= 0.0 {
+                    let mut at = segments.clone();
+                    at.push("min".into());
+                    return Err(ctx.err(&at, format!("scale = \"log\" needs min > 0, found {min}")));
+                }
+                let integer = match r.get("integer") {
+                    None => false,
+                    Some(Value::Boolean(b)) => *b,
+                    Some(v) => {
+                        let mut at = segments.clone();
+                        at.push("integer".into());
+                        return Err(ctx.err(&at, format!("expected true or false, found {}", type_name(v))));
+                    }
+                };
+                dims.push(Dim { key, min, max, log, integer });
+            }
+            if dims.is_empty() {
+                return Err(ctx.err(
+                    &seg(&["sample"]),
+                    "[sample] has no keys to sample: add a range, e.g. \"parameters.ke0_per_h\" = { min = 5.0, max = 40.0, scale = \"log\" }",
+                ));
+            }
+            sample = Some(Sample { method, points, dims });
+        }
+
+        // Sizes.
+        let mut grid_points: u64 = 1;
+        for (_, values) in &grid {
+            grid_points = grid_points.saturating_mul(values.len() as u64);
+        }
+        let n_points = grid_points.saturating_mul(sample.as_ref().map_or(1, |s| s.points));
+        if n_points > MAX_POINTS {
+            return Err(ctx.err(&seg(&["grid"]), format!("{n_points} points (grid × sample) is more than the supported {MAX_POINTS}")));
+        }
+        let n_runs = n_points.saturating_mul(replicates);
+        if n_runs > MAX_RUNS {
+            return Err(ctx.err(
+                &seg(&["replicates"]),
+                format!("{n_points} points × {replicates} replicates = {n_runs} runs is more than the supported {MAX_RUNS}"),
+            ));
+        }
+
+        let sample_values = sample.as_ref().map(|s| draw_sample(s, seed)).unwrap_or_default();
+        let fingerprint = fingerprint(&base.text, replicates, seed, &set, &grid, sample.as_ref());
+        let sweep = Sweep {
+            file: file.to_path_buf(),
+            base_spec,
+            base,
+            base_scenario,
+            base_table,
+            description,
+            replicates,
+            seed,
+            set,
+            grid,
+            sample,
+            sample_values,
+            n_points,
+            fingerprint,
+            text: text.clone(),
+            offsets: offsets.clone(),
+            origins,
+        };
+        // Every point must give a valid scenario.
+        for p in 0..sweep.n_points {
+            sweep.scenario(p)?;
+        }
+        Ok(sweep)
+    }
+
+    /// The swept keys: grid keys (file order), then sample keys (file order). These are the
+    /// columns between `seed` and the single-run columns in summary.csv.
+    pub fn keys(&self) -> Vec<String> {
+        self.grid.iter().map(|(k, _)| k.clone()).chain(self.sample.iter().flat_map(|s| s.dims.iter().map(|d| d.key.clone()))).collect()
+    }
+
+    pub fn n_runs(&self) -> u64 {
+        self.n_points * self.replicates
+    }
+
+    /// (point, replicate) of run `i`.
+    pub fn point_replicate(&self, i: u64) -> (u64, u64) {
+        (i / self.replicates, i % self.replicates)
+    }
+
+    /// The seed of run `i`.
+    pub fn seed_of(&self, i: u64) -> u64 {
+        let (p, r) = self.point_replicate(i);
+        run_seed(self.seed, p, r)
+    }
+
+    /// The id (directory name) of run `i`: `p<point>-r<replicate>`, zero-padded to a width fixed
+    /// by the sweep's size, so that ids sort in run order.
+    pub fn run_id(&self, i: u64) -> String {
+        let (p, r) = self.point_replicate(i);
+        let digits = |n: u64| n.max(1).ilog10() as usize + 1;
+        let wp = digits(self.n_points.saturating_sub(1)).max(3);
+        let wr = digits(self.replicates.saturating_sub(1)).max(2);
+        format!("p{p:0wp$}-r{r:0wr$}")
+    }
+
+    /// The values of the swept keys at point `p`, in [`Sweep::keys`] order.
+    pub fn point_values(&self, p: u64) -> Vec<Value> {
+        let s_count = if self.sample.is_some() { self.sample_values.len() as u64 } else { 1 };
+        let (mut g, s) = (p / s_count, p % s_count);
+        let mut out = vec![Value::Boolean(false); self.grid.len()];
+        for (j, (_, values)) in self.grid.iter().enumerate().rev() {
+            let n = values.len() as u64;
+            out[j] = values[(g % n) as usize].clone();
+            g /= n;
+        }
+        if self.sample.is_some() {
+            out.extend(self.sample_values[s as usize].iter().cloned());
+        }
+        out
+    }
+
+    /// Every override of point `p` as (key, value): `[set]`, then the swept keys; applied in order
+    /// of path depth (stable), so a whole table (e.g. `dose.0`) is replaced before a key inside it
+    /// (e.g. `dose.0.mg_per_kg`) is changed.
+    pub fn overrides(&self, p: u64) -> Vec<(String, Value)> {
+        let mut all: Vec<(String, Value)> = self.set.clone();
+        all.extend(self.keys().into_iter().zip(self.point_values(p)));
+        all.sort_by_key(|(k, _)| k.split('.').count());
+        all
+    }
+
+    /// The resolved scenario of point `p` (seed: the base scenario's; see [`Sweep::run_scenario`]).
+    pub fn scenario(&self, p: u64) -> Result<Scenario> {
+        let mut sc = self.resolve_with(&self.overrides(p)).map_err(|e| self.point_error(p, e))?;
+        sc.source = self.base.origin.display().to_string();
+        Ok(sc)
+    }
+
+    fn resolve_with(&self, overrides: &[(String, Value)]) -> Result<Scenario> {
+        let mut t = self.base_table.clone();
+        for (k, v) in overrides {
+            scenario::set_path(&mut t, k, v.clone())?;
+        }
+        scenario::resolve(&t)
+    }
+
+    /// The scenario of run `i`, with its seed.
+    pub fn run_scenario(&self, i: u64) -> Result<Scenario> {
+        let (p, _) = self.point_replicate(i);
+        let mut sc = self.scenario(p)?;
+        sc.seed = self.seed_of(i);
+        Ok(sc)
+    }
+
+    /// A scenario error at point `p`, located at the sweep key that most likely caused it.
+    fn point_error(&self, p: u64, e: Error) -> Error {
+        let Error::Input { location, message } = e else { return e };
+        let keys = self.keys();
+        let values = self.point_values(p);
+        let assignments: Vec<String> = keys.iter().zip(&values).map(|(k, v)| format!("{k} = {}", toml_text(v))).collect();
+        let err_key = location.key.clone().unwrap_or_default();
+        let err_parts: Vec<&str> = err_key.split('.').collect();
+        // The declared key sharing the longest leading path with the failing key.
+        let mut best: Option<(usize, &String)> = None;
+        for k in self.origins.keys() {
+            let common = k.split('.').zip(&err_parts).take_while(|(a, b)| a == *b).count();
+            if common > 0 && best.is_none_or(|(c, _)| common > c) {
+                best = Some((common, k));
+            }
+        }
+        // Prefer file order among equally good keys.
+        if let Some((c, _)) = best {
+            let mut ties: Vec<&String> = self
+                .origins
+                .keys()
+                .filter(|k| k.split('.').zip(&err_parts).take_while(|(a, b)| a == *b).count() == c)
+                .collect();
+            ties.sort_by_key(|k| self.offsets.get(&self.origins[*k].1).copied().unwrap_or(usize::MAX));
+            // Among several, the culprit is the key without whose override this error goes away
+            // (e.g. `dose.0.route = "oral"` rather than `dose.0.mg_per_kg` for an over_min error).
+            let overrides = self.overrides(p);
+            let culprit = ties.iter().find(|k| {
+                let without: Vec<(String, Value)> = overrides.iter().filter(|(o, _)| o != **k).cloned().collect();
+                match self.resolve_with(&without) {
+                    Ok(_) => true,
+                    Err(Error::Input { location, .. }) => location.key.as_deref() != Some(err_key.as_str()),
+                    Err(_) => false,
+                }
+            });
+            best = culprit.or(ties.first()).map(|k| (c, *k));
+        }
+        let what = if err_key.is_empty() { message } else { format!("key `{err_key}`: {message}") };
+        let exact = best.is_some_and(|(_, k)| *k == err_key || err_key.starts_with(&format!("{k}.")));
+        let hint = if exact || err_key.is_empty() {
+            String::new()
+        } else {
+            "; keys that depend on each other (e.g. a dose's route and its over_min) must be swept together: sweep whole doses with \"dose.0\" = [{ ... }, { ... }] (see docs/sweep.md)".to_string()
+        };
+        let point = if assignments.is_empty() { format!("point {p}") } else { format!("point {p} ({})", assignments.join(", ")) };
+        let msg = format!("{point} does not give a valid scenario: {what}{hint}");
+        match best {
+            Some((_, k)) => {
+                let (_, segments) = &self.origins[k];
+                let ctx = Ctx { file: &self.file, text: &self.text, offsets: &self.offsets };
+                ctx.err(segments, msg)
+            }
+            None => file_err(&self.file, msg),
+        }
+    }
+
+    /// The sweep as JSON (for sweep.json): everything the results depend on.
+    pub fn to_json(&self) -> serde_json::Value {
+        let tv = |v: &Value| serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+        let sample = self.sample.as_ref().map(|s| {
+            serde_json::json!({
+                "method": s.method.name(),
+                "points": s.points,
+                "ranges": s.dims.iter().map(|d| serde_json::json!({
+                    "key": d.key, "min": d.min, "max": d.max,
+                    "scale": if d.log { "log" } else { "linear" }, "integer": d.integer,
+                })).collect::<Vec<_>>(),
+            })
+        });
+        let keys = self.keys();
+        let points = (self.n_points <= 10_000).then(|| {
+            (0..self.n_points)
+                .map(|p| {
+                    let values: serde_json::Map<String, serde_json::Value> =
+                        keys.iter().cloned().zip(self.point_values(p).iter().map(tv)).collect();
+                    serde_json::json!({ "point": p, "values": values })
+                })
+                .collect::<Vec<_>>()
+        });
+        serde_json::json!({
+            "sweep_file": self.file.display().to_string(),
+            "description": self.description,
+            "base": self.base_spec,
+            "base_source": self.base.origin.display().to_string(),
+            "base_scenario": self.base_scenario,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "seed_derivation": "run seed = mix64(mix64(mix64(seed ^ 0x6B65746173777031) ^ point) ^ mix64(replicate)), mix64 = SplitMix64 finaliser (docs/sweep.md)",
+            "set": self.set.iter().map(|(k, v)| (k.clone(), tv(v))).collect::<serde_json::Map<_, _>>(),
+            "grid": self.grid.iter().map(|(k, vs)| serde_json::json!({"key": k, "values": vs.iter().map(tv).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "sample": sample,
+            "keys": keys,
+            "points_total": self.n_points,
+            "runs_total": self.n_runs(),
+            "points": points,
+            "fingerprint": self.fingerprint,
+        })
+    }
+}
+
+/// Draw the sample's points: per dimension, a Latin hypercube (one point in each of `points`
+/// equal strata, strata shuffled) or independent uniform draws, on the linear or log scale.
+/// Deterministic in (sweep seed, key name, point).
+fn draw_sample(s: &Sample, seed: u64) -> Vec<Vec<Value>> {
+    let n = s.points as usize;
+    let mut out = vec![Vec::with_capacity(s.dims.len()); n];
+    for d in &s.dims {
+        let key = mix64(mix64(seed ^ SAMPLE_DOMAIN) ^ hash_str(&d.key));
+        let jitter = mix64(key ^ 1);
+        let us: Vec<f64> = match s.method {
+            Method::Random => (0..n as u64).map(|i| crate::rng::uniform(key, i)).collect(),
+            Method::LatinHypercube => {
+                let mut strata: Vec<u64> = (0..n as u64).collect();
+                // Fisher–Yates with counter-based draws.
+                for i in (1..n).rev() {
+                    let j = (crate::rng::uniform(key, i as u64) * (i + 1) as f64) as usize;
+                    strata.swap(i, j.min(i));
+                }
+                strata.iter().enumerate().map(|(i, &k)| (k as f64 + crate::rng::uniform(jitter, i as u64)) / n as f64).collect()
+            }
+        };
+        for (i, u) in us.into_iter().enumerate() {
+            let x = if d.log { (d.min.ln() + u * (d.max.ln() - d.min.ln())).exp() } else { d.min + u * (d.max - d.min) };
+            let x = x.clamp(d.min, d.max);
+            out[i].push(if d.integer { Value::Integer(x.round() as i64) } else { Value::Float(x) });
+        }
+    }
+    out
+}
+
+fn hash_str(s: &str) -> u64 {
+    // FNV-1a, then mixed.
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01B3);
+    }
+    mix64(h)
+}
+
+fn fingerprint(
+    base_text: &str,
+    replicates: u64,
+    seed: u64,
+    set: &[(String, Value)],
+    grid: &[(String, Vec<Value>)],
+    sample: Option<&Sample>,
+) -> String {
+    let mut canon = format!("ketasim {}\nreplicates {replicates}\nseed {seed}\n", env!("CARGO_PKG_VERSION"));
+    for (k, v) in set {
+        canon.push_str(&format!("set {k} = {}\n", toml_text(v)));
+    }
+    for (k, vs) in grid {
+        canon.push_str(&format!("grid {k} = {}\n", toml_text(&Value::Array(vs.clone()))));
+    }
+    if let Some(s) = sample {
+        canon.push_str(&format!("sample {} {}\n", s.method.name(), s.points));
+        for d in &s.dims {
+            canon.push_str(&format!("range {} {:?} {:?} {} {}\n", d.key, d.min, d.max, d.log, d.integer));
+        }
+    }
+    canon.push_str("base\n");
+    canon.push_str(base_text);
+    let a = hash_str(&canon);
+    let b = hash_str(&format!("{canon}\u{1}{a}"));
+    format!("{a:016x}{b:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn sweep(text: &str) -> Result<Sweep> {
+        Sweep::from_text(Path::new("t.toml"), text.to_string())
+    }
+
+    const SMALL: &str = "base = \"iv-infusion\"\nreplicates = 2\nseed = 7\n[set]\nduration_h = 2.0\n\"circuit.pyramidal_neurons\" = 10\n";
+
+    #[test]
+    fn grid_order_is_file_order_last_fastest() {
+        let s = sweep(&format!("{SMALL}[grid]\n\"dose.0.mg_per_kg\" = [0.1, 0.2]\n\"circuit.interneurons\" = [5, 6, 7]\n")).unwrap();
+        assert_eq!(s.keys(), vec!["dose.0.mg_per_kg", "circuit.interneurons"]);
+        assert_eq!(s.n_points, 6);
+        assert_eq!(s.point_values(1), vec![Value::Float(0.1), Value::Integer(6)]);
+        assert_eq!(s.point_values(3), vec![Value::Float(0.2), Value::Integer(5)]);
+        assert_eq!(s.run_id(11), "p005-r01");
+        assert_eq!(s.run_scenario(11).unwrap().seed, run_seed(7, 5, 1));
+    }
+
+    #[test]
+    fn seeds_are_distinct_and_fixed() {
+        let mut seen = BTreeSet::new();
+        for p in 0..100 {
+            for r in 0..100 {
+                assert!(seen.insert(run_seed(7, p, r)));
+            }
+        }
+        // The documented formula.
+        assert_eq!(run_seed(7, 3, 2), mix64(mix64(mix64(7 ^ 0x6B65_7461_7377_7031) ^ 3) ^ mix64(2)));
+    }
+
+    #[test]
+    fn latin_hypercube_fills_every_stratum() {
+        let s = sweep(&format!(
+            "{SMALL}[sample]\nmethod = \"latin_hypercube\"\npoints = 20\n\"parameters.ke0_per_h\" = {{ min = 5.0, max = 40.0, scale = \"log\" }}\n"
+        ))
+        .unwrap();
+        let mut strata: Vec<usize> = (0..20)
+            .map(|p| {
+                let x = s.point_values(p)[0].as_float().unwrap();
+                ((x.ln() - 5f64.ln()) / (40f64.ln() - 5f64.ln()) * 20.0) as usize
+            })
+            .collect();
+        strata.sort();
+        assert_eq!(strata, (0..20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn nested_keys_equal_quoted_keys() {
+        let a = sweep(&format!("{SMALL}[grid]\n\"dose.0.mg_per_kg\" = [0.1, 0.2]\n")).unwrap();
+        let b = sweep(&format!("{SMALL}[grid]\ndose.0.mg_per_kg = [0.1, 0.2]\n")).unwrap();
+        assert_eq!(a.keys(), b.keys());
+        assert_eq!(a.fingerprint, b.fingerprint);
+    }
+
+    #[test]
+    fn bad_point_names_point_and_key() {
+        let e = sweep(&format!("{SMALL}[grid]\n\"dose.0.route\" = [\"iv_infusion\", \"oral\"]\n")).unwrap_err().to_string();
+        assert!(e.contains("t.toml") && e.contains("point 1") && e.contains("dose.0.route") && e.contains("over_min"), "{e}");
+    }
+}

@@ -1,0 +1,303 @@
+//! Numerical guards: every state variable is checked at each sample for NaN, infinities and its
+//! physical range, so that no number goes bad silently.
+//!
+//! The checks are pure functions over read-out values ([`check_exposure`], [`check_means`],
+//! [`check_trace_row`], [`check_value`]); [`check_sample`] gathers the values of a running world
+//! (every agent's state, the circuit means, the PK exposure) and checks them in the causal order of
+//! the model, so the first violation names the stage where things went wrong. A violation is an
+//! [`Error::Internal`] (exit code 1) whose message names the stage, the variable, the time, the
+//! value, what is allowed, and a probable cause; the command line then removes the run's temporary
+//! directory, so nothing half-written is left.
+//!
+//! Ranges: fractions (NMDA block, AMPA activation, adaptation, suppression, lost inhibition) in
+//! 0–1; concentrations, rates, relative levels and counts at least 0; trace columns whose unit
+//! declares a range (e.g. `fraction 0-1`, `MADRS points 0-60`, `%`) within it. A tolerance of
+//! [`TOLERANCE`] absorbs round-off.
+//!
+//! Test hook: `KETASIM_FAULT_INJECT` (a comma-separated list, read by [`fault_injected`]) makes
+//! faults happen on purpose so that tests can follow the failure path end to end:
+//! `nan_glutamate` sets the glutamate state to NaN at the first sample at or after 1 h (the guard
+//! catches it at the next sample); the writer faults are listed in [`crate::output`]. It is a test
+//! hook only: never set it in real use.
+
+use bevy_ecs::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::params::{PARAMETERS, Params};
+use crate::pathway::glutamate::Glutamate;
+use crate::pathway::{
+    Adaptation, Ampa, Bdnf, CircuitMeans, Exposure, FiringRate, Interneuron, Model, Mtorc1, NmdaBlock, Pyramidal,
+    Suppression, SynapticProtein,
+};
+use crate::readout::{TRACE_COLUMNS, TraceRow};
+
+/// Round-off allowed outside a range (absolute).
+pub const TOLERANCE: f64 = 1e-9;
+
+/// The environment variable of the fault-injection test hook.
+pub const FAULT_ENV: &str = "KETASIM_FAULT_INJECT";
+
+/// Whether the test hook asks for fault `point` (see the module docs).
+pub fn fault_injected(point: &str) -> bool {
+    std::env::var(FAULT_ENV).is_ok_and(|v| v.split(',').any(|p| p.trim() == point))
+}
+
+/// The physical range of a variable.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// Any finite number.
+    Finite,
+    /// Finite and at least 0 (concentrations, rates, relative levels, counts).
+    NonNegative,
+    /// Finite, in `[lo, hi]`.
+    Within(f64, f64),
+}
+
+impl Bound {
+    pub const FRACTION: Bound = Bound::Within(0.0, 1.0);
+
+    fn describe(self) -> String {
+        match self {
+            Bound::Finite => "a finite number".into(),
+            Bound::NonNegative => "a finite number >= 0".into(),
+            Bound::Within(lo, hi) => format!("a finite number in {lo} to {hi}"),
+        }
+    }
+
+    /// What is wrong with `v`, if anything.
+    pub fn violation(self, v: f64) -> Option<String> {
+        if v.is_nan() {
+            return Some("is NaN (not a number)".into());
+        }
+        if v.is_infinite() {
+            return Some(format!("is {}infinite", if v < 0.0 { "negative " } else { "" }));
+        }
+        match self {
+            Bound::Finite => None,
+            Bound::NonNegative if v < -TOLERANCE => Some(format!("is negative ({v:e})")),
+            Bound::NonNegative => None,
+            Bound::Within(lo, _) if v < lo - TOLERANCE => Some(format!("is below {lo} ({v:e})")),
+            Bound::Within(_, hi) if v > hi + TOLERANCE => Some(format!("is above {hi} ({v:e})")),
+            Bound::Within(..) => None,
+        }
+    }
+}
+
+/// The probable cause of a bad value in `stage`, for the message.
+pub fn probable_cause(stage: &str, overridden: &[String]) -> String {
+    if stage == "glutamate" && fault_injected("nan_glutamate") {
+        return format!("it was injected on purpose by the test hook {FAULT_ENV}=nan_glutamate; unset {FAULT_ENV}");
+    }
+    let mine: Vec<&str> = PARAMETERS
+        .iter()
+        .filter(|p| p.stage == stage && overridden.iter().any(|o| o == p.name))
+        .map(|p| p.name)
+        .collect();
+    let general = match stage {
+        "pk" => {
+            "the pharmacokinetic system is too stiff or too extreme for its matrix exponential: tiny volumes with large \
+             clearances or rate constants (ke0_per_h, ka_*), a very light subject, or a huge dose; a smaller numerics.dt_s \
+             makes each PK step less stiff"
+        }
+        "spines" => "spine turnover rates or the formation Hill exponent are extreme for the spine step (spine_step_min)",
+        "trace" | "clinical" => "a read-out was computed from an extreme parameter combination",
+        _ => {
+            "this stage is integrated with exact exponential steps, which are stable at any numerics.dt_s, so an \
+             extreme parameter value (a tiny half-saturation or time constant, a huge gain or Hill exponent) is the \
+             likely cause"
+        }
+    };
+    if mine.is_empty() {
+        let others: Vec<&str> = overridden.iter().map(String::as_str).collect();
+        if others.is_empty() {
+            format!(
+                "{general}; no model parameter is overridden: check the doses and numerics for extreme values, and if they \
+                 are ordinary, this is a bug in ketasim: please report it with the scenario"
+            )
+        } else {
+            format!("{general}; the overridden parameters may be the cause: {}", others.join(", "))
+        }
+    } else {
+        format!("{general}; overridden parameters of this stage: {}", mine.join(", "))
+    }
+}
+
+/// Check one value; the error names the stage, the variable, the time, the range and the cause.
+pub fn check_value(stage: &str, variable: &str, value: f64, bound: Bound, t_h: f64, overridden: &[String]) -> Result<()> {
+    match bound.violation(value) {
+        None => Ok(()),
+        Some(what) => Err(Error::internal(format!(
+            "numerical guard: stage `{stage}`, variable `{variable}` {what} at t = {t_h:.4} h (allowed: {}); probable cause: {}",
+            bound.describe(),
+            probable_cause(stage, overridden)
+        ))),
+    }
+}
+
+/// The effect-site exposure and plasma concentrations (stage `pk`).
+pub fn check_exposure(e: &Exposure, t_h: f64, overridden: &[String]) -> Result<()> {
+    let c = &e.conc;
+    for (name, v) in [
+        ("plasma_ketamine_ng_ml", c.plasma_ketamine_ng_ml),
+        ("plasma_norketamine_ng_ml", c.plasma_norketamine_ng_ml),
+        ("brain_ketamine_ng_ml", c.brain_ketamine_ng_ml),
+        ("brain_racemic_ng_ml", c.brain_racemic_ng_ml),
+        ("brain_esketamine_ng_ml", c.brain_esketamine_ng_ml),
+        ("brain_norketamine_ng_ml", c.brain_norketamine_ng_ml),
+        ("auc_ng_h_ml", c.auc_ng_h_ml),
+        ("blocker_um", e.blocker_um),
+        ("hnk_um", e.hnk_um),
+    ] {
+        check_value("pk", name, v, Bound::NonNegative, t_h, overridden)?;
+    }
+    Ok(())
+}
+
+/// The circuit means, stage by stage in causal order.
+pub fn check_means(m: &CircuitMeans, t_h: f64, overridden: &[String]) -> Result<()> {
+    use Bound::NonNegative as N;
+    const F: Bound = Bound::FRACTION;
+    for (stage, name, v, b) in [
+        ("nmda", "nmda_block_interneuron", m.nmda_block_interneuron, F),
+        ("nmda", "nmda_block_pyramidal", m.nmda_block_pyramidal, F),
+        ("disinhibition", "interneuron_rate_hz", m.interneuron_rate_hz, N),
+        ("disinhibition", "inhibition_rel", m.inhibition_rel, N),
+        ("disinhibition", "pyramidal_rate_hz", m.pyramidal_rate_hz, N),
+        ("glutamate", "glutamate_rel", m.glutamate_rel, N),
+        ("ampa", "ampa_activation", m.ampa_activation, F),
+        ("bdnf", "bdnf_rel", m.bdnf_rel, N),
+        ("mtorc1", "mtorc1_rel", m.mtorc1_rel, N),
+        ("protein", "synaptic_protein_rel", m.synaptic_protein_rel, N),
+        ("spines", "spines_per_neuron", m.spines_per_neuron, N),
+        ("spines", "thin_spines_per_neuron", m.thin_spines_per_neuron, N),
+        ("spines", "mushroom_spines_per_neuron", m.mushroom_spines_per_neuron, N),
+    ] {
+        check_value(stage, name, v, b, t_h, overridden)?;
+    }
+    Ok(())
+}
+
+/// The range a trace column's unit declares: `fraction 0-1`, `MADRS points 0-60`, `%` (0–100);
+/// otherwise at least 0 (every trace quantity is a time, a concentration, a rate, a level or a count).
+pub fn column_bound(unit: &str) -> Bound {
+    if unit.trim() == "%" {
+        return Bound::Within(0.0, 100.0);
+    }
+    let declared = unit.split_whitespace().rev().find_map(|w| {
+        let (lo, hi) = w.split_once('-')?;
+        Some((lo.parse::<f64>().ok()?, hi.parse::<f64>().ok()?))
+    });
+    match declared {
+        Some((lo, hi)) if lo <= hi => Bound::Within(lo, hi),
+        _ => Bound::NonNegative,
+    }
+}
+
+/// Every column of a trace row: finite and within the range its unit declares (stage `trace`).
+pub fn check_trace_row(row: &TraceRow, overridden: &[String]) -> Result<()> {
+    // Through the CSV writer, as the file will get it: column names and values exactly as written.
+    let unreadable = |e: &dyn std::fmt::Display| Error::internal(format!("numerical guard: cannot read a trace row: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(row).map_err(|e| unreadable(&e))?;
+    let text = w.into_inner().map_err(|e| unreadable(&e))?;
+    let mut r = csv::Reader::from_reader(text.as_slice());
+    let header = r.headers().map_err(|e| unreadable(&e))?.clone();
+    let record = r.records().next().transpose().map_err(|e| unreadable(&e))?.unwrap_or_default();
+    for (name, cell) in header.iter().zip(record.iter()) {
+        let unit = TRACE_COLUMNS.iter().find(|c| c.0 == name).map_or("", |c| c.1);
+        let value = cell.parse::<f64>().unwrap_or(f64::NAN);
+        check_value("trace", name, value, column_bound(unit), row.time_h, overridden)?;
+    }
+    Ok(())
+}
+
+/// Names of the parameters that differ from their defaults.
+pub fn overridden(p: &Params) -> Vec<String> {
+    let defaults = Params::default();
+    PARAMETERS.iter().filter(|i| p.get(i.name) != defaults.get(i.name)).map(|i| i.name.to_string()).collect()
+}
+
+/// Check every agent of one component type; the error names the first bad agent.
+#[allow(clippy::too_many_arguments)]
+fn check_agents<C: Component, M: Component>(
+    world: &mut World,
+    stage: &str,
+    variable: &str,
+    kind: &str,
+    bound: Bound,
+    t_h: f64,
+    overridden: &[String],
+    get: impl Fn(&C) -> f64,
+    id: impl Fn(&M) -> u32,
+) -> Result<()> {
+    let mut q = world.query::<(&M, &C)>();
+    if let Some((m, c)) = q.iter(world).find(|(_, c)| bound.violation(get(c)).is_some()) {
+        return check_value(stage, &format!("{variable} of {kind} {}", id(m)), get(c), bound, t_h, overridden);
+    }
+    Ok(())
+}
+
+/// Check a running world at a sample, in the causal order of the model: the PK exposure, every
+/// agent's state, the glutamate pool, the circuit means, then the trace row about to be written.
+pub fn check_sample(world: &mut World, row: &TraceRow) -> Result<()> {
+    let t_h = row.time_h;
+    let ov = world.get_resource::<Model>().map(|m| overridden(&m.0)).unwrap_or_default();
+    let ov = ov.as_slice();
+    if let Some(e) = world.get_resource::<Exposure>() {
+        check_exposure(e, t_h, ov)?;
+    }
+    const F: Bound = Bound::FRACTION;
+    const N: Bound = Bound::NonNegative;
+    let int_id = |c: &Interneuron| c.id;
+    let pyr_id = |c: &Pyramidal| c.index;
+    check_agents(world, "nmda", "nmda_block", "interneuron", F, t_h, ov, |b: &NmdaBlock| b.0, int_id)?;
+    check_agents(world, "nmda", "nmda_block", "pyramidal neuron", F, t_h, ov, |b: &NmdaBlock| b.0, pyr_id)?;
+    check_agents(world, "disinhibition", "firing_rate_hz", "interneuron", N, t_h, ov, |r: &FiringRate| r.0, int_id)?;
+    check_agents(world, "disinhibition", "adaptation", "pyramidal neuron", F, t_h, ov, |a: &Adaptation| a.0, pyr_id)?;
+    check_agents(world, "disinhibition", "suppression", "pyramidal neuron", F, t_h, ov, |s: &Suppression| s.0, pyr_id)?;
+    check_agents(world, "disinhibition", "firing_rate_hz", "pyramidal neuron", N, t_h, ov, |r: &FiringRate| r.0, pyr_id)?;
+    if let Some(g) = world.get_resource::<Glutamate>() {
+        check_value("glutamate", "glutamate (pool)", g.0, N, t_h, ov)?;
+    }
+    check_agents(world, "ampa", "ampa_activation", "pyramidal neuron", F, t_h, ov, |a: &Ampa| a.0, pyr_id)?;
+    check_agents(world, "bdnf", "bdnf_rel", "pyramidal neuron", N, t_h, ov, |b: &Bdnf| b.0, pyr_id)?;
+    check_agents(world, "mtorc1", "mtorc1_rel", "pyramidal neuron", N, t_h, ov, |m: &Mtorc1| m.0, pyr_id)?;
+    check_agents(world, "protein", "synaptic_protein_rel", "pyramidal neuron", N, t_h, ov, |p: &SynapticProtein| p.0, pyr_id)?;
+    if let Some(m) = world.get_resource::<CircuitMeans>() {
+        check_means(m, t_h, ov)?;
+    }
+    check_trace_row(row, ov)?;
+    // Test hook: poison the glutamate state once, after the checks, so that the NaN goes through
+    // the pathway systems and the guard has to catch it at the next sample.
+    if t_h >= 1.0
+        && fault_injected("nan_glutamate")
+        && let Some(mut g) = world.get_resource_mut::<Glutamate>()
+    {
+        g.0 = f64::NAN;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds() {
+        assert!(Bound::FRACTION.violation(0.5).is_none());
+        assert!(Bound::FRACTION.violation(1.0 + 1e-12).is_none(), "round-off is tolerated");
+        assert!(Bound::FRACTION.violation(1.01).unwrap().contains("above 1"));
+        assert!(Bound::NonNegative.violation(-1e-3).unwrap().contains("negative"));
+        assert!(Bound::NonNegative.violation(f64::NAN).unwrap().contains("NaN"));
+        assert!(Bound::Finite.violation(f64::NEG_INFINITY).unwrap().contains("negative infinite"));
+    }
+
+    #[test]
+    fn column_units_declare_ranges() {
+        assert_eq!(column_bound("fraction 0-1"), Bound::Within(0.0, 1.0));
+        assert_eq!(column_bound("MADRS points 0-60"), Bound::Within(0.0, 60.0));
+        assert_eq!(column_bound("%"), Bound::Within(0.0, 100.0));
+        assert_eq!(column_bound("ng/mL"), Bound::NonNegative);
+        assert_eq!(column_bound("x healthy drug-free"), Bound::NonNegative);
+    }
+}

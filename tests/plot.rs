@@ -1,0 +1,202 @@
+//! `ketasim plot` and `ketasim run --plot`: figure files, their size and text, sweeps, and errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn ketasim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ketasim")).args(args).output().expect("cannot start ketasim")
+}
+
+fn text(o: &Output) -> String {
+    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Width and height of a PNG, from its IHDR chunk (bytes 16..24).
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (w, h)
+}
+
+/// One short iv-infusion run with --plot, shared by the tests (it lives as long as the process).
+fn run_dir() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("iv");
+        let o = ketasim(&["run", "iv-infusion", "--set", "duration_h=24", "--plot", "--quiet", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("figure.png"), "run --plot prints the figure path: {}", text(&o));
+        (tmp, out)
+    });
+    path
+}
+
+#[test]
+fn run_plot_writes_a_large_png_beside_the_csvs() {
+    let dir = run_dir();
+    let (w, h) = png_size(&dir.join("figure.png"));
+    assert!(w >= 1200 && h >= 800, "figure.png is {w}x{h}");
+    // No staging leftovers beside the run directory.
+    let parent = dir.parent().unwrap();
+    let names: Vec<String> = std::fs::read_dir(parent).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, vec!["iv".to_string()], "{names:?}");
+}
+
+#[test]
+fn plot_writes_png_and_svg_with_units_and_title() {
+    let dir = run_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    let png = tmp.path().join("cascade.png");
+    let o = ketasim(&["plot", dir.to_str().unwrap(), "--out", png.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), png.to_str().unwrap());
+    let (w, h) = png_size(&png);
+    assert!(w >= 1200 && h >= 800, "{w}x{h}");
+
+    let svg = tmp.path().join("cascade.svg");
+    let o = ketasim(&["plot", dir.to_str().unwrap(), "--out", svg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = std::fs::read_to_string(&svg).unwrap();
+    assert!(s.starts_with("<svg"), "not an SVG");
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let title = manifest["scenario"]["name"].as_str().unwrap();
+    assert!(s.contains(title), "the SVG has no title {title:?}");
+    for unit in ["plasma (ng/mL)", "brain (µM)", "fraction blocked (0–1)", "firing rate (Hz)", "× healthy drug-free", "time, first hours (h)"] {
+        assert!(s.contains(unit), "the SVG has no axis label {unit:?}");
+    }
+    for panel in ["NMDA receptor block", "Glutamate surge", "BDNF and mTORC1", "dendritic spines"] {
+        assert!(s.contains(panel), "the SVG has no panel {panel:?}");
+    }
+    // The clinical panels are there when the run has their columns.
+    let header = std::fs::read_to_string(dir.join("trace.csv")).unwrap().lines().next().unwrap().to_string();
+    if header.split(',').any(|c| c == "sbp_mmhg") {
+        assert!(s.contains("BP (mmHg), heart rate (bpm)"), "no vital-sign panel");
+        assert!(s.contains("alarm thresholds"), "no alarm thresholds");
+    }
+    // The default output is RUN_DIR/figure.png (here it replaces the one from run --plot).
+    let o = ketasim(&["plot", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()), dir.join("figure.png"));
+}
+
+#[test]
+fn panels_without_columns_are_left_out() {
+    // An older run directory: only some columns, no events, no manifest.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("old-run");
+    std::fs::create_dir(&dir).unwrap();
+    let mut csv = String::from("time_h,plasma_ketamine_ng_ml,glutamate_rel\n");
+    for i in 0..=200 {
+        let t = i as f64 * 0.25;
+        csv.push_str(&format!("{t},{},{}\n", 200.0 * (-t).exp(), 1.0 + (-(t - 1.0) * (t - 1.0)).exp()));
+    }
+    std::fs::write(dir.join("trace.csv"), csv).unwrap();
+    let svg = tmp.path().join("old.svg");
+    let o = ketasim(&["plot", dir.to_str().unwrap(), "--out", svg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = std::fs::read_to_string(&svg).unwrap();
+    assert!(s.contains("old-run"), "the directory name is the title without a manifest");
+    assert!(s.contains("Drug: plasma and brain") && s.contains("Glutamate surge"));
+    assert!(!s.contains("NMDA receptor block") && !s.contains("Blood pressure"), "panels without columns are drawn");
+}
+
+/// A hand-written sweep directory: 3 doses × 3 replicates.
+fn sweep_dir(root: &Path) -> PathBuf {
+    let dir = root.join("sweep");
+    std::fs::create_dir(&dir).unwrap();
+    let mut csv = String::from("run_id,point,replicate,seed,dose.0.mg_per_kg,scenario,seed,cmax_ng_ml,peak_glutamate_rel\n");
+    for (p, dose) in [0.1, 0.5, 1.0].iter().enumerate() {
+        for r in 0..3 {
+            let glu = 1.0 + 2.0 * dose + 0.05 * r as f64;
+            csv.push_str(&format!("p{p:03}-r{r:02},{p},{r},{},{dose},\"iv, sweep\",{},{},{glu}\n", 10 + r, 10 + r, 500.0 * dose));
+        }
+    }
+    std::fs::write(dir.join("summary.csv"), csv).unwrap();
+    dir
+}
+
+#[test]
+fn sweep_plot_writes_a_dose_response_figure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = sweep_dir(tmp.path());
+    let svg = tmp.path().join("dr.svg");
+    let o = ketasim(&["plot", dir.to_str().unwrap(), "--x", "dose.0.mg_per_kg", "--y", "peak_glutamate_rel", "--out", svg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = std::fs::read_to_string(&svg).unwrap();
+    assert!(s.contains("dose.0.mg_per_kg (mg/kg)"), "x axis label with unit");
+    assert!(s.contains("peak_glutamate_rel (× healthy drug-free)"), "y axis label with unit");
+    assert!(s.contains("replicate"), "legend");
+
+    // --x may be left out when one key was swept; the default output is DIR/<y>-vs-<x>.png.
+    let o = ketasim(&["plot", dir.to_str().unwrap(), "--y", "cmax_ng_ml"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let png = dir.join("cmax_ng_ml-vs-dose.0.mg_per_kg.png");
+    assert_eq!(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()), png);
+    let (w, h) = png_size(&png);
+    assert!(w >= 1200 && h >= 800, "{w}x{h}");
+}
+
+/// Exit code 2, a message that contains `needle`, and no file at `out`.
+fn assert_input_error(args: &[&str], needle: &str, out: Option<&Path>) {
+    let o = ketasim(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(needle), "{args:?}: expected {needle:?} in the message: {err}");
+    if let Some(out) = out {
+        assert!(!out.exists(), "{args:?} wrote {}", out.display());
+        let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("partial"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = tmp.path().join("f.png");
+    let o = out.to_str().unwrap();
+    // A directory without trace.csv.
+    assert_input_error(&["plot", empty.to_str().unwrap(), "--out", o], "no trace.csv", Some(&out));
+    assert_input_error(&["plot", tmp.path().join("missing").to_str().unwrap(), "--out", o], "not a directory", Some(&out));
+    // An unsupported extension.
+    let run = run_dir().to_str().unwrap();
+    let pdf = tmp.path().join("f.pdf");
+    assert_input_error(&["plot", run, "--out", pdf.to_str().unwrap()], ".png or .svg", Some(&pdf));
+    // --x/--y on a run directory.
+    assert_input_error(&["plot", run, "--y", "cmax_ng_ml", "--out", o], "sweep directories", Some(&out));
+    // An unknown --y column lists the available ones; an unknown --x lists the swept keys.
+    let sweep = sweep_dir(tmp.path());
+    let s = sweep.to_str().unwrap();
+    assert_input_error(&["plot", s, "--y", "peak_nonsense", "--out", o], "cmax_ng_ml, peak_glutamate_rel", Some(&out));
+    assert_input_error(&["plot", s, "--x", "dose.9.mg", "--y", "cmax_ng_ml", "--out", o], "dose.0.mg_per_kg", Some(&out));
+    assert_input_error(&["plot", s, "--out", o], "needs --y", Some(&out));
+    let before: Vec<_> = std::fs::read_dir(&sweep).unwrap().collect();
+    assert_eq!(before.len(), 1, "the sweep directory gained files");
+}
+
+#[test]
+fn the_figures_the_docs_show_exist() {
+    // README.md and docs/teaching.md embed PNGs from docs/figures/ (regenerated by docs/figures/make.sh).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    for (doc, base) in [("README.md", root.to_path_buf()), ("docs/teaching.md", root.join("docs"))] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for part in text.split("](").skip(1) {
+            let target = part.split(')').next().unwrap();
+            if target.ends_with(".png") && !target.contains("://") && !base.join(target).is_file() {
+                missing.push(format!("{doc}: {target}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "missing figures (run `bash docs/figures/make.sh`): {missing:?}");
+    assert!(root.join("docs/figures/iv-infusion.png").is_file());
+}
