@@ -120,5 +120,10 @@ fn scenario_runs(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, step, ecs_vs_plain, scenario_runs);
+criterion_group! {
+    name = benches;
+    // No HTML plots: criterion's plotting backend would need system fonts.
+    config = Criterion::default().without_plots();
+    targets = step, ecs_vs_plain, scenario_runs
+}
 criterion_main!(benches);

@@ -195,17 +195,7 @@ pub fn column_bound(unit: &str) -> Bound {
 
 /// Every column of a trace row: finite and within the range its unit declares (stage `trace`).
 pub fn check_trace_row(row: &TraceRow, overridden: &[String]) -> Result<()> {
-    // Through the CSV writer, as the file will get it: column names and values exactly as written.
-    let unreadable = |e: &dyn std::fmt::Display| Error::internal(format!("numerical guard: cannot read a trace row: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.serialize(row).map_err(|e| unreadable(&e))?;
-    let text = w.into_inner().map_err(|e| unreadable(&e))?;
-    let mut r = csv::Reader::from_reader(text.as_slice());
-    let header = r.headers().map_err(|e| unreadable(&e))?.clone();
-    let record = r.records().next().transpose().map_err(|e| unreadable(&e))?.unwrap_or_default();
-    for (name, cell) in header.iter().zip(record.iter()) {
-        let unit = TRACE_COLUMNS.iter().find(|c| c.0 == name).map_or("", |c| c.1);
-        let value = cell.parse::<f64>().unwrap_or(f64::NAN);
+    for (&(name, unit, _), value) in TRACE_COLUMNS.iter().zip(row.values()) {
         check_value("trace", name, value, column_bound(unit), row.time_h, overridden)?;
     }
     Ok(())

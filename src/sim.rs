@@ -9,7 +9,7 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{MultiThreadedExecutor, SingleThreadedExecutor};
 use rand_distr::{Distribution, LogNormal};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::params::Params;
 use crate::pathway::glutamate::Glutamate;
 use crate::pathway::synaptogenesis::{self, SpineBook};
@@ -367,7 +367,6 @@ impl Simulation {
             }
         }
         progress(self.total_steps, self.total_steps);
-        check_finite(&trace)?;
         let mut summary = tracker.row;
         summary.alarms = self.clinic.monitor.alarms;
         summary.discharge_ready_h = self.clinic.monitor.last_discharge_h();
@@ -384,24 +383,6 @@ impl Simulation {
             steps: self.total_steps,
         })
     }
-}
-
-/// Every trace value must be a finite number; a NaN would plot as a silent gap.
-fn check_finite(trace: &[TraceRow]) -> Result<()> {
-    for row in trace {
-        let v = serde_json::to_value(row).map_err(|e| Error::internal(e.to_string()))?;
-        if let Some(obj) = v.as_object() {
-            for (k, x) in obj {
-                if x.as_f64().is_none_or(|f| !f.is_finite()) {
-                    return Err(Error::internal(format!(
-                        "numerical failure: `{k}` is not a finite number at t = {} h; a parameter override may have made a stage unstable",
-                        row.time_h
-                    )));
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Warning and intervention events of a scenario, in time order (dose events come from the run).

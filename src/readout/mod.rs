@@ -32,6 +32,35 @@ pub struct TraceRow {
     pub madrs: f64,
 }
 
+impl TraceRow {
+    /// The values in column order (the order of [`TRACE_COLUMNS`] and of trace.csv).
+    pub fn values(&self) -> [f64; 21] {
+        [
+            self.time_h,
+            self.plasma_ketamine_ng_ml,
+            self.plasma_norketamine_ng_ml,
+            self.brain_ketamine_um,
+            self.nmda_block_interneuron,
+            self.nmda_block_pyramidal,
+            self.interneuron_rate_hz,
+            self.pyramidal_rate_hz,
+            self.glutamate_rel,
+            self.ampa_activation,
+            self.bdnf_rel,
+            self.mtorc1_rel,
+            self.synaptic_protein_rel,
+            self.spines_per_neuron,
+            self.spine_density_rel,
+            self.sbp_mmhg,
+            self.dbp_mmhg,
+            self.hr_bpm,
+            self.spo2_pct,
+            self.dissociation_cadss,
+            self.madrs,
+        ]
+    }
+}
+
 /// (column, unit, meaning) of every trace column, in order.
 pub const TRACE_COLUMNS: &[(&str, &str, &str)] = &[
     ("time_h", "h", "time since the start of the run"),
@@ -242,6 +271,13 @@ mod tests {
         let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
         let names: Vec<&str> = TRACE_COLUMNS.iter().map(|c| c.0).collect();
         assert_eq!(header, names);
+        // `values()` is in the same order as the serialized record.
+        let row = TraceRow { time_h: 1.0, madrs: 21.0, sbp_mmhg: 16.0, plasma_norketamine_ng_ml: 3.0, ..Default::default() };
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.serialize(row).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let record: Vec<f64> = text.lines().nth(1).unwrap().split(',').map(|c| c.parse().unwrap()).collect();
+        assert_eq!(record, row.values().to_vec());
 
         let mut w = csv::Writer::from_writer(vec![]);
         w.serialize(SummaryRow::default()).unwrap();
