@@ -39,6 +39,20 @@ fn step(c: &mut Criterion) {
     g.finish();
 }
 
+/// The `step` group again on two threads: above `PARALLEL_MIN_SPINES` the spine fates are drawn
+/// with bevy's `par_iter` on the compute task pool (set to 2 threads here, as `--threads 2`).
+fn step_two_threads(c: &mut Criterion) {
+    bevy_tasks::ComputeTaskPool::get_or_init(|| bevy_tasks::TaskPoolBuilder::new().num_threads(2).build());
+    let mut g = c.benchmark_group("step_2_threads");
+    g.sample_size(10);
+    let spines = 1_000_000usize;
+    let mut sim = Simulation::new(&sized_scenario(spines)).unwrap();
+    let steps = 20u64;
+    g.throughput(Throughput::Elements(sim.spine_count() as u64 * steps));
+    g.bench_with_input(BenchmarkId::from_parameter(spines), &steps, |b, &steps| b.iter(|| sim.advance(steps)));
+    g.finish();
+}
+
 /// The same per-spine update (fate from the spine's counter-based stream, tally per neuron) over
 /// the ECS query and over a plain `Vec`.
 #[inline]
@@ -124,6 +138,6 @@ criterion_group! {
     name = benches;
     // No HTML plots: criterion's plotting backend would need system fonts.
     config = Criterion::default().without_plots();
-    targets = step, ecs_vs_plain, scenario_runs
+    targets = step, ecs_vs_plain, scenario_runs, step_two_threads
 }
 criterion_main!(benches);

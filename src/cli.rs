@@ -165,8 +165,7 @@ pub fn run_command(cli: Cli) -> Result<()> {
                 }
             }
             let result = (|| {
-                let mut sim = Simulation::new(&sc)?;
-                sim.set_single_threaded(threads == 1);
+                let sim = Simulation::new(&sc)?;
                 let bar = progress_bar(sim.total_steps(), quiet);
                 let run = sim.run(|done, _| bar.set_position(done))?;
                 bar.finish_and_clear();

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::{MultiThreadedExecutor, SingleThreadedExecutor};
+use bevy_ecs::schedule::SingleThreadedExecutor;
 use rand_distr::{Distribution, LogNormal};
 
 use crate::error::Result;
@@ -198,6 +198,9 @@ impl Simulation {
         let total_s = sc.duration_h * 3600.0;
         let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
         let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
+        // The stages are chained, so systems never run side by side: the single-threaded executor
+        // avoids waking worker threads every step. Threads (`--threads`) serve parallel iteration
+        // inside the spine system, on bevy's compute task pool.
         schedule.set_executor(SingleThreadedExecutor::new());
         let clinic = Clinic {
             admins: administrations,
@@ -216,15 +219,6 @@ impl Simulation {
         sim.clinic.density0 = means.spines_per_neuron / reference;
         sim.clinic.protein0 = means.synaptic_protein_rel;
         Ok(sim)
-    }
-
-    /// Use one thread (single-threaded executor) or bevy's multi-threaded executor.
-    pub fn set_single_threaded(&mut self, single: bool) {
-        if single {
-            self.schedule.set_executor(SingleThreadedExecutor::new());
-        } else {
-            self.schedule.set_executor(MultiThreadedExecutor::new());
-        }
     }
 
     pub fn total_steps(&self) -> u64 {

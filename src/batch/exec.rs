@@ -167,8 +167,7 @@ fn execute(sweep: &Sweep, runs: &Path, i: u64) -> Result<f64> {
     let sc = sweep.run_scenario(i)?;
     let staging = output::stage(&runs.join(sweep.run_id(i)), false)?;
     let result = (|| {
-        let mut sim = Simulation::new(&sc)?;
-        sim.set_single_threaded(true);
+        let sim = Simulation::new(&sc)?;
         let run = sim.run(|_, _| {})?;
         output::write_run(&staging, &sc, &run, 1)?;
         Ok::<_, Error>(run.wall_time_s)

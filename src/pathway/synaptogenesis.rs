@@ -20,12 +20,19 @@
 //! probabilities: thin → eliminated with `(e/λ)(1 − e^{−λΔ})`, → mushroom with `(m/λ)(1 − e^{−λΔ})`,
 //! `λ = e_thin + m`. Turnover runs on its own, longer step (`spine_step_min`).
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::ParallelCommands;
 use rand_distr::{Distribution, Poisson};
 
 use super::{CircuitMeans, Clock, Model, Pyramidal, Seed, Spine, Stress, SynapticProtein};
 use crate::params::Params;
 use crate::rng::{self, Purpose};
+
+/// Below this many spines, fates are drawn on one thread: parallel iteration does not pay for a
+/// light per-spine update (docs/performance.md).
+pub const PARALLEL_MIN_SPINES: usize = 200_000;
 
 /// Spine bookkeeping: the spine step, and per neuron the tallies and the next spine serial.
 #[derive(Resource, Debug, Clone)]
@@ -151,8 +158,10 @@ pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
     clock.dt_h > 0.0 && (clock.step + 1) % book.every_steps == 0
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn spine_turnover(
     mut commands: Commands,
+    par_commands: ParallelCommands,
     clock: Res<Clock>,
     model: Res<Model>,
     seed: Res<Seed>,
@@ -173,22 +182,44 @@ pub fn spine_turnover(
         neuron_rates[i] = rates(prot.0, spines, stress.0, book.reference_per_neuron, p);
     });
 
-    // Fates of existing spines; tallies are integers, so they do not depend on iteration order.
-    let mut thin = vec![0u32; n];
-    let mut mushroom = vec![0u32; n];
+    // Fates of existing spines. Each spine draws from its own stream and the tallies are integers,
+    // so the result does not depend on iteration order or on the number of threads.
     let odds: Vec<FateOdds> = neuron_rates.iter().map(|r| FateOdds::new(r, dt_h)).collect();
-    spines.iter_mut().for_each(|(entity, mut s)| {
-        let i = s.neuron as usize;
-        match fate(s.mushroom, &odds[i], rng::uniform(s.key, counter)) {
-            Fate::Eliminated => {
-                commands.entity(entity).despawn();
-                return;
+    let threads = bevy_tasks::ComputeTaskPool::try_get().map_or(1, |pool| pool.thread_num());
+    let (mut thin, mushroom) = if threads > 1 && spines.iter().len() >= PARALLEL_MIN_SPINES {
+        let thin: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+        let mushroom: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+        spines.par_iter_mut().for_each(|(entity, mut s)| {
+            let i = s.neuron as usize;
+            match fate(s.mushroom, &odds[i], rng::uniform(s.key, counter)) {
+                Fate::Eliminated => {
+                    par_commands.command_scope(|mut c| c.entity(entity).despawn());
+                    return;
+                }
+                Fate::Matures => s.mushroom = true,
+                Fate::Stays => {}
             }
-            Fate::Matures => s.mushroom = true,
-            Fate::Stays => {}
-        }
-        if s.mushroom { mushroom[i] += 1 } else { thin[i] += 1 }
-    });
+            let tally = if s.mushroom { &mushroom[i] } else { &thin[i] };
+            tally.fetch_add(1, Ordering::Relaxed);
+        });
+        (thin.into_iter().map(AtomicU32::into_inner).collect(), mushroom.into_iter().map(AtomicU32::into_inner).collect())
+    } else {
+        let mut thin = vec![0u32; n];
+        let mut mushroom = vec![0u32; n];
+        spines.iter_mut().for_each(|(entity, mut s)| {
+            let i = s.neuron as usize;
+            match fate(s.mushroom, &odds[i], rng::uniform(s.key, counter)) {
+                Fate::Eliminated => {
+                    commands.entity(entity).despawn();
+                    return;
+                }
+                Fate::Matures => s.mushroom = true,
+                Fate::Stays => {}
+            }
+            if s.mushroom { mushroom[i] += 1 } else { thin[i] += 1 }
+        });
+        (thin, mushroom)
+    };
 
     // Formation, neuron by neuron in index order, each from its own stream.
     let mut new_spines = Vec::new();
