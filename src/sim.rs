@@ -14,8 +14,7 @@ use crate::params::Params;
 use crate::pathway::glutamate::Glutamate;
 use crate::pathway::synaptogenesis::{self, SpineBook};
 use crate::pathway::{self, *};
-use crate::pk::{KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
-use crate::pk::Administration;
+use crate::pk::{Administration, KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
 use crate::readout::clinical::{self, Monitor, Sensitivity, Vitals};
 use crate::readout::{Event, StepValues, SummaryRow, SummaryTracker, TraceRow};
 use crate::rng::{self, Purpose};
@@ -283,13 +282,12 @@ impl Simulation {
         }
     }
 
-    fn trace_row(&self, t_h: f64) -> TraceRow {
+    /// The trace row of this moment; `v` are this step's values (vitals and MADRS computed once).
+    fn trace_row(&self, v: &StepValues) -> TraceRow {
         let m = self.world.resource::<CircuitMeans>();
         let e = self.world.resource::<Exposure>();
-        let reference = self.scenario.circuit.spines_per_pyramidal as f64;
-        let v = self.vitals();
         TraceRow {
-            time_h: t_h,
+            time_h: v.t_h,
             plasma_ketamine_ng_ml: e.conc.plasma_ketamine_ng_ml,
             plasma_norketamine_ng_ml: e.conc.plasma_norketamine_ng_ml,
             brain_ketamine_um: e.conc.brain_ketamine_um(),
@@ -303,13 +301,13 @@ impl Simulation {
             mtorc1_rel: m.mtorc1_rel,
             synaptic_protein_rel: m.synaptic_protein_rel,
             spines_per_neuron: m.spines_per_neuron,
-            spine_density_rel: m.spines_per_neuron / reference,
-            sbp_mmhg: v.sbp_mmhg,
-            dbp_mmhg: v.dbp_mmhg,
-            hr_bpm: v.hr_bpm,
-            spo2_pct: v.spo2_pct,
-            dissociation_cadss: v.dissociation_cadss,
-            madrs: self.madrs(),
+            spine_density_rel: v.spine_density_rel,
+            sbp_mmhg: v.vitals.sbp_mmhg,
+            dbp_mmhg: v.vitals.dbp_mmhg,
+            hr_bpm: v.vitals.hr_bpm,
+            spo2_pct: v.vitals.spo2_pct,
+            dissociation_cadss: v.vitals.dissociation_cadss,
+            madrs: v.madrs,
         }
     }
 
@@ -335,10 +333,11 @@ impl Simulation {
         let started = Instant::now();
         let sc = self.scenario.clone();
         let total_h = sc.duration_h;
-        let mut trace = vec![self.trace_row(0.0)];
+        let start = self.step_values(0.0);
+        let mut trace = vec![self.trace_row(&start)];
         crate::guard::check_sample(&mut self.world, &trace[0])?;
         let mut tracker = SummaryTracker::new(&sc.name, sc.seed);
-        tracker.observe(&self.step_values(0.0));
+        tracker.observe(&start);
         let report_every = (self.total_steps / 200).max(1);
         for step in 0..self.total_steps {
             let t_h = step as f64 * self.dt_h;
@@ -352,7 +351,7 @@ impl Simulation {
             tracker.observe(&values);
             crate::interrupt::check(t_end)?;
             if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
-                let row = self.trace_row(t_end);
+                let row = self.trace_row(&values);
                 crate::guard::check_sample(&mut self.world, &row)?;
                 trace.push(row);
             }
