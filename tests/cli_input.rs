@@ -12,6 +12,9 @@ use std::process::{Command, Output};
 
 use ketasim::scenario::bundled::BUNDLED;
 
+mod common;
+use common::{stderr, stdout, tree};
+
 const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
 
 /// The trace columns every run must start with, in this order (later work may append columns).
@@ -76,14 +79,6 @@ fn ketasim(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN).args(args).current_dir(dir).output().expect("run the ketasim binary")
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 /// `text` with `from` replaced by `to`; panics if `from` is not there (so no case is a silent no-op).
 fn edit(text: &str, from: &str, to: &str) -> String {
     assert!(text.contains(from), "test bug: `{from}` not in the scenario text");
@@ -103,22 +98,6 @@ fn line_col(msg: &str, file: &str) -> Option<(usize, usize)> {
     let line = it.next()?.parse().ok()?;
     let col_text: String = it.next()?.chars().take_while(|c| c.is_ascii_digit()).collect();
     Some((line, col_text.parse().ok()?))
-}
-
-/// Every entry (relative path) under `dir`, recursively, sorted.
-fn tree(dir: &Path) -> BTreeSet<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
-        for e in fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            out.insert(p.strip_prefix(root).unwrap().to_path_buf());
-            if p.is_dir() {
-                walk(root, &p, out);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// Names in `dir` that look like a staging (`.<name>.partial-<pid>`) or replaced (`.old`) directory.

@@ -17,6 +17,9 @@ use ketasim::guard::{self, Bound};
 use ketasim::pathway::{CircuitMeans, Exposure};
 use ketasim::readout::{SUMMARY_COLUMNS, TRACE_COLUMNS, TraceRow};
 
+mod common;
+use common::{stderr};
+
 const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
 
 /// A small, fast scenario that every extreme case edits.
@@ -51,10 +54,6 @@ fn ketasim(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         c.env(k, v);
     }
     c.output().expect("run the ketasim binary")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn edit(text: &str, from: &str, to: &str) -> String {

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use ketasim::batch::run_seed;
 
+mod common;
+use common::{stderr, tree};
+
 const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
 
 /// 2 doses × 2 infusion times × 2 sampled ke0 = 8 points, 2 replicates: 16 runs of 2 h.
@@ -47,10 +50,6 @@ fn ketasim(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN).args(args).current_dir(dir).output().expect("run the ketasim binary")
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn ok(dir: &Path, args: &[&str]) -> Output {
     let o = ketasim(dir, args);
     assert_eq!(o.status.code(), Some(0), "ketasim {args:?} failed:\n{}", stderr(&o));
@@ -60,22 +59,6 @@ fn ok(dir: &Path, args: &[&str]) -> Output {
 fn read(p: impl AsRef<Path>) -> Vec<u8> {
     let p = p.as_ref();
     fs::read(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
-}
-
-/// Every entry (relative path) under `dir`, recursively, sorted.
-fn tree(dir: &Path) -> BTreeSet<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<PathBuf>) {
-        for e in fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            out.insert(p.strip_prefix(root).unwrap().to_path_buf());
-            if p.is_dir() {
-                walk(root, &p, out);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 fn names(dir: &Path) -> BTreeSet<String> {
