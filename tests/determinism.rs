@@ -66,7 +66,7 @@ fn the_same_seed_repeats_and_another_seed_differs() {
 fn parallel_spine_fates_match_the_single_threaded_path() {
     // Above PARALLEL_MIN_SPINES spines and with --threads 2, spine fates are drawn in parallel
     // (bevy par_iter); the files must still equal the single-threaded run byte for byte.
-    assert!(1_250 * 200 >= ketasim::pathway::synaptogenesis::PARALLEL_MIN_SPINES);
+    const { assert!(1_250 * 200 >= ketasim::pathway::synaptogenesis::PARALLEL_MIN_SPINES) };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let big = ["--set", "subject.state=healthy", "--set", "circuit.pyramidal_neurons=1250", "--set", "circuit.interneurons=300"];

@@ -147,7 +147,8 @@ pub fn spine_key(seed: u64, neuron: u32, serial: u32) -> u64 {
 
 /// Poisson draw with a guard for a zero or non-finite mean.
 pub fn poisson<R: rand::Rng + ?Sized>(mean: f64, rng: &mut R) -> u32 {
-    if !(mean > 0.0) || !mean.is_finite() {
+    // `mean > 0` is false for NaN too.
+    if !(mean.is_finite() && mean > 0.0) {
         return 0;
     }
     Poisson::new(mean).map(|d| d.sample(rng) as u32).unwrap_or(0)
@@ -155,7 +156,7 @@ pub fn poisson<R: rand::Rng + ?Sized>(mean: f64, rng: &mut R) -> u32 {
 
 /// Run condition: spine turnover runs on every `every_steps`-th step (never on a zero-length step).
 pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
-    clock.dt_h > 0.0 && (clock.step + 1) % book.every_steps == 0
+    clock.dt_h > 0.0 && (clock.step + 1).is_multiple_of(book.every_steps)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -64,10 +64,8 @@ impl Matrix {
 
     /// `y = self · x`.
     pub fn apply(&self, x: &[f64], y: &mut [f64]) {
-        let n = self.n;
-        for i in 0..n {
-            let row = &self.a[i * n..(i + 1) * n];
-            y[i] = row.iter().zip(x).map(|(a, b)| a * b).sum();
+        for (yi, row) in y.iter_mut().zip(self.a.chunks_exact(self.n)) {
+            *yi = row.iter().zip(x).map(|(a, b)| a * b).sum();
         }
     }
 
