@@ -205,7 +205,7 @@ impl Simulation {
             admins: administrations,
             next_admin: 0,
             sensitivity: Sensitivity::draw(sc.seed, &p),
-            monitor: Monitor::new(sc.monitoring.clone(), sc.subject.clone()),
+            monitor: Monitor::new(sc.monitoring, sc.subject.clone()),
             protein0: 0.0,
             density0: 0.0,
         };

@@ -223,7 +223,7 @@ impl Monitor {
                 }
             }
         }
-        let cfg = self.cfg.clone();
+        let cfg = self.cfg;
         let obs_end = self.sessions[idx].observation_end_h(&cfg);
         if t_h + 1e-9 >= obs_end && !self.sessions[idx].observation_end_emitted {
             self.sessions[idx].observation_end_emitted = true;

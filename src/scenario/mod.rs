@@ -82,7 +82,7 @@ pub const DEFAULT_MADRS_HEALTHY: f64 = 5.0;
 
 /// The clinic's monitoring protocol (seed document: monitoring during and up to 2 h after dosing;
 /// discharge only when stable; no driving for the rest of the day).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Monitoring {
     /// Pre-dose check: withhold the dose when SBP or DBP is above these.
     pub predose_max_sbp_mmhg: f64,
