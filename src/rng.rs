@@ -20,6 +20,16 @@ pub enum Purpose {
     SubjectVariability = 6,
 }
 
+/// Lognormal distribution with mean 1 and coefficient of variation `cv` (per-agent and per-subject
+/// heterogeneity); `None` when `cv ≤ 0` (every agent gets exactly 1, and no number is drawn).
+pub fn mean_one_lognormal(cv: f64) -> Option<rand_distr::LogNormal<f64>> {
+    if cv <= 0.0 {
+        return None;
+    }
+    let sigma2 = (1.0 + cv * cv).ln();
+    rand_distr::LogNormal::new(-sigma2 / 2.0, sigma2.sqrt()).ok()
+}
+
 /// SplitMix64 finaliser: a bijective 64-bit mix with good avalanche.
 #[inline]
 pub fn mix64(mut z: u64) -> u64 {

@@ -42,15 +42,6 @@ fn exposure_of(pk: &Pharmacokinetics, p: &Params) -> Exposure {
     }
 }
 
-/// Lognormal factor with mean 1 and coefficient of variation `cv`.
-fn lognormal_mean_one(cv: f64) -> Option<LogNormal<f64>> {
-    if cv <= 0.0 {
-        return None;
-    }
-    let sigma2 = (1.0 + cv * cv).ln();
-    LogNormal::new(-sigma2 / 2.0, sigma2.sqrt()).ok()
-}
-
 fn draw(d: &Option<LogNormal<f64>>, rng: &mut impl rand::Rng) -> f64 {
     d.as_ref().map_or(1.0, |d| d.sample(rng))
 }
@@ -99,8 +90,8 @@ impl Simulation {
         let dt_h = sc.numerics.dt_s / 3600.0;
 
         // Agents. Interneurons and pyramidal neurons draw their traits from their own streams.
-        let rate_i = lognormal_mean_one(p.interneuron_rate_cv);
-        let open_i = lognormal_mean_one(p.interneuron_open_cv);
+        let rate_i = rng::mean_one_lognormal(p.interneuron_rate_cv);
+        let open_i = rng::mean_one_lognormal(p.interneuron_open_cv);
         world.spawn_batch((0..sc.circuit.interneurons).map(|id| {
             let mut r = rng::stream(sc.seed, id as u64, Purpose::InterneuronTraits);
             let cell = Interneuron {
@@ -110,9 +101,9 @@ impl Simulation {
             };
             (cell, NmdaBlock(0.0), FiringRate(cell.baseline_rate_hz))
         }));
-        let rate_p = lognormal_mean_one(p.pyramidal_rate_cv);
-        let open_p = lognormal_mean_one(p.pyramidal_open_cv);
-        let gain_a = lognormal_mean_one(p.ampa_gain_cv);
+        let rate_p = rng::mean_one_lognormal(p.pyramidal_rate_cv);
+        let open_p = rng::mean_one_lognormal(p.pyramidal_open_cv);
+        let gain_a = rng::mean_one_lognormal(p.ampa_gain_cv);
         let basal_protein = pathway::protein::basal_level(stressed, &p);
         let n_pyr = sc.circuit.pyramidal_neurons as usize;
         let reference = sc.circuit.spines_per_pyramidal as f64;

@@ -11,14 +11,8 @@
 use bevy_ecs::prelude::*;
 
 use super::glutamate::Glutamate;
-use super::{Ampa, Blockers, CircuitMeans, Exposure, Model, Pyramidal, Switches, pow_n};
+use super::{Ampa, Blockers, CircuitMeans, Exposure, Model, Pyramidal, Switches, hill};
 use crate::params::Params;
-
-#[inline]
-pub fn hill(x: f64, ec50: f64, n: f64) -> f64 {
-    let xn = pow_n(x.max(0.0), n);
-    xn / (xn + pow_n(ec50, n))
-}
 
 /// The receptor's response H(x) to an effective glutamate drive `x` (relative); the same for every
 /// neuron, so computed once per step.

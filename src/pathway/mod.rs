@@ -47,6 +47,13 @@ pub fn relax_by(x: f64, target: f64, decay: f64) -> f64 {
     target + (x - target) * decay
 }
 
+/// Hill function `x^n / (x^n + ec50^n)` (0 for `x ≤ 0`): AMPA activation and the clinical Emax models.
+#[inline]
+pub fn hill(x: f64, ec50: f64, n: f64) -> f64 {
+    let xn = pow_n(x.max(0.0), n);
+    xn / (xn + pow_n(ec50, n))
+}
+
 /// `x^n`, with multiplications for the small integer exponents of the Hill functions.
 #[inline]
 pub fn pow_n(x: f64, n: f64) -> f64 {

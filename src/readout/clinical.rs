@@ -28,23 +28,15 @@
 //! This is a read-out, not a mechanism: it assumes that symptom relief is proportional to these
 //! synaptic changes and calibrates the weights to the clinical course (Murrough 2013; Kishimoto 2016).
 
-use rand_distr::{Distribution, LogNormal};
+use rand_distr::Distribution;
 use serde::Serialize;
 
 use crate::params::Params;
+use crate::pathway::hill;
 use crate::pk::KETAMINE_G_PER_MOL;
 use crate::readout::Event;
 use crate::rng::{self, Purpose};
 use crate::scenario::{Monitoring, Subject};
-
-#[inline]
-fn hill(c: f64, ec50: f64, n: f64) -> f64 {
-    if c <= 0.0 {
-        return 0.0;
-    }
-    let cn = c.powf(n);
-    cn / (cn + ec50.powf(n))
-}
 
 /// The subject's response sensitivities (mean 1 across subjects).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -60,13 +52,7 @@ impl Sensitivity {
     /// Draw the subject's sensitivities from its own stream (seed, subject 0, variability).
     pub fn draw(seed: u64, p: &Params) -> Self {
         let mut r = rng::stream(seed, 0, Purpose::SubjectVariability);
-        let mut factor = |cv: f64| {
-            if cv <= 0.0 {
-                return 1.0;
-            }
-            let s2 = (1.0 + cv * cv).ln();
-            LogNormal::new(-s2 / 2.0, s2.sqrt()).map(|d| d.sample(&mut r)).unwrap_or(1.0)
-        };
+        let mut factor = |cv: f64| rng::mean_one_lognormal(cv).map_or(1.0, |d| d.sample(&mut r));
         Self {
             blood_pressure: factor(p.response_cv_blood_pressure),
             heart_rate: factor(p.response_cv_heart_rate),
