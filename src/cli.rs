@@ -167,7 +167,10 @@ pub fn run_command(cli: Cli) -> Result<()> {
             let result = (|| {
                 let sim = Simulation::new(&sc)?;
                 let bar = progress_bar(sim.total_steps(), quiet);
-                let run = sim.run(|done, _| bar.set_position(done))?;
+                let control = crate::api::RunControl::default()
+                    .with_progress(|done, _| bar.set_position(done))
+                    .with_cancel(crate::interrupt::token());
+                let run = sim.run_with(control)?;
                 bar.finish_and_clear();
                 output::write_run(&staging, &sc, &run, threads)?;
                 if plot {

@@ -1,17 +1,24 @@
 //! ketasim — an agent-based simulator of how low-dose ketamine acts on the brain.
 //!
 //! Data flows one way: [`scenario`] → [`pk`] → [`pathway`] (ECS systems) → [`readout`] →
-//! [`output`]. [`sim`] assembles one run; [`cli`] is the command line. See `ARCHITECTURE.md`.
+//! [`output`]. [`sim`] assembles one run; [`api`] is the library API that the command line, the Python
+//! package and the browser build call. See `ARCHITECTURE.md`.
 
+pub mod api;
+#[cfg(feature = "cli")]
 pub mod batch;
+pub mod cancel;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod error;
 pub mod guard;
+#[cfg(feature = "cli")]
 pub mod interrupt;
 pub mod output;
 pub mod params;
 pub mod pathway;
 pub mod pk;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod readout;
 pub mod rng;

@@ -320,7 +320,14 @@ impl Simulation {
     }
 
     /// Run to the end. `progress(step, total)` is called now and then.
-    pub fn run(mut self, mut progress: impl FnMut(u64, u64)) -> Result<RunOutput> {
+    pub fn run(self, progress: impl FnMut(u64, u64)) -> Result<RunOutput> {
+        self.run_with(crate::api::RunControl::default().with_progress(progress))
+    }
+
+    /// Run to the end under `control`: its progress callback, and its cancellation token, checked
+    /// once per step.
+    pub fn run_with(mut self, control: crate::api::RunControl<'_>) -> Result<RunOutput> {
+        let crate::api::RunControl { mut progress, cancel } = control;
         let started = Instant::now();
         let sc = self.scenario.clone();
         let total_h = sc.duration_h;
@@ -340,7 +347,7 @@ impl Simulation {
             let values = self.step_values(t_end);
             self.clinic.monitor.observe(t_end, &values.vitals);
             tracker.observe(&values);
-            crate::interrupt::check(t_end)?;
+            cancel.check(t_end)?;
             if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
                 let row = self.trace_row(&values);
                 crate::guard::check_sample(&mut self.world, &row)?;

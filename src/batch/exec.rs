@@ -168,7 +168,7 @@ fn execute(sweep: &Sweep, runs: &Path, i: u64) -> Result<f64> {
     let staging = output::stage(&runs.join(sweep.run_id(i)), false)?;
     let result = (|| {
         let sim = Simulation::new(&sc)?;
-        let run = sim.run(|_, _| {})?;
+        let run = sim.run_with(crate::api::RunControl::default().with_cancel(crate::interrupt::token()))?;
         output::write_run(&staging, &sc, &run, 1)?;
         Ok::<_, Error>(run.wall_time_s)
     })();
