@@ -81,6 +81,12 @@ pub enum Command {
     Sweep(crate::batch::SweepArgs),
     /// Combine the shard directories of a sweep (`sweep --shard K/N`) into one result.
     Merge(crate::batch::MergeArgs),
+    /// Explain a finished run in plain language: how far each stage moved, and why.
+    #[command(after_help = "Example:\n  ketasim run iv-bolus-anesthetic --out runs/bolus\n  ketasim explain runs/bolus")]
+    Explain {
+        /// A run directory (written by `ketasim run`).
+        dir: PathBuf,
+    },
     /// List the bundled scenarios.
     #[command(after_help = "Example:\n  ketasim list")]
     List,
@@ -111,6 +117,10 @@ pub fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Sweep(args) => crate::batch::sweep_command(args),
         Command::Merge(args) => crate::batch::merge_command(args),
+        Command::Explain { dir } => {
+            print!("{}", crate::explain::explain(&dir)?);
+            Ok(())
+        }
         Command::List => {
             for (name, text) in bundled::BUNDLED {
                 let sc = scenario::from_source(

@@ -11,6 +11,7 @@ pub mod cancel;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod error;
+pub mod explain;
 pub mod guard;
 #[cfg(feature = "cli")]
 pub mod interrupt;
