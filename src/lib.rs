@@ -8,6 +8,7 @@ pub mod cli;
 pub mod error;
 pub mod guard;
 pub mod interrupt;
+pub mod limits;
 pub mod output;
 pub mod params;
 pub mod pathway;
