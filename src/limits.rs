@@ -89,7 +89,11 @@ fn duration(s: f64) -> String {
 
 /// Refuse (exit 2) when `memory` (bytes, for `what`) is more than the machine has available.
 fn check_memory(memory: f64, what: &str) -> Result<()> {
-    if let Some(avail) = available_memory()
+    check_memory_against(memory, available_memory(), what)
+}
+
+fn check_memory_against(memory: f64, available: Option<f64>, what: &str) -> Result<()> {
+    if let Some(avail) = available
         && memory > avail
     {
         return Err(Error::at_key(
@@ -167,6 +171,19 @@ mod tests {
         let e = estimate(&sc);
         assert_eq!(e.steps, 168.0 * 360.0);
         assert!(e.memory_bytes < 20e6 && e.seconds < 5.0 && e.disk_bytes < 2e6, "{e:?}");
+    }
+
+    #[test]
+    fn a_circuit_larger_than_the_available_memory_is_refused() {
+        let sc = crate::scenario::load("iv-infusion", &["circuit.pyramidal_neurons=50000".into(), "circuit.spines_per_pyramidal=1000".into()], None)
+            .unwrap();
+        let need = estimate(&sc).memory_bytes;
+        let e = check_memory_against(need, Some(4e9), "the run").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let m = e.to_string();
+        assert!(m.contains("the run needs about 8.8 GB of memory") && m.contains("more than the 4.0 GB this machine has available"), "{m}");
+        assert!(check_memory_against(need, Some(16e9), "the run").is_ok());
+        assert!(check_memory_against(need, None, "the run").is_ok(), "unknown: not checked");
     }
 
     #[test]

@@ -631,3 +631,49 @@ fn help_and_readme_name_the_default_output_directory_truthfully() {
     let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     assert!(!readme.contains("runs/<scenario name>"), "README: the default is not the scenario's `name`");
 }
+
+/// `mount -t tmpfs -o OPTS tmpfs DIR`; false (with a note) where mounting is not permitted.
+fn try_mount(dir: &Path, opts: &str) -> bool {
+    let ok = Command::new("mount").args(["-t", "tmpfs", "-o", opts, "tmpfs"]).arg(dir).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("note: cannot mount a tmpfs ({opts}) here (needs root and CAP_SYS_ADMIN)");
+    }
+    ok
+}
+
+struct Mounted(std::path::PathBuf);
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_sweep_stopped_by_a_full_disk_can_be_resumed() {
+    let dir = tmp();
+    let d = dir.path();
+    fs::write(d.join("s.toml"), SWEEP).unwrap();
+    let disk = d.join("disk");
+    fs::create_dir(&disk).unwrap();
+    // Room for about two runs (a 48 h trace is about 250 KB).
+    if !try_mount(&disk, "size=640k") {
+        eprintln!("note: skipping a_sweep_stopped_by_a_full_disk_can_be_resumed: no small tmpfs to fill");
+        return;
+    }
+    let _m = Mounted(disk.clone());
+    assert_ok(&ketasim(d, &["sweep", "s.toml", "--out", "whole", "--quiet", "--jobs", "1"]));
+    let o = ketasim(d, &["sweep", "s.toml", "--out", "disk/sw", "--quiet", "--jobs", "1"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("No space left on device") && err.contains("--resume"), "{err}");
+    let done = runs_done(&disk.join("sw/runs"));
+    assert!((1..16).contains(&done), "stopped midway: {done} runs");
+    assert!(disk.join("sw/sweep.json").is_file(), "the directory stays resumable");
+    assert!(leftovers(&disk.join("sw/runs")).is_empty() && leftovers(&disk).is_empty());
+    // More room, then --resume: the same result as the uninterrupted sweep.
+    assert!(Command::new("mount").args(["-o", "remount,size=32m"]).arg(&disk).status().unwrap().success());
+    assert_ok(&ketasim(d, &["sweep", "s.toml", "--out", "disk/sw", "--quiet", "--jobs", "1", "--resume"]));
+    for f in ["summary.csv", "points.csv"] {
+        assert!(fs::read(d.join("whole").join(f)).unwrap() == fs::read(disk.join("sw").join(f)).unwrap(), "{f}");
+    }
+}
