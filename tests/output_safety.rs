@@ -282,7 +282,11 @@ fn stale_staging_directories_of_dead_processes_are_removed() {
     let dead = c.id();
     c.wait().unwrap();
     decoy(&d.join(format!(".res.partial-{dead}")), &[("trace.csv", "t"), ("manifest.json", "{}")]);
+    // A replaced result whose replacement is in place ...
     decoy(&d.join(format!(".other.old-{dead}")), &[("summary.csv", "s")]);
+    decoy(&d.join("other"), &[("summary.csv", "new")]);
+    // ... and one whose process died between the two renames: the only copy, kept.
+    decoy(&d.join(format!(".only.old-{dead}")), &[("summary.csv", "s")]);
     // Not ketasim's files only: kept. A live pid (ours): kept.
     decoy(&d.join(format!(".mixed.partial-{dead}")), &[("trace.csv", "t"), ("mine.txt", "keep")]);
     let live = std::process::id();
@@ -290,7 +294,7 @@ fn stale_staging_directories_of_dead_processes_are_removed() {
     assert_ok(&run(d, "res", &[]));
     let mut left = leftovers(d);
     left.sort();
-    assert_eq!(left, vec![format!(".busy.partial-{live}"), format!(".mixed.partial-{dead}")]);
+    assert_eq!(left, vec![format!(".busy.partial-{live}"), format!(".mixed.partial-{dead}"), format!(".only.old-{dead}")]);
     assert_eq!(fs::read_to_string(d.join(format!(".mixed.partial-{dead}/mine.txt"))).unwrap(), "keep");
 }
 
@@ -592,7 +596,7 @@ fn a_large_run_prints_its_estimate_and_a_warning() {
     let d = dir.path();
     let mut child = command(
         d,
-        &["run", "iv-infusion", "--set", "duration_h=8760", "--set", "circuit.pyramidal_neurons=3000", "--set", "circuit.spines_per_pyramidal=1000", "--out", "big"],
+        &["run", "iv-infusion", "--set", "duration_h=8760", "--set", "numerics.dt_s=0.01", "--out", "big"],
         &[],
     )
     .stdout(Stdio::null())
@@ -613,7 +617,7 @@ fn a_large_run_prints_its_estimate_and_a_warning() {
     // SAFETY: a signal to our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     let status = child.wait().unwrap();
-    assert!(text.contains("estimate: 3153600 steps, 105121 trace rows"), "{text}");
+    assert!(text.contains("estimate: 3153600000 steps, 105121 trace rows"), "{text}");
     assert!(text.contains("warning: this run would take about"), "{text}");
     assert!(!status.success());
     assert!(!d.join("big").exists());

@@ -95,7 +95,8 @@ fn prepare(sweep: &Sweep, opts: &Options) -> Result<Target> {
     }
     let dest = safety::Dest::open(given, &inputs)?;
     let dir = dest.resolved.clone();
-    let (work, staged, fresh) = match dest.before {
+    // `created`: ketasim made `work` now (it may remove it again); `fresh`: a new sweep.
+    let (work, staged, created, fresh) = match dest.before {
         safety::Snapshot::NonEmpty(_) if opts.resume => {
             let Some(j) = read_json(&dir.join("sweep.json")) else {
                 return Err(dir_error(
@@ -123,7 +124,7 @@ fn prepare(sweep: &Sweep, opts: &Options) -> Result<Target> {
                     ),
                 ));
             }
-            (dir, false, false)
+            (dir, false, false, false)
         }
         safety::Snapshot::NonEmpty(_) if opts.force => {
             // The earlier sweep stays until the new one is complete.
@@ -133,7 +134,7 @@ fn prepare(sweep: &Sweep, opts: &Options) -> Result<Target> {
                 let _ = safety::remove_owned(&tmp, safety::Kind::Sweep);
             }
             fs::create_dir(&tmp).map_err(|e| dir_error(given, format!("cannot create the staging directory {}: {e}", tmp.display())))?;
-            (tmp, true, true)
+            (tmp, true, true, true)
         }
         safety::Snapshot::NonEmpty(_) => {
             return Err(dir_error(
@@ -143,17 +144,21 @@ fn prepare(sweep: &Sweep, opts: &Options) -> Result<Target> {
         }
         safety::Snapshot::Absent => {
             fs::create_dir(&dir).map_err(|e| dir_error(given, format!("cannot create the output directory: {e}")))?;
-            (dir, false, true)
+            (dir, false, true, true)
         }
-        safety::Snapshot::Empty(_) => (dir, false, true),
+        safety::Snapshot::Empty(_) => (dir, false, false, true),
     };
     // sweep.json first: a directory with it can be resumed (e.g. after a full disk), one that
     // could not get it is removed again.
     let init = write_json(&work.join("sweep.json"), &sweep_json(sweep, Some(opts.shard), false, serde_json::Value::Null))
         .and_then(|_| fs::create_dir_all(work.join("runs")).map_err(|e| dir_error(given, format!("cannot create the output directory: {e}"))));
     if let Err(e) = init {
-        if fresh {
+        if created {
             let _ = safety::remove_owned(&work, safety::Kind::Sweep);
+        } else if fresh {
+            // The user's empty directory stays; only what was just written goes.
+            let _ = fs::remove_file(work.join("sweep.json"));
+            let _ = fs::remove_dir(work.join("runs"));
         }
         return Err(e);
     }

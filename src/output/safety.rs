@@ -322,8 +322,10 @@ fn remove_into(dir: &Path, rel: &Path, kind: Kind, left: &mut Vec<PathBuf>) {
 }
 
 /// Remove the staging directories (`.NAME.partial-PID`, `.NAME.old-PID`) of dead processes in
-/// `parent` that hold only ketasim's files.
-pub fn clean_stale(parent: &Path) {
+/// `parent` that hold only ketasim's files. A `.NAME.old-PID` whose `NAME` is missing is the only
+/// copy of a result (its process died between the two renames of a replacement): it is never
+/// removed, and for `own` (the destination whose lock we hold) it is renamed back to `NAME`.
+pub fn clean_stale(parent: &Path, own: &str) {
     let Ok(rd) = fs::read_dir(parent) else { return };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -332,6 +334,14 @@ pub fn clean_stale(parent: &Path) {
             continue;
         }
         let p = e.path();
+        if let Some((base, _)) = name[1..].rsplit_once(".old-")
+            && fs::symlink_metadata(parent.join(base)).is_err()
+        {
+            if base == own {
+                let _ = fs::rename(&p, parent.join(base));
+            }
+            continue;
+        }
         let kind = if p.join("sweep.json").is_file() || p.join("runs").is_dir() { Kind::Sweep } else { Kind::Run };
         if foreign(&p, kind).is_ok_and(|f| f.is_empty()) {
             let _ = remove_owned(&p, kind);
@@ -426,7 +436,7 @@ impl Dest {
         fs::create_dir_all(parent)
             .map_err(|e| dest_error(given, format!("cannot create the parent directory {}: {e}", parent.display())))?;
         let lock = Lock::acquire(&resolved, given)?;
-        clean_stale(parent);
+        clean_stale(parent, &resolved.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
         let before = snapshot(&resolved, given)?;
         Ok(Dest { given: given.to_path_buf(), resolved, before, lock })
     }
@@ -588,6 +598,21 @@ mod tests {
         assert!(!own_file_name("notes.txt", Kind::Run));
         assert!(own_file_name("peak_glutamate_rel-vs-dose.0.mg_per_kg.png", Kind::Sweep));
         assert!(!own_file_name("thesis.png", Kind::Sweep));
+    }
+
+    #[test]
+    fn an_old_directory_that_is_the_only_copy_is_restored_not_removed() {
+        let d = tempfile::tempdir().unwrap();
+        // pid 0x7fff_fff0 is above any pid_max: dead.
+        let old = d.path().join(".res.old-2147483632");
+        fs::create_dir(&old).unwrap();
+        fs::write(old.join("trace.csv"), "t").unwrap();
+        let other = d.path().join(".other.old-2147483632");
+        fs::create_dir(&other).unwrap();
+        fs::write(other.join("trace.csv"), "t").unwrap();
+        clean_stale(d.path(), "res");
+        assert_eq!(fs::read_to_string(d.path().join("res/trace.csv")).unwrap(), "t", "restored");
+        assert!(other.join("trace.csv").is_file(), "the only copy of another result is kept");
     }
 
     #[test]
