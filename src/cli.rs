@@ -27,10 +27,11 @@ pub enum Command {
     Run {
         /// A path to a .toml scenario file, or the name of a bundled scenario (see `ketasim list`).
         scenario: String,
-        /// Output directory [default: runs/<scenario name>].
+        /// Output directory [default: runs/<NAME> in the current directory, NAME being the bundled
+        /// scenario's name or the scenario file's name without .toml].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Override the scenario's seed.
+        /// Override the scenario's seed (0 to 18446744073709551615, as the scenario's `seed` key).
         #[arg(long)]
         seed: Option<u64>,
         /// Override any scenario key by its dotted path, e.g. dose.0.mg_per_kg=0.25 (repeatable).
@@ -39,7 +40,8 @@ pub enum Command {
         /// Worker threads for the ECS (results do not depend on it).
         #[arg(long, default_value_t = 1)]
         threads: usize,
-        /// Replace an existing, non-empty output directory.
+        /// Replace an existing output directory that an earlier `ketasim run` wrote (only if it holds
+        /// nothing else); the new result replaces it only once complete.
         #[arg(long)]
         force: bool,
         /// No progress bar and no messages on stderr except errors.
@@ -57,7 +59,7 @@ pub enum Command {
         /// Override any scenario key by its dotted path, e.g. dose.0.mg_per_kg=0.25 (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
-        /// Override the scenario's seed.
+        /// Override the scenario's seed (0 to 18446744073709551615, as the scenario's `seed` key).
         #[arg(long)]
         seed: Option<u64>,
     },
@@ -165,10 +167,12 @@ pub fn run_command(cli: Cli) -> Result<()> {
         Command::Run { scenario: spec, out, seed, sets, threads, force, quiet, plot } => {
             let sc = scenario::load(&spec, &sets, seed)?;
             init_threads(threads)?;
+            crate::limits::check_run(&sc, quiet)?;
             let dest = out.unwrap_or_else(|| default_out(&spec));
             // From here on Ctrl-C stops the run cleanly (exit 130) instead of killing it half-way.
             crate::interrupt::install()?;
-            let staging = output::stage(&dest, force)?;
+            let inputs: Vec<output::Input> = sc.input_file().map(output::Input::File).into_iter().collect();
+            let staging = output::stage(&dest, output::Kind::Run, force, &inputs)?;
             for w in sc.warnings() {
                 if !quiet {
                     eprintln!("warning: {w}");

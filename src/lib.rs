@@ -15,6 +15,7 @@ pub mod explain;
 pub mod guard;
 #[cfg(feature = "cli")]
 pub mod interrupt;
+pub mod limits;
 pub mod output;
 pub mod params;
 pub mod pathway;

@@ -485,9 +485,18 @@ fn existing_non_empty_output_needs_force() {
     assert!(err.starts_with("error: out:"), "{err}");
     assert_eq!(fs::read_to_string(out.join("keep.txt")).unwrap(), "precious");
 
+    // --force does not delete a directory ketasim did not write: refused, the file survives.
+    let o = ketasim(dir.path(), &["run", "iv-infusion", "--out", "out", "--set", "duration_h=2", "--quiet", "--force"]);
+    assert_refused(&o, &["out", "no manifest.json", "nothing was deleted"], dir.path(), &["out", "out/keep.txt"]);
+    assert_eq!(fs::read_to_string(out.join("keep.txt")).unwrap(), "precious");
+
+    // Over a run that ketasim wrote, --force replaces it.
+    fs::remove_file(out.join("keep.txt")).unwrap();
+    let o = ketasim(dir.path(), &["run", "iv-infusion", "--out", "out", "--set", "duration_h=1", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = ketasim(dir.path(), &["run", "iv-infusion", "--out", "out", "--set", "duration_h=2", "--quiet", "--force"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(!out.join("keep.txt").exists(), "--force replaces the directory");
+    assert!(fs::read_to_string(out.join("manifest.json")).unwrap().contains("\"duration_h\": 2.0"), "the new result");
     for f in ["trace.csv", "events.csv", "summary.csv", "manifest.json"] {
         assert!(out.join(f).is_file(), "{f}");
     }

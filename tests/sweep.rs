@@ -312,10 +312,17 @@ fn existing_output_is_refused_without_resume_or_force() {
     // --resume of a directory that is not a sweep's is refused too.
     let o = ketasim(d, &["sweep", "small.toml", "--resume"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    // --force replaces it.
+    // --force does not delete a directory that ketasim did not write.
+    let o = ketasim(d, &["sweep", "small.toml", "--force", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no sweep.json") && stderr(&o).contains("nothing was deleted"), "{}", stderr(&o));
+    assert_eq!(read(d.join("runs/small/keep.txt")), b"mine");
+    // Once the user's file is gone, a sweep is written there, and --force replaces it.
+    fs::remove_file(d.join("runs/small/keep.txt")).unwrap();
+    ok(d, &["sweep", "small.toml", "--quiet"]);
     let o = ok(d, &["sweep", "small.toml", "--force", "--quiet"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), "runs/small/summary.csv\nruns/small/points.csv\nruns/small/sweep.json\n");
-    assert!(!d.join("runs/small/keep.txt").exists());
+    assert!(names(&d.join("runs")).iter().all(|n| !n.starts_with('.')), "no staging, old or lock leftovers: {:?}", names(&d.join("runs")));
     // --resume of a complete sweep changes nothing in summary.csv.
     let before = read(d.join("runs/small/summary.csv"));
     ok(d, &["sweep", "small.toml", "--resume", "--quiet"]);

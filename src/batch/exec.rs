@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Location, Result};
-use crate::output;
+use crate::output::{self, safety};
 use crate::sim::Simulation;
 
 use super::Shard;
@@ -75,78 +75,114 @@ pub fn read_json(path: &Path) -> Option<serde_json::Value> {
     serde_json::from_str(&fs::read_to_string(path).ok()?).ok()
 }
 
-/// Refuse to delete the current directory or one that contains it.
-pub fn guard_not_cwd(dir: &Path) -> Result<()> {
-    if let (Ok(d), Ok(cwd)) = (fs::canonicalize(dir), std::env::current_dir().and_then(fs::canonicalize))
-        && cwd.starts_with(&d)
-    {
-        return Err(dir_error(dir, "the output directory is the current directory or contains it; ketasim will not replace it, choose another --out"));
-    }
-    Ok(())
+/// Where a sweep is written: in place (a new, empty or resumed directory), or in a staging
+/// directory beside an earlier sweep that `--force` replaces only once the new sweep is complete.
+struct Target {
+    dest: safety::Dest,
+    /// The directory the sweep is written into.
+    work: PathBuf,
+    /// `work` is a staging directory to be swapped in at the end (`--force` over an earlier sweep).
+    staged: bool,
 }
 
-/// Check the output directory and prepare it: refuse, resume or replace.
-fn prepare(sweep: &Sweep, opts: &Options) -> Result<()> {
-    let dir = &opts.out;
-    if dir.exists() {
-        if !dir.is_dir() {
-            return Err(dir_error(dir, "the output path exists and is not a directory"));
-        }
-        let non_empty = fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true);
-        if non_empty {
-            if opts.resume {
-                let Some(j) = read_json(&dir.join("sweep.json")) else {
-                    return Err(dir_error(
-                        dir,
-                        "--resume: this is not a ketasim sweep directory (no readable sweep.json); choose another --out, or pass --force to replace it",
-                    ));
-                };
-                if j["fingerprint"].as_str() != Some(sweep.fingerprint.as_str()) {
-                    return Err(dir_error(
-                        dir,
-                        "--resume: this directory holds another sweep (the sweep file, its base scenario or the ketasim version differ); pass --force to start over, or choose another --out",
-                    ));
-                }
-                let shard = (j["shard"]["index"].as_u64(), j["shard"]["count"].as_u64());
-                if shard != (Some(opts.shard.index), Some(opts.shard.count)) {
-                    return Err(dir_error(
-                        dir,
-                        format!(
-                            "--resume: this directory holds shard {} of the sweep, not {}; give the same --shard, or choose another --out",
-                            match shard {
-                                (Some(k), Some(n)) => format!("{k}/{n}"),
-                                _ => "?".into(),
-                            },
-                            opts.shard
-                        ),
-                    ));
-                }
-            } else if opts.force {
-                guard_not_cwd(dir)?;
-                fs::remove_dir_all(dir).map_err(|e| Error::internal(format!("cannot remove {}: {e}", dir.display())))?;
-            } else {
+/// Check the output directory (see [`safety`]: resolved, not protected, locked for the whole sweep)
+/// and prepare it: refuse, resume, start fresh, or stage a replacement.
+fn prepare(sweep: &Sweep, opts: &Options) -> Result<Target> {
+    let given = &opts.out;
+    let mut inputs = vec![safety::Input::File(sweep.file.clone())];
+    if !sweep.base.origin.to_string_lossy().starts_with("bundled:") {
+        inputs.push(safety::Input::File(sweep.base.origin.clone()));
+    }
+    let dest = safety::Dest::open(given, &inputs)?;
+    let dir = dest.resolved.clone();
+    // `created`: ketasim made `work` now (it may remove it again); `fresh`: a new sweep.
+    let (work, staged, created, fresh) = match dest.before {
+        safety::Snapshot::NonEmpty(_) if opts.resume => {
+            let Some(j) = read_json(&dir.join("sweep.json")) else {
                 return Err(dir_error(
-                    dir,
-                    "the output directory exists and is not empty; pass --resume to continue the sweep in it, --force to replace it, or choose another --out",
+                    given,
+                    "--resume: this is not a ketasim sweep directory (no readable sweep.json); choose another --out, or pass --force to replace it",
+                ));
+            };
+            if j["fingerprint"].as_str() != Some(sweep.fingerprint.as_str()) {
+                return Err(dir_error(
+                    given,
+                    "--resume: this directory holds another sweep (the sweep file, its base scenario or the ketasim version differ); pass --force to start over, or choose another --out",
                 ));
             }
+            let shard = (j["shard"]["index"].as_u64(), j["shard"]["count"].as_u64());
+            if shard != (Some(opts.shard.index), Some(opts.shard.count)) {
+                return Err(dir_error(
+                    given,
+                    format!(
+                        "--resume: this directory holds shard {} of the sweep, not {}; give the same --shard, or choose another --out",
+                        match shard {
+                            (Some(k), Some(n)) => format!("{k}/{n}"),
+                            _ => "?".into(),
+                        },
+                        opts.shard
+                    ),
+                ));
+            }
+            (dir, false, false, false)
+        }
+        safety::Snapshot::NonEmpty(_) if opts.force => {
+            // The earlier sweep stays until the new one is complete.
+            safety::require_owned(&dir, given, safety::Kind::Sweep)?;
+            let tmp = dest.beside("partial");
+            if fs::symlink_metadata(&tmp).is_ok() {
+                let _ = safety::remove_owned(&tmp, safety::Kind::Sweep);
+            }
+            fs::create_dir(&tmp).map_err(|e| dir_error(given, format!("cannot create the staging directory {}: {e}", tmp.display())))?;
+            (tmp, true, true, true)
+        }
+        safety::Snapshot::NonEmpty(_) => {
+            return Err(dir_error(
+                given,
+                "the output directory exists and is not empty; pass --resume to continue the sweep in it, --force to replace it, or choose another --out",
+            ));
+        }
+        safety::Snapshot::Absent => {
+            fs::create_dir(&dir).map_err(|e| dir_error(given, format!("cannot create the output directory: {e}")))?;
+            (dir, false, true, true)
+        }
+        safety::Snapshot::Empty(_) => (dir, false, false, true),
+    };
+    // sweep.json first: a directory with it can be resumed (e.g. after a full disk), one that
+    // could not get it is removed again.
+    let init = write_json(&work.join("sweep.json"), &sweep_json(sweep, Some(opts.shard), false, serde_json::Value::Null))
+        .and_then(|_| fs::create_dir_all(work.join("runs")).map_err(|e| dir_error(given, format!("cannot create the output directory: {e}"))));
+    if let Err(e) = init {
+        if created {
+            let _ = safety::remove_owned(&work, safety::Kind::Sweep);
+        } else if fresh {
+            // The user's empty directory stays; only what was just written goes.
+            let _ = fs::remove_file(work.join("sweep.json"));
+            let _ = fs::remove_dir(work.join("runs"));
+        }
+        return Err(e);
+    }
+    // Staging directories of runs whose process is gone (a live one belongs to a sweep that
+    // still runs: the lock makes that impossible for this directory, but never take the risk).
+    for e in fs::read_dir(work.join("runs"))?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = safety::staging_pid(&name)
+            && !safety::pid_alive(pid)
+            && e.file_type().is_ok_and(|t| t.is_dir())
+        {
+            let _ = safety::remove_owned(&e.path(), safety::Kind::Run);
         }
     }
-    fs::create_dir_all(dir.join("runs")).map_err(|e| dir_error(dir, format!("cannot create the output directory: {e}")))?;
-    // Staging directories of runs that were interrupted.
-    for e in fs::read_dir(dir.join("runs"))?.flatten() {
+    for e in fs::read_dir(&work)?.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && (name.contains(".partial-") || name.contains(".old-")) {
-            let _ = fs::remove_dir_all(e.path());
-        }
-    }
-    for e in fs::read_dir(dir)?.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.contains(".partial-") {
+        if let Some(pid) = safety::staging_pid(&name)
+            && !safety::pid_alive(pid)
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
             let _ = fs::remove_file(e.path());
         }
     }
-    Ok(())
+    Ok(Target { dest, work, staged })
 }
 
 /// Is run `id` finished in `runs`? (Its directory exists, renamed into place when complete.)
@@ -156,8 +192,9 @@ fn finished(runs: &Path, id: &str) -> bool {
         return true;
     }
     if d.exists() {
-        // Not written by ketasim's rename-into-place: redo it.
-        let _ = fs::remove_dir_all(&d);
+        // Not written by ketasim's rename-into-place: redo it (only ketasim's files are removed;
+        // anything else stays, and the run then fails to move into place, naming the directory).
+        let _ = safety::remove_owned(&d, safety::Kind::Run);
     }
     false
 }
@@ -165,7 +202,7 @@ fn finished(runs: &Path, id: &str) -> bool {
 /// Run one run and write its directory. Returns its wall time.
 fn execute(sweep: &Sweep, runs: &Path, i: u64) -> Result<f64> {
     let sc = sweep.run_scenario(i)?;
-    let staging = output::stage(&runs.join(sweep.run_id(i)), false)?;
+    let staging = output::stage_in_sweep(&runs.join(sweep.run_id(i)))?;
     let result = (|| {
         let sim = Simulation::new(&sc)?;
         let run = sim.run_with(crate::api::RunControl::default().with_cancel(crate::interrupt::token()))?;
@@ -222,11 +259,38 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Report> {
     let started_at = unix_time();
     let header = summary_header(&sweep.keys())?;
     let single = single_run_header()?;
-    prepare(sweep, opts)?;
-    let dir = &opts.out;
+    let target = prepare(sweep, opts)?;
+    let result = run_in(sweep, opts, &target.work, target.staged, started, started_at, &header, &single);
+    if !target.staged {
+        return result;
+    }
+    // --force over an earlier sweep: swap the new one in only now; on failure, keep the old one.
+    match result {
+        Ok(report) => {
+            target.dest.commit(&target.work, safety::Kind::Sweep)?;
+            Ok(report)
+        }
+        Err(e) => {
+            let _ = safety::remove_owned(&target.work, safety::Kind::Sweep);
+            Err(e)
+        }
+    }
+}
+
+/// The sweep itself, written into `dir` (`staged`: a replacement built beside `opts.out`).
+#[allow(clippy::too_many_arguments)]
+fn run_in(
+    sweep: &Sweep,
+    opts: &Options,
+    dir: &Path,
+    staged: bool,
+    started: Instant,
+    started_at: f64,
+    header: &[String],
+    single: &[String],
+) -> Result<Report> {
     let runs_dir = dir.join("runs");
     let sweep_json_path = dir.join("sweep.json");
-    write_json(&sweep_json_path, &sweep_json(sweep, Some(opts.shard), false, serde_json::Value::Null))?;
 
     if !opts.quiet {
         print_warnings(sweep)?;
@@ -299,11 +363,15 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Report> {
     if let Some((i, e)) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         let done = resumed + ran;
         let next_step = if matches!(e, Error::Interrupted { .. }) { "continue" } else { "fix the cause and continue" };
-        let kept = format!(
-            "{done} of {} runs are finished and kept in {}: {next_step} with --resume",
-            mine.len(),
-            runs_dir.display()
-        );
+        let kept = if staged {
+            format!(
+                "the new sweep was not finished ({done} of {} runs) and was removed; the previous sweep in {} is kept as it was",
+                mine.len(),
+                opts.out.display()
+            )
+        } else {
+            format!("{done} of {} runs are finished and kept in {}: {next_step} with --resume", mine.len(), opts.out.join("runs").display())
+        };
         if i == u64::MAX {
             return Err(match e {
                 Error::Internal(m) => Error::Internal(format!("{m}; {kept}")),
@@ -321,12 +389,12 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Report> {
 
     // summary.csv, in run order, streamed from the runs' own summary rows.
     let summary_path = dir.join("summary.csv");
-    let mut out = CsvOut::create(&summary_path, &header)?;
+    let mut out = CsvOut::create(&summary_path, header)?;
     let mut last_point: Option<(u64, Vec<String>)> = None;
     for &i in &mine {
         let id = sweep.run_id(i);
         let (p, r) = sweep.point_replicate(i);
-        let rec = table::read_run_summary(&runs_dir.join(&id).join("summary.csv"), &single)?;
+        let rec = table::read_run_summary(&runs_dir.join(&id).join("summary.csv"), single)?;
         if last_point.as_ref().is_none_or(|(q, _)| *q != p) {
             last_point = Some((p, sweep.point_values(p).iter().map(cell_text).collect()));
         }
@@ -361,5 +429,15 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Report> {
         "slurm_array_task_id": std::env::var("SLURM_ARRAY_TASK_ID").ok(),
     });
     write_json(&sweep_json_path, &sweep_json(sweep, Some(opts.shard), true, timings))?;
-    Ok(Report { runs: mine.len() as u64, ran, resumed, wall_time_s: wall, summary: summary_path, points, sweep_json: sweep_json_path })
+    // The paths as the user gave the directory (a staged sweep is moved there next).
+    let out = &opts.out;
+    Ok(Report {
+        runs: mine.len() as u64,
+        ran,
+        resumed,
+        wall_time_s: wall,
+        summary: out.join("summary.csv"),
+        points: points.map(|_| out.join("points.csv")),
+        sweep_json: out.join("sweep.json"),
+    })
 }

@@ -161,7 +161,8 @@ pub fn merge(dest: &Path, dirs: &[PathBuf], force: bool) -> Result<Report> {
     let total = sweep["runs_total"].as_u64().ok_or_else(|| shard_error(&shards[0].dir, "sweep.json has no runs_total"))?;
     let n_keys = sweep["keys"].as_array().map_or(0, |k| k.len());
 
-    let staging = output::stage(dest, force)?;
+    let inputs: Vec<output::Input> = shards.iter().map(|s| output::Input::Dir(s.dir.clone())).collect();
+    let staging = output::stage(dest, output::Kind::Sweep, force, &inputs)?;
     let result = (|| {
         fs::create_dir(staging.tmp.join("runs"))?;
         let mut cursors: Vec<Cursor> = shards

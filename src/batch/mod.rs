@@ -68,7 +68,8 @@ impl fmt::Display for Shard {
 pub struct SweepArgs {
     /// The sweep file (.toml): base scenario, replicates, seed, [set], [grid], [sample].
     pub sweep: PathBuf,
-    /// Output directory [default: runs/<sweep file stem>].
+    /// Output directory [default: runs/<NAME> in the current directory, NAME being the sweep file's
+    /// name without .toml].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Runs at a time, each on one thread [default: all cores]. Results do not depend on it.
@@ -80,7 +81,8 @@ pub struct SweepArgs {
     /// Continue an interrupted sweep in --out: keep finished runs, redo the rest.
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
-    /// Delete an existing, non-empty output directory first.
+    /// Replace an existing sweep directory that ketasim wrote (only if it holds nothing else); the
+    /// new sweep is built beside it and swapped in only once complete.
     #[arg(long)]
     pub force: bool,
     /// No progress bar and no messages on stderr except errors.
@@ -105,7 +107,8 @@ pub struct MergeArgs {
     /// The directories of all N shards of one sweep (`ketasim sweep --shard K/N`), in any order.
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub shards: Vec<PathBuf>,
-    /// Replace an existing, non-empty output directory (after the merge succeeded).
+    /// Replace an existing sweep directory that ketasim wrote (only if it holds nothing else), after
+    /// the merge succeeded.
     #[arg(long)]
     pub force: bool,
     /// No messages on stderr except errors.
@@ -169,6 +172,8 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
 
     // Ctrl-C / SIGTERM stop the runs in flight cleanly (their staging directories are removed);
     // finished runs stay for --resume. A second signal ends the process at once.
+    let per_point = sweep.replicates as f64 / shard.count as f64;
+    crate::limits::check_sweep((0..sweep.n_points).map(|p| Ok((sweep.scenario(p)?, per_point))), jobs, args.quiet)?;
     crate::interrupt::install()?;
     let opts = exec::Options { out, jobs, shard, resume: args.resume, force: args.force, quiet: args.quiet };
     let report = exec::run(&sweep, &opts)?;

@@ -2,12 +2,15 @@
 //!
 //! Everything is written into a hidden temporary directory beside the destination and renamed
 //! into place only when complete, so a killed run never leaves a directory that looks finished.
-//! An existing non-empty destination is refused unless `--force` is given.
+//! An existing non-empty destination is refused unless `--force` is given, and even then replaced
+//! only if ketasim wrote it and it holds nothing else ([`safety`]: resolved paths, protected
+//! directories, the lock, the check at commit).
 //!
 //! Test hook: with `KETASIM_FAULT_INJECT=write_trace` (or `write_events`, `write_summary`,
 //! `write_manifest`, `commit`; see [`crate::guard::fault_injected`]) the named step fails as a full
 //! disk would, after part of the file is written, so that tests can check that a failed write
-//! leaves nothing behind. Never set it in real use.
+//! leaves nothing behind; `delay_commit` waits 2 s before the result is moved into place, so that
+//! tests can change the destination or start a second writer meanwhile. Never set it in real use.
 
 use std::fs;
 use std::io::Write;
@@ -20,92 +23,93 @@ use crate::readout::{EVENT_KINDS, SUMMARY_COLUMNS, TRACE_COLUMNS};
 use crate::scenario::Scenario;
 use crate::sim::RunOutput;
 
-/// A destination directory and the temporary directory the run is written into.
+pub mod safety;
+
+pub use safety::{Input, Kind};
+
+/// A destination directory and the temporary directory the result is written into.
 #[derive(Debug)]
 pub struct Staging {
+    /// The destination as given (named in messages and printed).
     pub dest: PathBuf,
     pub tmp: PathBuf,
+    kind: Kind,
+    /// The checked, locked destination; `None` for a run inside a sweep (the sweep holds the lock).
+    target: Option<safety::Dest>,
 }
 
 fn dir_error(dir: &Path, message: String) -> Error {
     Error::Input { location: Location { file: Some(dir.to_path_buf()), ..Default::default() }, message }
 }
 
-/// Check that `dest` may be written (bad → exit 2) and create the temporary directory beside it.
-pub fn stage(dest: &Path, force: bool) -> Result<Staging> {
-    if dest.exists() {
-        if !dest.is_dir() {
-            return Err(dir_error(dest, "the output path exists and is not a directory".into()));
-        }
-        let non_empty = fs::read_dir(dest).map(|mut d| d.next().is_some()).unwrap_or(true);
-        if non_empty && !force {
+/// Check that `dest` may be written with a result of `kind` (see [`safety`]; bad → exit 2), lock
+/// it, and create the temporary directory beside it. `inputs` are the files and directories the
+/// command reads: `dest` must not hold them. The lock is held until the staging is committed or
+/// dropped.
+pub fn stage(dest: &Path, kind: Kind, force: bool, inputs: &[Input]) -> Result<Staging> {
+    let target = safety::Dest::open(dest, inputs)?;
+    if let safety::Snapshot::NonEmpty(_) = target.before {
+        if !force {
             return Err(dir_error(
                 dest,
                 "the output directory exists and is not empty; pass --force to replace it, or choose another --out".into(),
             ));
         }
-        // --force replaces the directory: never the current directory or one that contains it.
-        if let (Ok(d), Ok(cwd)) = (fs::canonicalize(dest), std::env::current_dir().and_then(fs::canonicalize))
-            && cwd.starts_with(&d)
-        {
-            return Err(dir_error(
-                dest,
-                "the output directory is the current directory or contains it; ketasim will not replace it, choose another --out".into(),
-            ));
-        }
+        safety::require_owned(&target.resolved, dest, kind)?;
     }
+    let tmp = target.beside("partial");
+    if fs::symlink_metadata(&tmp).is_ok() {
+        // Our own pid: a leftover of an earlier process that had it.
+        let _ = safety::remove_owned(&tmp, kind);
+    }
+    fs::create_dir(&tmp).map_err(|e| {
+        dir_error(dest, format!("cannot write in {}: {e}", tmp.parent().unwrap_or(Path::new("/")).display()))
+    })?;
+    Ok(Staging { dest: dest.to_path_buf(), tmp, kind, target: Some(target) })
+}
+
+/// Stage a run inside a sweep's `runs/` (the sweep holds the lock and checked its directory):
+/// `.ID.partial-PID` beside `dest`, which must not exist.
+pub fn stage_in_sweep(dest: &Path) -> Result<Staging> {
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)
-        .map_err(|e| dir_error(dest, format!("cannot create the parent directory {}: {e}", parent.display())))?;
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    if tmp.exists() {
-        let _ = fs::remove_dir_all(&tmp);
+    if fs::symlink_metadata(&tmp).is_ok() {
+        let _ = safety::remove_owned(&tmp, Kind::Run);
     }
     fs::create_dir(&tmp).map_err(|e| dir_error(dest, format!("cannot write in {}: {e}", parent.display())))?;
-    Ok(Staging { dest: dest.to_path_buf(), tmp })
+    Ok(Staging { dest: dest.to_path_buf(), tmp, kind: Kind::Run, target: None })
 }
 
 impl Staging {
-    /// Move the finished temporary directory into place (replacing `dest` when forced).
-    /// On failure the temporary directory is removed and `dest` is left as it was.
+    /// Move the finished temporary directory into place, replacing `dest` only if it is still what
+    /// was checked at [`stage`]. On failure the temporary directory is removed and `dest` is left
+    /// as it was.
     pub fn commit(self) -> Result<PathBuf> {
+        if crate::guard::fault_injected("delay_commit") {
+            // Test hook: a window in which tests change the destination or start a second writer.
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
         if crate::guard::fault_injected("commit") {
             self.abandon();
             return Err(Error::internal(format!("cannot move the results into {}: {}", self.dest.display(), injected("commit"))));
         }
-        let mut old = None;
-        if self.dest.exists() {
-            // `.<name>.partial-<pid>` → `.<name>.old-<pid>`: unique to this process, so a stale
-            // directory left by an earlier, killed run cannot make the rename fail.
-            let name = self.tmp.file_name().map(|n| n.to_string_lossy().replace(".partial-", ".old-")).unwrap_or_default();
-            let o = self.tmp.with_file_name(name);
-            if o.exists() {
-                let _ = fs::remove_dir_all(&o);
+        match &self.target {
+            Some(t) => t.commit(&self.tmp, self.kind)?,
+            None => {
+                // Inside a sweep: never over an existing run (rename fails over a non-empty one).
+                if let Err(e) = fs::rename(&self.tmp, &self.dest) {
+                    self.abandon();
+                    return Err(Error::internal(format!("cannot move the results into {}: {e}", self.dest.display())));
+                }
             }
-            if let Err(e) = fs::rename(&self.dest, &o) {
-                self.abandon();
-                return Err(Error::internal(format!("cannot replace {}: {e}", self.dest.display())));
-            }
-            old = Some(o);
-        }
-        if let Err(e) = fs::rename(&self.tmp, &self.dest) {
-            // Put the previous directory back rather than lose it.
-            if let Some(o) = &old {
-                let _ = fs::rename(o, &self.dest);
-            }
-            self.abandon();
-            return Err(Error::internal(format!("cannot move the results into {}: {e}", self.dest.display())));
-        }
-        if let Some(o) = old {
-            let _ = fs::remove_dir_all(&o);
         }
         Ok(self.dest)
     }
 
-    /// Remove the temporary directory (after a failure).
+    /// Remove the temporary directory (after a failure): only the files ketasim writes.
     pub fn abandon(&self) {
-        let _ = fs::remove_dir_all(&self.tmp);
+        let _ = safety::remove_owned(&self.tmp, self.kind);
     }
 }
 
@@ -171,6 +175,7 @@ fn columns(c: &[(&'static str, &'static str, &'static str)]) -> Vec<Column> {
 pub fn manifest(sc: &Scenario, run: &RunOutput, threads: usize) -> serde_json::Value {
     let params = sc.params();
     serde_json::json!({
+        "format": safety::RUN_FORMAT,
         "ketasim_version": env!("CARGO_PKG_VERSION"),
         "scenario_source": sc.source,
         "scenario": sc,

@@ -97,6 +97,11 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>
     if let Some(out) = out {
         Format::of(out)?;
     }
+    // One writer per figure file: a second `plot --out` of the same file exits 2 at once.
+    let _lock = match out {
+        Some(out) => lock_figure(out)?,
+        None => None,
+    };
     match dir_kind(dir)? {
         DirKind::Run => {
             if x.is_some() || y.is_some() {
@@ -112,6 +117,19 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>
             Ok(out)
         }
         DirKind::Sweep => sweep_figure::plot_sweep(dir, x, y, out),
+    }
+}
+
+/// Lock the figure file `out` (see [`crate::output::safety::Lock`]), refusing a directory. `None`
+/// when its directory does not exist (drawing then fails with a clear message).
+fn lock_figure(out: &Path) -> Result<Option<crate::output::safety::Lock>> {
+    let resolved = crate::output::safety::resolve(out)?;
+    if resolved.is_dir() {
+        return Err(input_at(out, "is a directory; give the figure's file name, ending in .png or .svg".into()));
+    }
+    match resolved.parent() {
+        Some(p) if p.is_dir() => Ok(Some(crate::output::safety::Lock::acquire(&resolved, out)?)),
+        _ => Ok(None),
     }
 }
 
@@ -150,7 +168,16 @@ pub(crate) fn render<F: Figure>(fig: &F, out: &Path, format: Format) -> Result<(
                 fig.draw(&root)?;
                 root.present().map_err(draw_err)?;
             }
-            fs::write(out, text).map_err(|e| Error::internal(format!("cannot write {}: {e}", out.display())))?;
+            // Written beside `out` and renamed into place, so a failure leaves nothing behind.
+            let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "figure.svg".into());
+            let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+            let written = fs::write(&tmp, text)
+                .and_then(|_| fs::rename(&tmp, out))
+                .map_err(|e| Error::internal(format!("cannot write {}: {e}", out.display())));
+            if let Err(e) = written {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
         }
         Format::Png => {
             let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];

@@ -355,9 +355,24 @@ impl Scenario {
         out
     }
 
-    /// The resolved scenario as TOML (what `ketasim check` prints).
+    /// The resolved scenario as TOML (what `ketasim check` prints). A seed above 2^63 − 1, which a
+    /// TOML integer cannot hold, is written as a string of digits (read back as the same seed).
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).unwrap_or_else(|e| format!("# could not render: {e}"))
+        let text = toml::to_string(self).unwrap_or_else(|e| format!("# could not render: {e}"));
+        if self.seed > i64::MAX as u64 {
+            return text.replacen(&format!("\nseed = {}\n", self.seed), &format!("\nseed = \"{}\"\n", self.seed), 1);
+        }
+        text
+    }
+
+    /// The scenario file this scenario was read from (`None` for a bundled scenario).
+    pub fn input_file(&self) -> Option<PathBuf> {
+        (!self.source.starts_with("bundled:")).then(|| PathBuf::from(&self.source))
+    }
+
+    /// The number of administrations once every `times`/`every_h` schedule is expanded.
+    pub fn n_administrations(&self) -> u64 {
+        self.doses.iter().map(|d| u64::from(d.times)).sum()
     }
 }
 
@@ -378,9 +393,21 @@ pub fn find(spec: &str) -> Result<ScenarioSource> {
     };
     // A file wins over a bundled name; a directory does not (e.g. a run directory called
     // `iv-infusion` in the current directory must not hide the bundled `iv-infusion`).
-    if path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|e| file_error(format!("cannot read the scenario file: {e}")))?;
-        return Ok(ScenarioSource { text, origin: path.to_path_buf() });
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {
+            let text = std::fs::read_to_string(path).map_err(|e| file_error(format!("cannot read the scenario file: {e}")))?;
+            return Ok(ScenarioSource { text, origin: path.to_path_buf() });
+        }
+        // A FIFO, /dev/stdin, /dev/null, a socket: reading it could block or give nothing useful.
+        Ok(m) if !m.is_dir() && bundled::get(spec).is_none() => {
+            return Err(file_error("is not a regular file (a FIFO, a device or a socket); give a .toml scenario file".into()));
+        }
+        Err(e) if bundled::get(spec).is_none() && std::fs::symlink_metadata(path).is_ok() => {
+            return Err(file_error(format!(
+                "is a symbolic link that cannot be followed ({e}): a loop, or a link to nothing; give a .toml scenario file"
+            )));
+        }
+        _ => {}
     }
     if let Some(text) = bundled::get(spec) {
         return Ok(ScenarioSource { text: text.to_string(), origin: PathBuf::from(format!("bundled:{spec}")) });
@@ -555,6 +582,10 @@ pub const MAX_TRACE_ROWS: f64 = 1e7;
 /// Most spines a circuit may grow to (about 100 bytes of memory each).
 pub const MAX_SPINES_GROWN: f64 = 1e8;
 
+/// Most administrations a scenario may have once every `times`/`every_h` schedule is expanded
+/// (10,000 `[[dose]]` tables of 10,000 administrations each tried to allocate 4 GiB).
+pub const MAX_ADMINISTRATIONS: u64 = 100_000;
+
 /// Resolve a parsed TOML table into a checked [`Scenario`].
 pub fn resolve(t: &Table) -> Result<Scenario> {
     let top = TableReader::new("", t, TOP_KEYS);
@@ -566,7 +597,14 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     let description = top.str_opt("description")?.unwrap_or("").to_string();
     let duration_h = top.f64_req("duration_h", "simulated time in hours, e.g. duration_h = 168.0")?;
     check_range("duration_h", duration_h, 0.0, 8760.0, true, "h")?;
-    let seed = top.u64_opt("seed")?.unwrap_or(0);
+    let seed = match t.get("seed") {
+        // Seeds above 2^63 − 1 (a TOML integer's limit; sweeps give runs seeds up to 2^64 − 1) are
+        // written as a string of digits, as `ketasim check` prints them.
+        Some(Value::String(s)) => s.trim().parse::<u64>().map_err(|_| {
+            Error::at_key("seed", format!("expected a whole number from 0 to {}, found the string \"{s}\"", u64::MAX))
+        })?,
+        _ => top.u64_opt("seed")?.unwrap_or(0),
+    };
 
     // [subject]
     let subject_t = top
@@ -750,6 +788,17 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
             format!(
                 "the circuit could grow to {most:.0} spines (pyramidal_neurons × spines_per_pyramidal × parameters.spine_capacity_rel = {capacity}), more than the supported {MAX_SPINES_GROWN:.0}; use a smaller circuit or a spine_capacity_rel of at most {:.3}",
                 (MAX_SPINES_GROWN / (f64::from(circuit.pyramidal_neurons) * f64::from(circuit.spines_per_pyramidal))).max(1.0)
+            ),
+        ));
+    }
+
+    let administrations: u64 = doses.iter().map(|d| u64::from(d.times)).sum();
+    if administrations > MAX_ADMINISTRATIONS {
+        return Err(Error::at_key(
+            "dose",
+            format!(
+                "the scenario has {administrations} administrations once every `times` is expanded ({} [[dose]] tables), more than the supported {MAX_ADMINISTRATIONS}; use fewer doses or fewer repeats",
+                doses.len()
             ),
         ));
     }
