@@ -391,12 +391,17 @@ def test_console_script_ctrl_c_exits_130_and_leaves_nothing(tmp_path):
     out = tmp_path / "long"
     p = subprocess.Popen([console_script(), "run", "baseline", "--out", out, "--quiet", *sum((["--set", s] for s in LONG), [])],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.5)
+    # Signal once the run has started: its hidden staging directory (.long.partial-PID) exists.
+    deadline = time.monotonic() + 60
+    while not any(q.name.startswith(".long.") for q in tmp_path.iterdir()):
+        assert p.poll() is None and time.monotonic() < deadline, "the run did not start"
+        time.sleep(0.05)
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=30)
     assert p.returncode == 130, err
     assert b"interrupted by SIGINT" in err
     assert not out.exists()
+    assert list(tmp_path.iterdir()) == [], "the staging directory was left behind"
 
 
 def test_package_ships_types():
