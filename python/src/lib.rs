@@ -73,14 +73,13 @@ struct Progress {
 }
 
 impl Progress {
-    fn report(&self, py: Python<'_>, callback: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn report(&self, callback: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         if let Some(cb) = callback {
             let total = self.total.load(Ordering::Relaxed);
             if total > 0 {
                 cb.call1((self.done.load(Ordering::Relaxed), total))?;
             }
         }
-        let _ = py;
         Ok(())
     }
 }
@@ -126,7 +125,7 @@ fn wait_for<T: Send + 'static>(
     loop {
         match py.detach(|| recv(Some(POLL))) {
             Ok(Ok(v)) => {
-                progress.report(py, callback)?;
+                progress.report(callback)?;
                 return Ok(v);
             }
             Ok(Err(panic)) => {
@@ -142,7 +141,7 @@ fn wait_for<T: Send + 'static>(
         if let Err(e) = py.check_signals() {
             return Err(stop(e));
         }
-        if let Err(e) = progress.report(py, callback) {
+        if let Err(e) = progress.report(callback) {
             return Err(stop(e));
         }
     }

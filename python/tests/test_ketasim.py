@@ -383,6 +383,8 @@ def test_console_script_is_the_command_line(cli, tmp_path):
     ref_dir = cli.run_dir("baseline", *FAST)
     for name in ("trace.csv", "events.csv", "summary.csv"):
         assert (out / name).read_bytes() == (ref_dir / name).read_bytes()
+    slurm = subprocess.run([exe, "sweep", "sweeps/routes.toml", "--slurm", "2"], capture_output=True, env=env)
+    assert slurm.returncode == 2 and b"needs the ketasim binary" in slurm.stderr
     via_m = subprocess.run([sys.executable, "-m", "ketasim", "list"], capture_output=True, env=env)
     assert via_m.stdout == cli("list").stdout
 
@@ -409,3 +411,23 @@ def test_package_ships_types():
     assert (pkg / "py.typed").is_file()
     assert (pkg / "_ketasim.pyi").is_file()
     assert ketasim.__version__ == "0.1.0"
+
+
+def test_ctrl_c_stops_a_sweep_and_the_next_sweep_runs(tmp_path):
+    long = tmp_path / "long.toml"
+    long.write_text(SWEEP.replace('"duration_h" = 6.0', '"duration_h" = 5000.0').replace(
+        '"circuit.pyramidal_neurons" = 20', '"circuit.pyramidal_neurons" = 2000'))
+    timer = threading.Timer(0.5, signal.raise_signal, (signal.SIGINT,))
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        ketasim.sweep(long, tmp_path / "long", jobs=2)
+    assert time.monotonic() - start < 15
+    timer.join()
+    # The runs in flight were stopped and their staging directories removed: no run is left.
+    runs = tmp_path / "long" / "runs"
+    assert not runs.exists() or list(runs.iterdir()) == []
+    # The process-wide token was reset: the next sweep runs to its end.
+    f = tmp_path / "small.toml"
+    f.write_text(SWEEP)
+    assert ketasim.sweep(f, tmp_path / "after", jobs=2).ran == 4

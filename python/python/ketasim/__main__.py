@@ -16,8 +16,15 @@ def main() -> None:
     for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
         if sig is not None:
             signal.signal(sig, signal.SIG_DFL)
+    args = sys.argv[1:]
+    if args[:1] == ["sweep"] and any(a == "--slurm" or a.startswith("--slurm=") for a in args):
+        # The SLURM script calls the running executable, which here is the Python interpreter.
+        sys.stderr.write("error: `ketasim sweep --slurm` needs the ketasim binary (`cargo build --release`, then "
+                         "target/release/ketasim sweep ... --slurm N): the script it writes calls the running "
+                         "program, which for this pip-installed command is the Python interpreter\n")
+        sys.exit(2)
     sys.stdout.flush()
-    code = _ketasim.cli_main(["ketasim", *sys.argv[1:]])
+    code = _ketasim.cli_main(["ketasim", *args])
     sys.exit(code)
 
 
