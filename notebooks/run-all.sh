@@ -47,7 +47,7 @@ if [ -z "${KETASIM_REBUILD:-}" ] && "$venv/bin/python" -c "import ketasim" >/dev
 else
     if ! command -v cargo >/dev/null 2>&1; then
         echo "error: the ketasim Python package is not installed in $venv and cargo (Rust) is not found to build it;" >&2
-        echo "       install Rust (https://rustup.rs), or install the package first: $venv/bin/pip install $root/python" >&2
+        echo "       install Rust (https://rustup.rs), or install a built wheel first: $venv/bin/pip install ketasim-*.whl" >&2
         exit 1
     fi
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin
