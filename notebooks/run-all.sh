@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # Execute every teaching notebook headless, as CI does: create a virtual environment with the pinned
-# packages of notebooks/requirements.txt, then `jupyter nbconvert --execute` each notebook into
-# notebooks/executed/ (ignored by git; the notebooks in the repository stay without outputs).
+# packages of notebooks/requirements.txt and the ketasim Python package, then
+# `jupyter nbconvert --execute` each notebook into notebooks/executed/ (ignored by git; the
+# notebooks in the repository stay without outputs).
 #
 #   bash notebooks/run-all.sh              # from the repository root (or anywhere)
 #   NOTEBOOK_VENV=/tmp/nbvenv bash notebooks/run-all.sh
+#   KETASIM_REBUILD=1 bash notebooks/run-all.sh   # rebuild the package even if one is installed
 #
-# The notebooks build ketasim with cargo if needed and write their runs under notebooks/runs/.
+# The notebooks `import ketasim` (the package in python/). If the virtual environment has it
+# already, it is used as it is; otherwise it is built once, here, with maturin (its output shown:
+# the first build compiles ketasim and takes several minutes) and installed. The notebooks write
+# their runs under notebooks/runs/.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
 venv="${NOTEBOOK_VENV:-$here/.venv}"
 python="${PYTHON:-python3}"
+
+if ! command -v "$python" >/dev/null 2>&1; then
+    echo "error: $python not found: the notebooks need Python 3.11 or later (set PYTHON=/path/to/python3)" >&2
+    exit 1
+fi
 
 if [ ! -x "$venv/bin/python" ]; then
     if ! "$python" -m venv "$venv"; then
@@ -30,8 +41,23 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 
-# Build ketasim once, up front (the notebooks would otherwise build it in their first cell).
-(cd "$here/.." && cargo build --release --quiet --bin ketasim)
+# The ketasim package: the installed one if there is one, else built from python/ and installed.
+if [ -z "${KETASIM_REBUILD:-}" ] && "$venv/bin/python" -c "import ketasim" >/dev/null 2>&1; then
+    echo "using the installed ketasim package: $("$venv/bin/python" -c 'import ketasim; print(ketasim.__version__, "at", ketasim.__file__)')"
+else
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "error: the ketasim Python package is not installed in $venv and cargo (Rust) is not found to build it;" >&2
+        echo "       install Rust (https://rustup.rs), or install a built wheel first: $venv/bin/pip install ketasim-*.whl" >&2
+        exit 1
+    fi
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check maturin
+    echo "building the ketasim Python package with maturin (the first build takes several minutes)..."
+    wheels="$(mktemp -d)"
+    trap 'rm -rf "$wheels"' EXIT
+    "$venv/bin/maturin" build --release --manifest-path "$root/python/Cargo.toml" --interpreter "$venv/bin/python" --out "$wheels"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheels"/*.whl
+    echo "installed: $("$venv/bin/python" -c 'import ketasim; print(ketasim.__version__, "at", ketasim.__file__)')"
+fi
 
 out="$here/executed"
 mkdir -p "$out"
