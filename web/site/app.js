@@ -245,6 +245,8 @@
       lab.runs[slot] = { handle: r.handle, info: r.info, lesson: r.lesson, changed, toml };
       $('clear-b').disabled = !state.runs.B;
       render();
+      // On a narrow screen the results are below the controls: bring them into view.
+      if (window.matchMedia('(max-width: 800px)').matches) $('results').scrollIntoView({ behavior: 'smooth', block: 'start' });
       const days = r.info.scenario.duration_h / 24;
       setStatus(`Run ${slot} done: ${state.lesson}${changed ? ' (changed)' : ''}, ${days >= 2 ? `${fmt(days, 3)} days` : `${fmt(r.info.scenario.duration_h, 3)} h`} simulated, ` +
         `${r.info.rows} samples, in ${(elapsed / 1000).toFixed(2)} s (model ${(r.ms / 1000).toFixed(2)} s).`);

@@ -55,9 +55,10 @@ const parseCsv = (text) => text.trimEnd().split('\n').map((l) => l.split(','));
 // The native run of the command line, for the same scenario and seed.
 function nativeRun(spec, dir, extra = []) {
   fs.rmSync(dir, { recursive: true, force: true });
-  execFileSync(bin, ['run', spec, '--out', dir, '--quiet', ...extra], { stdio: 'inherit' });
+  execFileSync(bin, ['run', spec, '--out', dir, '--quiet', ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
   const read = (f) => fs.readFileSync(path.join(dir, f));
-  return { trace: read('trace.csv'), events: read('events.csv'), summary: read('summary.csv') };
+  const wall = JSON.parse(read('manifest.json')).wall_time_s;
+  return { trace: read('trace.csv'), events: read('events.csv'), summary: read('summary.csv'), wall_s: wall };
 }
 
 // Compare two CSV files field by field: numbers to `rel` relative difference, text exactly.
@@ -222,11 +223,16 @@ async function main() {
     await page.click('#clear-b');
     const runs = [];
     for (let i = 0; i < timedRuns; i++) runs.push(await runOnce('#run-a', 'A'));
+    // The native command line on the same machine at the same time, for comparison.
+    const nativeWall = [];
+    for (let i = 0; i < 3; i++) nativeWall.push(nativeRun('iv-infusion', path.join(tmp, `n${i}`)).wall_s * 1000);
+    results.timings.native_ms = nativeWall;
     const med = (k) => { const v = runs.map((r) => r[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
-    results.timings = { runs, median_model_ms: med('simulation_ms'), median_page_ms: med('page_ms'), median_click_to_done_ms: med('click_to_done_ms'),
+    results.timings = { ...results.timings, runs, median_model_ms: med('simulation_ms'), median_page_ms: med('page_ms'), median_click_to_done_ms: med('click_to_done_ms'),
       min_page_ms: Math.min(...runs.map((r) => r.page_ms)), first_run_page_ms: first.page_ms };
     console.log(`     7-day iv-infusion in headless Chromium: model ${results.timings.median_model_ms.toFixed(0)} ms, ` +
-      `run button to drawn ${results.timings.median_click_to_done_ms.toFixed(0)} ms (median of ${timedRuns}; min ${results.timings.min_page_ms.toFixed(0)} ms)`);
+      `run button to drawn ${results.timings.median_click_to_done_ms.toFixed(0)} ms (median of ${timedRuns}; min ${results.timings.min_page_ms.toFixed(0)} ms); ` +
+      `native CLI simulation ${nativeWall.map((x) => x.toFixed(0)).join(', ')} ms`);
     check('a 7-day run finishes (time recorded)', runs.every((r) => r.rows === 2017), `median ${results.timings.median_page_ms.toFixed(0)} ms`);
 
     await page.evaluate(() => window.scrollTo(0, 0));
