@@ -3,7 +3,8 @@
 # ketasim library compiled to WebAssembly), lessons.json (the lessons of docs/teaching.md) and the
 # bundled scenarios' TOML files. Serve web/dist/ from any static host, e.g.
 #   python3 -m http.server -d web/dist 8000     then open http://localhost:8000/
-# Needs the Rust toolchain and python3; uses wasm-opt (Debian package `binaryen`) when installed.
+# Needs the Rust toolchain and python3; uses wasm-opt (Debian package `binaryen`) when installed
+# (-O3: about 25 % faster than -Oz, and only 1 % larger gzipped).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,8 +29,8 @@ mkdir -p "$dist/scenarios"
 raw="$target_dir/wasm32-unknown-unknown/release/ketasim_web.wasm"
 python3 web/tools/prune_exports.py "$raw" "$dist/ketasim.pruned.wasm"
 if command -v wasm-opt >/dev/null 2>&1; then
-    echo "+ wasm-opt -Oz"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    echo "+ wasm-opt -O3"
+    wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals "$dist/ketasim.pruned.wasm" -o "$dist/ketasim.wasm"
     rm "$dist/ketasim.pruned.wasm"
 else

@@ -30,6 +30,44 @@ function check(name, ok, detail = '') {
   if (!ok) failures++;
 }
 
+// CPU seconds used so far by a process and all its descendants (Linux /proc), to time runs
+// independently of other load on the machine.
+function cpuOfTree(rootPid) {
+  const children = new Map(), ticks = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(f[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+      ticks.set(Number(d), Number(f[11]) + Number(f[12]));
+    } catch { /* the process ended */ }
+  }
+  let total = 0;
+  const todo = [rootPid];
+  while (todo.length) {
+    const p = todo.pop();
+    total += ticks.get(p) || 0;
+    todo.push(...(children.get(p) || []));
+  }
+  return total / 100; // USER_HZ
+}
+// CPU seconds of this process's finished (waited-for) children.
+function childrenCpu() {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
+}
+function findPid(marker) {
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try { if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker)) return Number(d); } catch { /* gone */ }
+  }
+  return null;
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -89,13 +127,14 @@ async function main() {
 
   const port = await freePort();
   const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], { stdio: 'ignore' });
+  const marker = `${process.pid}-${Date.now()}`;
   const browser = await (async () => {
     await waitForServer(port);
     return chromium.launch({
       executablePath: chromiumPath,
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+        '--disable-component-update', '--disable-sync', `--ketasim-web-test=${marker}`],
       // playwright starts Chromium with a fresh temporary profile (--user-data-dir) of its own.
     });
   })();
@@ -222,17 +261,31 @@ async function main() {
     await page.waitForFunction(() => !document.querySelector('#dose-class').classList.contains('not-low'));
     await page.click('#clear-b');
     const runs = [];
-    for (let i = 0; i < timedRuns; i++) runs.push(await runOnce('#run-a', 'A'));
+    const browserPid = findPid(`--ketasim-web-test=${marker}`);
+    for (let i = 0; i < timedRuns; i++) {
+      const c0 = browserPid ? cpuOfTree(browserPid) : NaN;
+      const r = await runOnce('#run-a', 'A');
+      r.chromium_cpu_ms = browserPid ? (cpuOfTree(browserPid) - c0) * 1000 : null;
+      runs.push(r);
+    }
     // The native command line on the same machine at the same time, for comparison.
     const nativeWall = [];
-    for (let i = 0; i < 3; i++) nativeWall.push(nativeRun('iv-infusion', path.join(tmp, `n${i}`)).wall_s * 1000);
+    const nativeCpu = [];
+    for (let i = 0; i < 3; i++) {
+      const c0 = childrenCpu();
+      nativeWall.push(nativeRun('iv-infusion', path.join(tmp, `n${i}`)).wall_s * 1000);
+      nativeCpu.push((childrenCpu() - c0) * 1000);
+    }
     results.timings.native_ms = nativeWall;
+    results.timings.native_cpu_ms = nativeCpu;
     const med = (k) => { const v = runs.map((r) => r[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
-    results.timings = { ...results.timings, runs, median_model_ms: med('simulation_ms'), median_page_ms: med('page_ms'), median_click_to_done_ms: med('click_to_done_ms'),
+    results.timings = { ...results.timings, runs, median_model_ms: med('simulation_ms'), median_chromium_cpu_ms: med('chromium_cpu_ms'),
+      load_average: os.loadavg(), median_page_ms: med('page_ms'), median_click_to_done_ms: med('click_to_done_ms'),
       min_page_ms: Math.min(...runs.map((r) => r.page_ms)), first_run_page_ms: first.page_ms };
     console.log(`     7-day iv-infusion in headless Chromium: model ${results.timings.median_model_ms.toFixed(0)} ms, ` +
       `run button to drawn ${results.timings.median_click_to_done_ms.toFixed(0)} ms (median of ${timedRuns}; min ${results.timings.min_page_ms.toFixed(0)} ms); ` +
-      `native CLI simulation ${nativeWall.map((x) => x.toFixed(0)).join(', ')} ms`);
+      `CPU time of all Chromium processes per run ${results.timings.median_chromium_cpu_ms.toFixed(0)} ms (median); load average ${os.loadavg()[0].toFixed(1)}; ` +
+      `native CLI simulation ${nativeWall.map((x) => x.toFixed(0)).join(', ')} ms wall, process CPU ${nativeCpu.map((x) => x.toFixed(0)).join(', ')} ms`);
     check('a 7-day run finishes (time recorded)', runs.every((r) => r.rows === 2017), `median ${results.timings.median_page_ms.toFixed(0)} ms`);
 
     await page.evaluate(() => window.scrollTo(0, 0));
