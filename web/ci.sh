@@ -27,6 +27,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 run bash web/build.sh
+# The wasm crate's own tests (run natively): its files and trace equal the library's, its edits.
+run cargo test --release -p ketasim-web
 # The native command line, for the comparison with the browser's results.
 run cargo build --release
 (cd web/test && run npm ci --no-audit --no-fund)

@@ -256,6 +256,15 @@ async function main() {
     await page.waitForFunction(() => document.querySelector('#dose-class').classList.contains('not-low'), null, { timeout: 10000 });
     check('a dose above the low-dose limits is flagged', true, await page.textContent('#dose-class'));
     await page.click('#reset');
+    // A value out of range is explained next to the Run button, and nothing runs.
+    await page.fill('#weight', '500');
+    await page.waitForFunction(() => document.querySelector('#input-error').textContent.includes('Body weight'), null, { timeout: 10000 });
+    const before = await page.evaluate(() => window.lab.timings.length);
+    await page.click('#run-a');
+    await page.waitForFunction(() => document.querySelector('#status').textContent.startsWith('Fix the scenario'), null, { timeout: 10000 });
+    check('an out-of-range value is explained and not run', (await page.evaluate(() => window.lab.timings.length)) === before,
+      await page.textContent('#input-error'));
+    await page.click('#reset');
 
     // Timing: the 7-day iv-infusion run, several times.
     await page.waitForFunction(() => !document.querySelector('#dose-class').classList.contains('not-low'));
