@@ -144,7 +144,9 @@ impl Run {
     /// Write the run directory `dir` as `ketasim run --out DIR` does (atomically; an existing
     /// result is replaced only with `force`, under the same safety rules as the command line).
     pub fn write(&self, dir: &Path, force: bool) -> Result<PathBuf> {
-        let staging = crate::output::stage(dir, force)?;
+        let inputs: Vec<crate::output::Input> =
+            self.scenario.input_file().map(crate::output::Input::File).into_iter().collect();
+        let staging = crate::output::stage(dir, crate::output::Kind::Run, force, &inputs)?;
         match crate::output::write_run(&staging, &self.scenario, &self.output, self.threads) {
             Ok(()) => staging.commit(),
             Err(e) => {

@@ -3,7 +3,23 @@
 //! Data flows one way: scenario → PK (a resource advanced by the first system) → pathway systems
 //! → read-outs (sampled here) → writers (`output`).
 
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 use std::time::Instant;
+
+/// `std::time::Instant::now` panics on wasm32-unknown-unknown (no clock there): the browser build
+/// measures the wall time itself and overwrites `RunOutput::wall_time_s`.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+struct Instant;
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+impl Instant {
+    fn now() -> Self {
+        Instant
+    }
+    fn elapsed(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+}
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::SingleThreadedExecutor;

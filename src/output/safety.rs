@@ -25,6 +25,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
+#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
@@ -121,8 +122,17 @@ pub struct Identity {
 }
 
 impl Identity {
+    #[cfg(unix)]
     fn of(m: &fs::Metadata) -> Self {
         Identity { dev: m.dev(), ino: m.ino() }
+    }
+
+    /// Without inodes (non-Unix targets, e.g. WebAssembly, where nothing is written to disk), the
+    /// creation time stands in for the identity.
+    #[cfg(not(unix))]
+    fn of(m: &fs::Metadata) -> Self {
+        let t = m.created().or_else(|_| m.modified()).ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+        Identity { dev: 0, ino: t.map_or(0, |d| d.as_nanos() as u64) }
     }
 }
 
@@ -165,10 +175,16 @@ pub fn pid_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
     }
-    let Ok(p) = libc::pid_t::try_from(pid) else { return false };
-    // SAFETY: kill with signal 0 sends nothing; it only checks that the process exists.
-    let r = unsafe { libc::kill(p, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    #[cfg(unix)]
+    {
+        let Ok(p) = libc::pid_t::try_from(pid) else { return false };
+        // SAFETY: kill with signal 0 sends nothing; it only checks that the process exists.
+        let r = unsafe { libc::kill(p, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    // Elsewhere a staging directory is never taken for a dead process's.
+    #[cfg(not(unix))]
+    true
 }
 
 /// Whether `name` is a file ketasim writes in a directory of `kind`: one of its files, a figure
