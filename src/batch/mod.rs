@@ -149,7 +149,9 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
         match &args.slurm_script {
             None => print!("{text}"),
             Some(path) => {
-                std::fs::write(path, &text).map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
+                guard_script_path(path)?;
+                let _lock = crate::output::safety::Lock::acquire(&crate::output::safety::resolve(path)?, path)?;
+                table::write_atomic(path, text.as_bytes())?;
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
@@ -193,6 +195,28 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
     }
     println!("{}", report.sweep_json.display());
     Ok(())
+}
+
+/// `--slurm-script FILE` replaces only a script that ketasim wrote: a file that does not exist, or
+/// a regular file starting with the header of a generated script. Anything else is refused (exit 2).
+fn guard_script_path(path: &Path) -> Result<()> {
+    let refuse = |why: &str| Error::Input {
+        location: crate::error::Location { file: Some(path.to_path_buf()), ..Default::default() },
+        message: format!("{why}; ketasim will not overwrite it, choose another --slurm-script"),
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if !m.is_file() => Err(refuse("exists and is not a regular file")),
+        Ok(_) => {
+            let mut head = [0u8; 64];
+            let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+            if String::from_utf8_lossy(&head[..n]).starts_with(slurm::HEADER) {
+                Ok(())
+            } else {
+                Err(refuse("exists and is not a SLURM script that ketasim generated"))
+            }
+        }
+    }
 }
 
 pub fn merge_command(args: MergeArgs) -> Result<()> {

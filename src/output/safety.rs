@@ -376,13 +376,11 @@ impl Lock {
                     let _ = file.read_to_string(&mut text);
                     let pid = text.trim();
                     let pid = if pid.is_empty() { "unknown pid".to_string() } else { format!("pid {pid}") };
-                    return Err(dest_error(
-                        given,
-                        format!(
-                            "{} is being written by another ketasim process ({pid}); wait until it has finished, or choose another --out",
-                            given.display()
-                        ),
-                    ));
+                    // The path leads the message itself (no `DIR:` prefix): "DIR is being written …".
+                    return Err(Error::input(format!(
+                        "{} is being written by another ketasim process ({pid}); wait until it has finished, or choose another --out",
+                        given.display()
+                    )));
                 }
                 Err(fs::TryLockError::Error(e)) => return Err(dest_error(given, format!("cannot lock {}: {e}", path.display()))),
             }
