@@ -272,7 +272,10 @@ pub fn require_owned(resolved: &Path, given: &Path, kind: Kind) -> Result<()> {
 /// The first few paths, and how many more.
 fn list(f: &[PathBuf]) -> String {
     let mut s: Vec<String> = f.iter().take(SHOW_FOREIGN).map(|p| p.display().to_string()).collect();
-    if f.len() > SHOW_FOREIGN {
+    if f.len() > SHOW_FOREIGN * 4 {
+        // `foreign` stops looking after a few more than are shown.
+        s.push("and more".into());
+    } else if f.len() > SHOW_FOREIGN {
         s.push(format!("and {} more", f.len() - SHOW_FOREIGN));
     }
     s.join(", ")
