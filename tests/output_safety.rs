@@ -309,7 +309,8 @@ fn a_held_lock_refuses_a_second_writer_with_its_pid() {
     writeln!(lock, "4242").unwrap();
     lock.try_lock().expect("the test takes the lock");
     let o = run(d, "res", &[]);
-    assert_refused(&o, &["res is being written by another ketasim process (pid 4242)"]);
+    let err = assert_refused(&o, &["res is being written by another ketasim process (pid 4242)"]);
+    assert!(err.starts_with("error: res is being written"), "{err}");
     assert!(!d.join("res").exists());
     // The same for a sweep and a merge into it, and a figure.
     fs::write(d.join("s.toml"), SWEEP).unwrap();
@@ -680,4 +681,22 @@ fn a_sweep_stopped_by_a_full_disk_can_be_resumed() {
     for f in ["summary.csv", "points.csv"] {
         assert!(fs::read(d.join("whole").join(f)).unwrap() == fs::read(disk.join("sw").join(f)).unwrap(), "{f}");
     }
+}
+
+#[test]
+fn slurm_script_never_overwrites_a_file_ketasim_did_not_write() {
+    let dir = tmp();
+    let d = dir.path();
+    fs::write(d.join("s.toml"), SWEEP).unwrap();
+    fs::write(d.join("thesis.tex"), "chapter 1").unwrap();
+    let o = ketasim(d, &["sweep", "s.toml", "--slurm", "2", "--slurm-script", "thesis.tex"]);
+    assert_refused(&o, &["thesis.tex", "not a SLURM script that ketasim generated"]);
+    assert_eq!(fs::read_to_string(d.join("thesis.tex")).unwrap(), "chapter 1");
+    fs::create_dir(d.join("adir")).unwrap();
+    assert_refused(&ketasim(d, &["sweep", "s.toml", "--slurm", "2", "--slurm-script", "adir"]), &["not a regular file"]);
+    // A script it generated is replaced.
+    assert_ok(&ketasim(d, &["sweep", "s.toml", "--slurm", "2", "--slurm-script", "job.sh", "--quiet"]));
+    assert_ok(&ketasim(d, &["sweep", "s.toml", "--slurm", "3", "--slurm-script", "job.sh", "--quiet"]));
+    assert!(fs::read_to_string(d.join("job.sh")).unwrap().contains("--slurm 3"));
+    assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
 }

@@ -149,7 +149,9 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
         match &args.slurm_script {
             None => print!("{text}"),
             Some(path) => {
-                std::fs::write(path, &text).map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
+                guard_script_path(path)?;
+                let _lock = crate::output::safety::Lock::acquire(&crate::output::safety::resolve(path)?, path)?;
+                table::write_atomic(path, text.as_bytes())?;
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
@@ -170,10 +172,11 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
         return Ok(());
     }
 
-    // Ctrl-C / SIGTERM stop the runs in flight cleanly (their staging directories are removed);
-    // finished runs stay for --resume. A second signal ends the process at once.
+    // Memory against the machine's, and the estimate, before anything is allocated or written.
     let per_point = sweep.replicates as f64 / shard.count as f64;
     crate::limits::check_sweep((0..sweep.n_points).map(|p| Ok((sweep.scenario(p)?, per_point))), jobs, args.quiet)?;
+    // Ctrl-C / SIGTERM stop the runs in flight cleanly (their staging directories are removed);
+    // finished runs stay for --resume. A second signal ends the process at once.
     crate::interrupt::install()?;
     let opts = exec::Options { out, jobs, shard, resume: args.resume, force: args.force, quiet: args.quiet };
     let report = exec::run(&sweep, &opts)?;
@@ -192,6 +195,28 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
     }
     println!("{}", report.sweep_json.display());
     Ok(())
+}
+
+/// `--slurm-script FILE` replaces only a script that ketasim wrote: a file that does not exist, or
+/// a regular file starting with the header of a generated script. Anything else is refused (exit 2).
+fn guard_script_path(path: &Path) -> Result<()> {
+    let refuse = |why: &str| Error::Input {
+        location: crate::error::Location { file: Some(path.to_path_buf()), ..Default::default() },
+        message: format!("{why}; ketasim will not overwrite it, choose another --slurm-script"),
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if !m.is_file() => Err(refuse("exists and is not a regular file")),
+        Ok(_) => {
+            let mut head = [0u8; 64];
+            let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+            if String::from_utf8_lossy(&head[..n]).starts_with(slurm::HEADER) {
+                Ok(())
+            } else {
+                Err(refuse("exists and is not a SLURM script that ketasim generated"))
+            }
+        }
+    }
 }
 
 pub fn merge_command(args: MergeArgs) -> Result<()> {

@@ -288,7 +288,10 @@ pub fn require_owned(resolved: &Path, given: &Path, kind: Kind) -> Result<()> {
 /// The first few paths, and how many more.
 fn list(f: &[PathBuf]) -> String {
     let mut s: Vec<String> = f.iter().take(SHOW_FOREIGN).map(|p| p.display().to_string()).collect();
-    if f.len() > SHOW_FOREIGN {
+    if f.len() > SHOW_FOREIGN * 4 {
+        // `foreign` stops looking after a few more than are shown.
+        s.push("and more".into());
+    } else if f.len() > SHOW_FOREIGN {
         s.push(format!("and {} more", f.len() - SHOW_FOREIGN));
     }
     s.join(", ")
@@ -392,13 +395,11 @@ impl Lock {
                     let _ = file.read_to_string(&mut text);
                     let pid = text.trim();
                     let pid = if pid.is_empty() { "unknown pid".to_string() } else { format!("pid {pid}") };
-                    return Err(dest_error(
-                        given,
-                        format!(
-                            "{} is being written by another ketasim process ({pid}); wait until it has finished, or choose another --out",
-                            given.display()
-                        ),
-                    ));
+                    // The path leads the message itself (no `DIR:` prefix): "DIR is being written …".
+                    return Err(Error::input(format!(
+                        "{} is being written by another ketasim process ({pid}); wait until it has finished, or choose another --out",
+                        given.display()
+                    )));
                 }
                 Err(fs::TryLockError::Error(e)) => return Err(dest_error(given, format!("cannot lock {}: {e}", path.display()))),
             }
