@@ -177,6 +177,9 @@ pub fn manifest(sc: &Scenario, run: &RunOutput, threads: usize) -> serde_json::V
     serde_json::json!({
         "format": safety::RUN_FORMAT,
         "ketasim_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": env!("KETASIM_GIT_COMMIT"),
+        "command_line": std::env::args().collect::<Vec<_>>(),
+        "overrides": sc.overrides,
         "scenario_source": sc.source,
         "scenario": sc,
         "parameters_resolved": params,

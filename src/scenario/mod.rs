@@ -253,6 +253,9 @@ pub struct Scenario {
     /// The file it came from, or `bundled:<name>`.
     #[serde(skip)]
     pub source: String,
+    /// The `--set KEY=VALUE` overrides applied to the file, in order (also named in `name`).
+    #[serde(skip)]
+    pub overrides: Vec<String>,
 }
 
 /// How a dose compares with the low-dose limits (Schwenk 2018; Sanacora 2017).
@@ -472,6 +475,11 @@ pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> 
         sc.seed = seed;
     }
     sc.source = file.display().to_string();
+    if !sets.is_empty() {
+        // Titles, the summary's `scenario` column and the manifest say what was changed.
+        sc.name = format!("{} (modified: {})", sc.name, sets.join(", "));
+        sc.overrides = sets.to_vec();
+    }
     Ok(sc)
 }
 
@@ -817,6 +825,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         doses,
         interventions,
         source: String::new(),
+        overrides: Vec::new(),
     })
 }
 
