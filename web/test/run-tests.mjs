@@ -266,6 +266,24 @@ async function main() {
       await page.textContent('#input-error'));
     await page.click('#reset');
 
+    // Every bundled lesson loads into the controls and runs.
+    const names = await page.$$eval('#lesson option', (o) => o.map((x) => x.value));
+    const failed = [];
+    for (const name of names) {
+      await page.selectOption('#lesson', name);
+      await page.waitForFunction((n) => document.querySelector('#lesson-desc').textContent.length > 0 && window.lab && document.querySelector('#lesson').value === n, name);
+      await page.waitForTimeout(200);
+      const k = await page.evaluate(() => window.lab.timings.length);
+      await page.click('#run-a');
+      await page.waitForFunction((n) => window.lab.timings.length > n || document.querySelector('#status').textContent.startsWith('The run failed')
+        || document.querySelector('#status').textContent.startsWith('Fix'), k, { timeout: 120000 });
+      const t = await page.evaluate(() => window.lab.timings[window.lab.timings.length - 1]);
+      if (!t || t.lesson !== name || (await page.evaluate(() => window.lab.runs.A.changed))) failed.push(`${name}: ${await page.textContent('#status')}`);
+    }
+    check(`every bundled lesson runs unchanged in the page (${names.length})`, failed.length === 0, failed.join(' | '));
+    await page.selectOption('#lesson', 'iv-infusion');
+    await page.waitForFunction(() => document.querySelector('#duration').value === '168');
+
     // Timing: the 7-day iv-infusion run, several times.
     await page.waitForFunction(() => !document.querySelector('#dose-class').classList.contains('not-low'));
     await page.click('#clear-b');
