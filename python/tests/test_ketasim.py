@@ -433,3 +433,13 @@ def test_ctrl_c_stops_a_sweep_and_the_next_sweep_runs(tmp_path):
     f = tmp_path / "small.toml"
     f.write_text(SWEEP)
     assert ketasim.sweep(f, tmp_path / "after", jobs=2).ran == 4
+
+
+def test_warnings_name_and_repr_match_the_command_line(cli, tmp_path):
+    run = ketasim.run("iv-bolus-anesthetic", set=list(FAST))
+    out = cli("run", "iv-bolus-anesthetic", "--out", tmp_path / "w", *sum((["--set", s] for s in FAST), []))
+    cli_warnings = [line[len("warning: "):] for line in out.stderr.decode().splitlines() if line.startswith("warning: ")]
+    assert run.warnings == cli_warnings and any("not a low dose" in w for w in run.warnings)
+    assert run.name == run.summary.scenario.iloc[0] == run.scenario["name"]
+    assert repr(run).startswith(f"<ketasim.Run {run.name!r}: {run.steps} steps")
+    assert ketasim.run("iv-infusion", set=list(FAST)).warnings == []
