@@ -412,7 +412,8 @@ fn sweep<'py>(
     let counters = Progress::default();
     let result = wait_for(py, &token, &counters, None, move || exec::run(&sw, &opts))?;
     token.flag().store(0, Ordering::SeqCst);
-    let report = result.map_err(|e| py_err(py, e, Stage::Simulation))?;
+    // A sweep's internal errors may be I/O as well as numerical guards: `InternalError` (the base).
+    let report = result.map_err(|e| py_err(py, e, Stage::Other))?;
     let d = PyDict::new(py);
     d.set_item("summary", report.summary.display().to_string())?;
     d.set_item("points", report.points.as_ref().map(|p| p.display().to_string()))?;

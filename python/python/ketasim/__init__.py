@@ -31,6 +31,7 @@ The wheel also installs the ``ketasim`` command-line program (``ketasim --help``
 
 from __future__ import annotations
 
+import collections.abc
 import io
 import json
 import os
@@ -89,7 +90,7 @@ def _sets(sets: Sets) -> List[str]:
         return []
     if isinstance(sets, str):
         return [sets]
-    if isinstance(sets, Mapping):
+    if isinstance(sets, collections.abc.Mapping):
         return [f"{k}={_set_value(v)}" for k, v in sets.items()]
     return [str(s) for s in sets]
 
@@ -98,7 +99,7 @@ def _resolve(scenario: ScenarioLike, sets: Sets, seed: Optional[int]) -> "_ketas
     """Resolve a scenario given as a bundled name, a path, TOML text or a dict."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise InputError(f"seed {seed!r}: expected a whole number >= 0", key="seed")
-    if isinstance(scenario, Mapping):
+    if isinstance(scenario, collections.abc.Mapping):
         return _ketasim.resolve("json", json.dumps(scenario), _sets(sets), seed, "<dict>")
     if isinstance(scenario, os.PathLike):
         return _ketasim.resolve("spec", os.fspath(scenario), _sets(sets), seed, "")
@@ -135,7 +136,10 @@ class Run:
 
     @property
     def trace(self):
-        """trace.csv: one row per sample, ``time_h`` then one float64 column per read-out."""
+        """trace.csv: one row per sample, ``time_h`` then one float64 column per read-out. The
+        values are the run's own doubles, which trace.csv holds exactly (shortest round-trip
+        form): ``pandas.read_csv`` of the file gives the same numbers with pandas 3, and with
+        ``float_precision="round_trip"`` on pandas 2."""
         if "trace" not in self._cache:
             import pandas as pd
 
