@@ -81,6 +81,9 @@ pub enum Command {
     Sweep(crate::batch::SweepArgs),
     /// Combine the shard directories of a sweep (`sweep --shard K/N`) into one result.
     Merge(crate::batch::MergeArgs),
+    /// Run an in-silico trial: virtual subjects in arms; writes subjects.csv, arms.csv,
+    /// timecourse.csv, survival.csv and trial.json (see docs/trial.md).
+    Trial(crate::cohort::TrialArgs),
     /// List the bundled scenarios.
     #[command(after_help = "Example:\n  ketasim list")]
     List,
@@ -111,6 +114,7 @@ pub fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Sweep(args) => crate::batch::sweep_command(args),
         Command::Merge(args) => crate::batch::merge_command(args),
+        Command::Trial(args) => crate::cohort::trial_command(args),
         Command::List => {
             for (name, text) in bundled::BUNDLED {
                 let sc = scenario::from_source(
