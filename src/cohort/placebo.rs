@@ -43,10 +43,10 @@ pub struct Placebo {
 impl Default for Placebo {
     fn default() -> Self {
         Self {
-            expectancy_mean: 0.2,
-            expectancy_sd: 0.12,
+            expectancy_mean: 0.4,
+            expectancy_sd: 0.25,
             onset_h: 2.0,
-            offset_h: 120.0,
+            offset_h: 336.0,
             background_mean: 0.0,
             background_sd: 0.0,
             background_tau_h: 336.0,
