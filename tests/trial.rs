@@ -297,3 +297,34 @@ fn doses_report_each_visit() {
     assert_eq!(csv.lines().count(), 5);
     assert!(csv.starts_with("dose,time_h,drug,route,mg,"));
 }
+
+// ---------------------------------------------------------------- common random numbers in sweeps
+
+#[test]
+fn sweep_seeds_by_replicate_reuse_the_subject_at_every_point() {
+    let d = tmp("crn");
+    let f = d.join("crn.toml");
+    fs::write(
+        &f,
+        "base = \"iv-infusion\"\nreplicates = 2\nseed = 3\nseeds = \"by_replicate\"\n[set]\nduration_h = 1.0\n\"circuit.pyramidal_neurons\" = 3\n\"circuit.interneurons\" = 2\n[grid]\n\"dose.0.mg_per_kg\" = [0.25, 0.5]\n",
+    )
+    .unwrap();
+    let o = ketasim(&["sweep", f.to_str().unwrap(), "--out", d.join("out").to_str().unwrap(), "--quiet", "--jobs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = fs::read_to_string(d.join("out/summary.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    // columns: run_id, point, replicate, seed
+    for r in 0..2 {
+        let seeds: Vec<&str> = rows.iter().filter(|x| x[2] == r.to_string()).map(|x| x[3]).collect();
+        assert_eq!(seeds.len(), 2);
+        assert_eq!(seeds[0], seeds[1], "replicate {r}: the same subject at both points");
+        assert_eq!(seeds[0], ketasim::batch::run_seed(3, 0, r).to_string());
+    }
+    let o = ketasim(&["sweep", f.to_str().unwrap(), "--out", d.join("bad").to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success());
+    fs::write(&f, fs::read_to_string(&f).unwrap().replace("by_replicate", "by_person")).unwrap();
+    let o = ketasim(&["sweep", f.to_str().unwrap(), "--out", d.join("bad2").to_str().unwrap(), "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("key `seeds`"), "{}", stderr(&o));
+    let _ = fs::remove_dir_all(&d);
+}

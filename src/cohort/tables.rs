@@ -16,6 +16,8 @@ pub struct TableSpec {
     pub reference: String,
     pub subjects: u64,
     pub relapse: Relapse,
+    /// Remission: observed MADRS at most this (10 by default; TRANSFORM-2 used 12).
+    pub remission_max_madrs: f64,
     /// (column name, key) of each population entry, in table order.
     pub draw_columns: Vec<String>,
 }
@@ -27,6 +29,7 @@ impl TableSpec {
             reference: t.reference.clone(),
             subjects: t.subjects,
             relapse: t.relapse,
+            remission_max_madrs: t.remission_max_madrs,
             draw_columns: t
                 .population
                 .iter()
@@ -79,9 +82,9 @@ fn visit_time(u: &UnitResult, visit: &str) -> Option<f64> {
 }
 
 /// (MADRS, response, remission) of a subject at a visit.
-pub fn outcome(u: &UnitResult, visit: &str) -> Option<(f64, bool, bool)> {
+pub fn outcome(spec: &TableSpec, u: &UnitResult, visit: &str) -> Option<(f64, bool, bool)> {
     let m = u.madrs_at(visit_time(u, visit)?)?;
-    Some((m, m <= 0.5 * u.baseline, m <= 10.0))
+    Some((m, m <= 0.5 * u.baseline, m <= spec.remission_max_madrs))
 }
 
 /// subjects.csv: one row per subject × arm, in unit order.
@@ -111,10 +114,10 @@ pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         r.push(num(u.peak_sbp_mmhg));
         r.push(opt(u.series.spine_density_rel.last().copied()));
         for v in VISITS {
-            r.push(opt(outcome(u, v).map(|o| o.0)));
+            r.push(opt(outcome(spec, u, v).map(|o| o.0)));
         }
         for v in VISITS {
-            let o = outcome(u, v);
+            let o = outcome(spec, u, v);
             r.push(flag(o.map(|o| o.1)));
             r.push(flag(o.map(|o| o.2)));
         }
@@ -129,10 +132,10 @@ pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
 }
 
 /// Per-arm counts at a visit: (n with the visit, responders, remitters, changes from baseline).
-fn arm_visit(units: &[&UnitResult], visit: &str) -> (u64, u64, u64, Vec<f64>) {
+fn arm_visit(spec: &TableSpec, units: &[&UnitResult], visit: &str) -> (u64, u64, u64, Vec<f64>) {
     let (mut n, mut resp, mut rem, mut ch) = (0, 0, 0, Vec::new());
     for u in units {
-        if let Some((m, r, q)) = outcome(u, visit) {
+        if let Some((m, r, q)) = outcome(spec, u, visit) {
             n += 1;
             resp += r as u64;
             rem += q as u64;
@@ -163,7 +166,7 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         let cmax: Vec<f64> = us.iter().map(|u| u.cmax_ng_ml).collect();
         let (cm, csd) = stats::mean_sd(&cmax);
         for visit in VISITS {
-            let (n, resp, rem, ch) = arm_visit(us, visit);
+            let (n, resp, rem, ch) = arm_visit(spec, us, visit);
             let (rl, rh) = stats::wilson(resp, n, Z95);
             let (ml, mh) = stats::wilson(rem, n, Z95);
             let (mean, sd) = stats::mean_sd(&ch);
@@ -171,7 +174,7 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
             let mut r = vec![name.clone(), visit.to_string(), n.to_string(), resp.to_string(), rate(resp), num(rl), num(rh)];
             r.extend([rem.to_string(), rate(rem), num(ml), num(mh), num(mean), opt(sd)]);
             if a != ref_idx {
-                let (n2, resp2, _, _) = arm_visit(&by_arm[ref_idx], visit);
+                let (n2, resp2, _, _) = arm_visit(spec, &by_arm[ref_idx], visit);
                 let (d, lo, hi) = stats::difference(resp, n, resp2, n2, Z95);
                 let (t, tl, th) = stats::nnt(d, lo, hi);
                 r.extend([spec.reference.clone(), num(d), num(lo), num(hi), opt(t), opt(tl), opt(th)]);

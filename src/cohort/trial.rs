@@ -79,6 +79,8 @@ pub struct Trial {
     pub sample_every_h: f64,
     pub set: Vec<String>,
     pub reference: String,
+    /// Remission: MADRS at most this.
+    pub remission_max_madrs: f64,
     pub population: Vec<Variability>,
     pub placebo: Placebo,
     pub relapse: Relapse,
@@ -91,7 +93,7 @@ pub struct Trial {
 pub const MAX_SUBJECTS: u64 = 1_000_000;
 
 const TOP_KEYS: &[&str] =
-    &["name", "description", "seed", "subjects", "design", "sample_every_h", "set", "reference", "population", "placebo", "relapse", "arm"];
+    &["name", "description", "seed", "subjects", "design", "sample_every_h", "set", "reference", "remission_max_madrs", "population", "placebo", "relapse", "arm"];
 
 fn strings(r: &TableReader, key: &str) -> Result<Vec<String>> {
     match r.raw(key) {
@@ -150,6 +152,8 @@ impl Trial {
             return Err(Error::at_key("sample_every_h", format!("value {sample_every_h} is not allowed; allowed: a divisor of 24 h: 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 24")));
         }
         let set = strings(&top, "set")?;
+        let remission_max_madrs = top.f64_opt("remission_max_madrs")?.unwrap_or(10.0);
+        check_range("remission_max_madrs", remission_max_madrs, 0.0, 60.0, false, "MADRS points")?;
 
         // [population]
         let mut pop = population::default_population();
@@ -291,6 +295,7 @@ impl Trial {
             sample_every_h,
             set,
             reference,
+            remission_max_madrs,
             population: pop,
             placebo,
             relapse,
