@@ -20,6 +20,7 @@ mod data;
 mod run_figure;
 mod style;
 mod sweep_figure;
+mod trial_figure;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -96,6 +97,9 @@ pub fn dir_kind(dir: &Path) -> Result<DirKind> {
 pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>) -> Result<PathBuf> {
     if let Some(out) = out {
         Format::of(out)?;
+    }
+    if trial_figure::is_trial_dir(dir) {
+        return trial_figure::plot_trial(dir, out);
     }
     match dir_kind(dir)? {
         DirKind::Run => {
