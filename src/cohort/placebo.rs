@@ -147,7 +147,11 @@ mod tests {
         assert_eq!(p.expectancy(0.3, 1.0, &[10.0], 5.0), 0.0);
         let at24 = p.expectancy(0.3, 1.0, &[0.0], 24.0);
         let at168 = p.expectancy(0.3, 1.0, &[0.0], 168.0);
-        assert!(at24 > 0.2 && at24 < 0.3, "{at24}");
-        assert!(at168 < at24 / 2.0, "{at168}");
+        let expect = |t: f64| 0.3 * (1.0 - (-t / p.onset_h).exp()) * (-t / p.offset_h).exp();
+        assert!((at24 - expect(24.0)).abs() < 1e-12 && (at168 - expect(168.0)).abs() < 1e-12, "{at24} {at168}");
+        assert!(at168 < at24, "{at168}");
+        // A second visit restarts the response; the arm's factor scales it.
+        assert!(p.expectancy(0.3, 1.0, &[0.0, 160.0], 168.0) > at168);
+        assert!((p.expectancy(0.3, 0.5, &[0.0], 24.0) - at24 / 2.0).abs() < 1e-12);
     }
 }
