@@ -237,6 +237,11 @@ fn same_bytes_at_any_job_count_and_sharded() {
     let rows: Vec<Vec<&str>> = s.lines().skip(1).map(|l| l.split(',').collect()).collect();
     let (k0, s0) = (rows.iter().find(|r| r[0] == "ketamine" && r[1] == "3").unwrap(), rows.iter().find(|r| r[0] == "saline" && r[1] == "3").unwrap());
     assert_eq!(k0[2..6], s0[2..6], "same person, seed and covariates in both arms");
+    // `ketasim plot` draws a trial directory: MADRS bands, response bars, survival curves.
+    let o = ketasim(&["plot", one.to_str().unwrap(), "--out", d.join("trial.svg").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = fs::read_to_string(d.join("trial.svg")).unwrap();
+    assert!(svg.contains("Kaplan-Meier") && svg.contains("ketamine") && svg.contains("saline"));
     // An existing result is not replaced without --force.
     let o = ketasim(&["trial", f.to_str().unwrap(), "--out", one.to_str().unwrap(), "--quiet"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

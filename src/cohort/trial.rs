@@ -163,7 +163,7 @@ impl Trial {
                 let Some(entry) = pop.iter_mut().find(|e| e.key == k) else {
                     let keys: Vec<String> = population::default_population().iter().map(|e| format!("\"{}\"", e.key)).collect();
                     let mut msg = format!("unknown population key `{k}`");
-                    if let Some(s) = crate::error::did_you_mean(k, population::default_population().iter().map(|e| e.key).collect::<Vec<_>>().into_iter()) {
+                    if let Some(s) = crate::error::did_you_mean(k, population::default_population().iter().map(|e| e.key).collect::<Vec<_>>()) {
                         msg.push_str(&format!(" (did you mean `{s}`?)"));
                     }
                     msg.push_str(&format!("; allowed: {}", keys.join(", ")));
