@@ -124,6 +124,16 @@ impl Run {
         cols
     }
 
+    /// Per-dose read-outs: one row per administration given (see [`crate::readout::doses`]).
+    pub fn doses(&self) -> Vec<crate::readout::doses::DoseRow> {
+        crate::readout::doses::dose_rows(&self.scenario, &self.output.trace, &self.output.events)
+    }
+
+    /// doses.csv as bytes (one row per administration given; header only when none was given).
+    pub fn doses_csv(&self) -> Result<Vec<u8>> {
+        csv_bytes(&names(crate::readout::doses::DOSE_COLUMNS), self.doses())
+    }
+
     /// The bytes of one output file (`trace.csv`, `events.csv`, `summary.csv`, `manifest.json`),
     /// exactly as `ketasim run` writes them (the manifest's wall time is this run's).
     pub fn file(&self, name: &str) -> Result<Vec<u8>> {

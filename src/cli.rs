@@ -89,6 +89,9 @@ pub enum Command {
         /// A run directory (written by `ketasim run`).
         dir: PathBuf,
     },
+    /// Run an in-silico trial: virtual subjects in arms; writes subjects.csv, arms.csv,
+    /// timecourse.csv, survival.csv and trial.json (see docs/trial.md).
+    Trial(crate::cohort::TrialArgs),
     /// List the bundled scenarios.
     #[command(after_help = "Example:\n  ketasim list")]
     List,
@@ -123,6 +126,7 @@ pub fn run_command(cli: Cli) -> Result<()> {
             print!("{}", crate::explain::explain(&dir)?);
             Ok(())
         }
+        Command::Trial(args) => crate::cohort::trial_command(args),
         Command::List => {
             for (name, text) in bundled::BUNDLED {
                 let sc = scenario::from_source(

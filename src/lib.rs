@@ -10,6 +10,7 @@ pub mod batch;
 pub mod cancel;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod cohort;
 pub mod error;
 pub mod explain;
 pub mod guard;

@@ -18,6 +18,12 @@ pub enum Purpose {
     SpineFormation = 4,
     SpineFate = 5,
     SubjectVariability = 6,
+    /// A virtual subject's covariates and parameters in a trial (`cohort::population`).
+    TrialSubject = 7,
+    /// A virtual subject's placebo / expectancy traits (`cohort::placebo`).
+    TrialPlacebo = 8,
+    /// Visit-level MADRS measurement noise in a trial.
+    TrialVisitNoise = 9,
 }
 
 /// Lognormal distribution with mean 1 and coefficient of variation `cv` (per-agent and per-subject

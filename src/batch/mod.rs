@@ -220,6 +220,9 @@ fn guard_script_path(path: &Path) -> Result<()> {
 }
 
 pub fn merge_command(args: MergeArgs) -> Result<()> {
+    if args.shards.first().is_some_and(|d| crate::cohort::exec::is_trial_dir(d)) {
+        return crate::cohort::merge_command(&args.out, &args.shards, args.force, args.quiet);
+    }
     let report = merge::merge(&args.out, &args.shards, args.force)?;
     if !args.quiet {
         eprintln!("merged {} runs from {} shards into {}", report.runs, report.shards, report.dest.display());

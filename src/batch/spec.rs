@@ -22,7 +22,7 @@ pub const MAX_RUNS: u64 = 10_000_000;
 /// Most replicates per point.
 pub const MAX_REPLICATES: u64 = 1_000_000;
 
-const TOP_KEYS: &[&str] = &["base", "description", "replicates", "seed", "set", "grid", "sample"];
+const TOP_KEYS: &[&str] = &["base", "description", "replicates", "seed", "seeds", "set", "grid", "sample"];
 const DIM_KEYS: &[&str] = &["min", "max", "scale", "integer"];
 
 /// Domain separation for run seeds ("ketaswp" + 1) and sample draws.
@@ -106,6 +106,8 @@ pub struct Sweep {
     pub description: String,
     pub replicates: u64,
     pub seed: u64,
+    /// Common random numbers: run seeds depend on the replicate only (`seeds = "by_replicate"`).
+    pub seeds_by_replicate: bool,
     /// Fixed overrides applied to every point (`[set]`), in file order.
     pub set: Vec<(String, Value)>,
     /// Grid keys and their values, in file order.
@@ -338,6 +340,18 @@ impl Sweep {
             Some(v) => return Err(ctx.err(&seg(&["seed"]), format!("expected an integer, found {}", type_name(v)))),
         };
 
+        // Common random numbers: `seeds = "by_replicate"` gives replicate r the same seed (the same
+        // virtual subject) at every point; the default `by_point` draws a new subject per run.
+        let seeds_by_replicate = match table.get("seeds") {
+            None => false,
+            Some(Value::String(s)) if s == "by_point" => false,
+            Some(Value::String(s)) if s == "by_replicate" => true,
+            Some(Value::String(s)) => {
+                return Err(ctx.err(&seg(&["seeds"]), format!("unknown value \"{s}\"; allowed: \"by_point\" (default: a new subject for every run), \"by_replicate\" (common random numbers: replicate r is the same subject at every point)")));
+            }
+            Some(v) => return Err(ctx.err(&seg(&["seeds"]), format!("expected a string, \"by_point\" or \"by_replicate\", found {}", type_name(v)))),
+        };
+
         let section_table = |name: &str| -> Result<Option<&Table>> {
             match table.get(name) {
                 None => Ok(None),
@@ -527,7 +541,10 @@ impl Sweep {
         }
 
         let sample_values = sample.as_ref().map(|s| draw_sample(s, seed)).unwrap_or_default();
-        let fingerprint = fingerprint(&base.text, replicates, seed, &set, &grid, sample.as_ref());
+        let mut fingerprint = fingerprint(&base.text, replicates, seed, &set, &grid, sample.as_ref());
+        if seeds_by_replicate {
+            fingerprint.push_str("-by-replicate");
+        }
         let sweep = Sweep {
             file: file.to_path_buf(),
             base_spec,
@@ -537,6 +554,7 @@ impl Sweep {
             description,
             replicates,
             seed,
+            seeds_by_replicate,
             set,
             grid,
             sample,
@@ -572,7 +590,7 @@ impl Sweep {
     /// The seed of run `i`.
     pub fn seed_of(&self, i: u64) -> u64 {
         let (p, r) = self.point_replicate(i);
-        run_seed(self.seed, p, r)
+        if self.seeds_by_replicate { run_seed(self.seed, 0, r) } else { run_seed(self.seed, p, r) }
     }
 
     /// The id (directory name) of run `i`: `p<point>-r<replicate>`, zero-padded to a width fixed
@@ -721,6 +739,7 @@ impl Sweep {
             "base_scenario": self.base_scenario,
             "replicates": self.replicates,
             "seed": self.seed,
+            "seeds": if self.seeds_by_replicate { "by_replicate" } else { "by_point" },
             "seed_derivation": "run seed = mix64(mix64(mix64(seed ^ 0x6B65746173777031) ^ point) ^ mix64(replicate)), mix64 = SplitMix64 finaliser (docs/sweep.md)",
             "set": self.set.iter().map(|(k, v)| (k.clone(), tv(v))).collect::<serde_json::Map<_, _>>(),
             "grid": self.grid.iter().map(|(k, vs)| serde_json::json!({"key": k, "values": vs.iter().map(tv).collect::<Vec<_>>()})).collect::<Vec<_>>(),

@@ -40,6 +40,10 @@ pub const RUN_FILES: &[&str] = &["trace.csv", "events.csv", "summary.csv", "mani
 /// The files of a sweep directory (besides `runs/` and the figures `ketasim plot` draws in it).
 pub const SWEEP_FILES: &[&str] = &["sweep.json", "summary.csv", "points.csv", "figure.png", "figure.svg"];
 
+/// The files of a trial directory (besides `blocks/` and its figure).
+pub const TRIAL_FILES: &[&str] =
+    &["trial.json", "subjects.csv", "arms.csv", "timecourse.csv", "survival.csv", "trial.png", "trial.svg"];
+
 /// At most this many foreign files are named in a message.
 const SHOW_FOREIGN: usize = 5;
 
@@ -50,6 +54,8 @@ pub enum Kind {
     Run,
     /// A sweep directory (`ketasim sweep`, `ketasim merge`).
     Sweep,
+    /// A trial directory (`ketasim trial`, `ketasim trial-merge`): its tables and `blocks/`.
+    Trial,
 }
 
 impl Kind {
@@ -57,6 +63,7 @@ impl Kind {
         match self {
             Kind::Run => "run",
             Kind::Sweep => "sweep",
+            Kind::Trial => "trial",
         }
     }
 }
@@ -200,7 +207,17 @@ fn own_file_name(name: &str, kind: Kind) -> bool {
             SWEEP_FILES.contains(&base)
                 || ((base.ends_with(".png") || base.ends_with(".svg")) && base.contains("-vs-") && !base.contains('/'))
         }
+        Kind::Trial => TRIAL_FILES.contains(&base),
     }
+}
+
+/// Whether `name` in a trial's `blocks/` is a block file (`NNNNNN.json`) or its temporary file.
+fn block_file_name(name: &str) -> bool {
+    let base = name
+        .strip_prefix('.')
+        .and_then(|n| n.rsplit_once(".partial-").filter(|(_, p)| p.parse::<u32>().is_ok()).map(|(b, _)| b))
+        .unwrap_or(name);
+    base.strip_suffix(".json").is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Whether `name` in a sweep's `runs/` may be a run directory or a run's staging directory.
@@ -230,6 +247,16 @@ fn foreign_into(dir: &Path, rel: &Path, kind: Kind, out: &mut Vec<PathBuf>) -> s
         if t.is_file() && own_file_name(&name, kind) {
             continue;
         }
+        if t.is_dir() && kind == Kind::Trial && name == "blocks" && rel.as_os_str().is_empty() {
+            for r in fs::read_dir(e.path())? {
+                let r = r?;
+                let rn = r.file_name().to_string_lossy().into_owned();
+                if !(r.file_type()?.is_file() && block_file_name(&rn)) {
+                    out.push(here.join(&rn));
+                }
+            }
+            continue;
+        }
         if t.is_dir() && kind == Kind::Sweep && name == "runs" && rel.as_os_str().is_empty() {
             for r in fs::read_dir(e.path())? {
                 let r = r?;
@@ -252,6 +279,7 @@ fn marker_problem(dir: &Path, kind: Kind) -> Option<String> {
     let (file, ok): (&str, fn(&serde_json::Value) -> bool) = match kind {
         Kind::Run => ("manifest.json", |j| j["format"].as_str() == Some(RUN_FORMAT) || j["ketasim_version"].is_string()),
         Kind::Sweep => ("sweep.json", |j| j["fingerprint"].is_string()),
+        Kind::Trial => ("trial.json", |j| j["fingerprint"].is_string()),
     };
     let text = match fs::read_to_string(dir.join(file)) {
         Ok(t) => t,
@@ -319,6 +347,17 @@ fn remove_into(dir: &Path, rel: &Path, kind: Kind, left: &mut Vec<PathBuf>) {
             if fs::remove_file(e.path()).is_err() {
                 left.push(here);
             }
+        } else if t.is_dir() && kind == Kind::Trial && name == "blocks" && rel.as_os_str().is_empty() {
+            for r in fs::read_dir(e.path()).into_iter().flatten().flatten() {
+                let rn = r.file_name().to_string_lossy().into_owned();
+                let is_block = r.file_type().is_ok_and(|t| t.is_file()) && block_file_name(&rn);
+                if !is_block || fs::remove_file(r.path()).is_err() {
+                    left.push(here.join(&rn));
+                }
+            }
+            if fs::remove_dir(e.path()).is_err() && !left.iter().any(|l| l.starts_with(&here)) {
+                left.push(here);
+            }
         } else if t.is_dir() && kind == Kind::Sweep && name == "runs" && rel.as_os_str().is_empty() {
             for r in fs::read_dir(e.path()).into_iter().flatten().flatten() {
                 let rn = r.file_name().to_string_lossy().into_owned();
@@ -361,7 +400,13 @@ pub fn clean_stale(parent: &Path, own: &str) {
             }
             continue;
         }
-        let kind = if p.join("sweep.json").is_file() || p.join("runs").is_dir() { Kind::Sweep } else { Kind::Run };
+        let kind = if p.join("sweep.json").is_file() || p.join("runs").is_dir() {
+            Kind::Sweep
+        } else if p.join("trial.json").is_file() || p.join("blocks").is_dir() {
+            Kind::Trial
+        } else {
+            Kind::Run
+        };
         if foreign(&p, kind).is_ok_and(|f| f.is_empty()) {
             let _ = remove_owned(&p, kind);
         }
@@ -615,6 +660,9 @@ mod tests {
         assert!(!own_file_name("notes.txt", Kind::Run));
         assert!(own_file_name("peak_glutamate_rel-vs-dose.0.mg_per_kg.png", Kind::Sweep));
         assert!(!own_file_name("thesis.png", Kind::Sweep));
+        assert!(own_file_name("arms.csv", Kind::Trial) && !own_file_name("notes.txt", Kind::Trial));
+        assert!(block_file_name("000012.json") && block_file_name(".000012.json.partial-77"));
+        assert!(!block_file_name("notes.json") && !block_file_name(".json"));
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod data;
 mod run_figure;
 mod style;
 mod sweep_figure;
+mod trial_figure;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -102,6 +103,9 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>
         Some(out) => lock_figure(out)?,
         None => None,
     };
+    if trial_figure::is_trial_dir(dir) {
+        return trial_figure::plot_trial(dir, out);
+    }
     match dir_kind(dir)? {
         DirKind::Run => {
             if x.is_some() || y.is_some() {

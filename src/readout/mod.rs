@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 pub mod clinical;
+pub mod doses;
 
 /// One sample of the trace. Field order is the CSV column order (a public contract).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]

@@ -1,0 +1,109 @@
+//! Virtual cohorts and in-silico trials (issue 14; format and definitions in `docs/trial.md`).
+//!
+//! A trial is a layer above [`crate::api`]: a virtual subject is an arm's scenario with the
+//! subject's drawn covariates and parameters applied (as `--set` would) and the subject's own
+//! seed, so every mechanism of a single run runs unchanged.
+//!
+//! - [`population`]: between-subject variability, a table with value, unit, source, uncertainty.
+//! - [`placebo`]: expectancy response with its own time course, background improvement, rating noise.
+//! - [`trial`]: the trial file, arms, design; one subject in one arm.
+//! - [`stats`]: Wilson intervals, differences of proportions, NNT, Kaplan–Meier.
+//! - [`tables`]: subjects.csv, arms.csv, timecourse.csv, survival.csv.
+//! - `exec` (command line): blocks of subjects on N workers, resume, shards, merge.
+
+pub mod placebo;
+pub mod population;
+pub mod stats;
+pub mod tables;
+pub mod trial;
+
+#[cfg(feature = "cli")]
+pub mod exec;
+
+pub use trial::{Design, Trial, UnitResult};
+
+#[cfg(feature = "cli")]
+mod command {
+    use std::path::{Path, PathBuf};
+
+    use crate::batch::Shard;
+    use crate::error::{Error, Result};
+
+    use super::exec;
+    use super::trial::Trial;
+
+    /// `ketasim trial`.
+    #[derive(clap::Args, Debug)]
+    #[command(after_help = "Examples:\n  ketasim trial trials/single-infusion-vs-midazolam.toml\n  ketasim trial trials/six-infusions-relapse.toml --out runs/relapse --jobs 2\n  ketasim trial trials/esketamine-induction.toml --shard 0/2 --out runs/esk.shards/0\n  ketasim merge --out runs/esk runs/esk.shards/0 runs/esk.shards/1\n\nFormat, definitions and calibration: docs/trial.md")]
+    pub struct TrialArgs {
+        /// The trial file (.toml): seed, subjects per arm, design, [population], [placebo], [[arm]].
+        pub trial: PathBuf,
+        /// Output directory [default: runs/<trial file stem>].
+        #[arg(long)]
+        pub out: Option<PathBuf>,
+        /// Subjects at a time, each on one thread [default: all cores]. Results do not depend on it.
+        #[arg(long)]
+        pub jobs: Option<usize>,
+        /// Run only the K-th of N deterministic slices of the subjects; combine with `ketasim merge`.
+        #[arg(long, value_name = "K/N")]
+        pub shard: Option<String>,
+        /// Continue an interrupted trial in --out: keep finished blocks of subjects, run the rest.
+        #[arg(long, conflicts_with = "force")]
+        pub resume: bool,
+        /// Delete an existing, non-empty output directory first.
+        #[arg(long)]
+        pub force: bool,
+        /// No progress bar and no messages on stderr except errors.
+        #[arg(long)]
+        pub quiet: bool,
+    }
+
+    fn default_out(file: &Path) -> PathBuf {
+        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "trial".into());
+        PathBuf::from("runs").join(stem)
+    }
+
+    pub fn trial_command(args: TrialArgs) -> Result<()> {
+        let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
+        let jobs = match args.jobs {
+            Some(0) => return Err(Error::input("--jobs 0: allowed 1 to 1024")),
+            Some(j) if j > 1024 => return Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
+            Some(j) => j,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let trial = Trial::load(&args.trial)?;
+        let out = args.out.clone().unwrap_or_else(|| default_out(&args.trial));
+        crate::interrupt::install()?;
+        let opts = exec::Options { out: out.clone(), jobs, shard, resume: args.resume, force: args.force, quiet: args.quiet };
+        let report = exec::run(&trial, &opts)?;
+        if !args.quiet {
+            eprintln!(
+                "ran {} subject-arms in {:.2} s{}",
+                report.ran,
+                report.wall_time_s,
+                if report.resumed > 0 { format!("; {} kept from before", report.resumed) } else { String::new() }
+            );
+        }
+        for f in exec::TRIAL_FILES {
+            if report.tables || *f == "trial.json" {
+                println!("{}", out.join(f).display());
+            }
+        }
+        Ok(())
+    }
+
+    /// `ketasim merge` of trial shards (called by the sweep's merge when the shards are trials).
+    pub fn merge_command(out: &Path, shards: &[PathBuf], force: bool, quiet: bool) -> Result<()> {
+        let report = exec::merge(out, shards, force)?;
+        if !quiet {
+            eprintln!("merged {} subject-arms from {} shards into {}", report.units, shards.len(), out.display());
+        }
+        for f in exec::TRIAL_FILES {
+            println!("{}", out.join(f).display());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cli")]
+pub use command::{TrialArgs, merge_command, trial_command};
