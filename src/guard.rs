@@ -29,7 +29,7 @@ use crate::pathway::{
     Adaptation, Ampa, Bdnf, CircuitMeans, Exposure, FiringRate, Interneuron, Model, Mtorc1, NmdaBlock, Pyramidal,
     Suppression, SynapticProtein,
 };
-use crate::readout::{TRACE_COLUMNS, TraceRow};
+use crate::readout::{TRACE, TraceRow};
 
 /// Round-off allowed outside a range (absolute).
 pub const TOLERANCE: f64 = 1e-9;
@@ -193,10 +193,10 @@ pub fn column_bound(unit: &str) -> Bound {
     }
 }
 
-/// Every column of a trace row: finite and within the range its unit declares (stage `trace`).
+/// Every column of a trace row: finite and within its registry bound (stage `trace`).
 pub fn check_trace_row(row: &TraceRow, overridden: &[String]) -> Result<()> {
-    for (&(name, unit, _), value) in TRACE_COLUMNS.iter().zip(row.values()) {
-        check_value("trace", name, value, column_bound(unit), row.time_h, overridden)?;
+    for (col, value) in TRACE.iter().zip(row.values()) {
+        check_value("trace", col.name, value, col.bound, row.time_h, overridden)?;
     }
     Ok(())
 }
@@ -289,5 +289,9 @@ mod tests {
         assert_eq!(column_bound("%"), Bound::Within(0.0, 100.0));
         assert_eq!(column_bound("ng/mL"), Bound::NonNegative);
         assert_eq!(column_bound("x healthy drug-free"), Bound::NonNegative);
+        // The registry's bounds are the ranges the units declare.
+        for c in TRACE {
+            assert_eq!(c.bound, column_bound(c.unit), "{}", c.name);
+        }
     }
 }

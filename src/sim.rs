@@ -16,7 +16,7 @@ use crate::pathway::synaptogenesis::{self, SpineBook};
 use crate::pathway::{self, *};
 use crate::pk::{Administration, KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
 use crate::readout::clinical::{self, Monitor, Sensitivity, Vitals};
-use crate::readout::{Event, StepValues, SummaryRow, SummaryTracker, TraceRow};
+use crate::readout::{Event, RunFacts, Sample, SummaryRow, SummaryTracker, TraceRow};
 use crate::rng::{self, Purpose};
 use crate::scenario::{Scenario, SubjectState};
 
@@ -273,47 +273,15 @@ impl Simulation {
         }
     }
 
-    /// The trace row of this moment; `v` are this step's values (vitals and MADRS computed once).
-    fn trace_row(&self, v: &StepValues) -> TraceRow {
-        let m = self.world.resource::<CircuitMeans>();
-        let e = self.world.resource::<Exposure>();
-        TraceRow {
-            time_h: v.t_h,
-            plasma_ketamine_ng_ml: e.conc.plasma_ketamine_ng_ml,
-            plasma_norketamine_ng_ml: e.conc.plasma_norketamine_ng_ml,
-            brain_ketamine_um: e.conc.brain_ketamine_um(),
-            nmda_block_interneuron: m.nmda_block_interneuron,
-            nmda_block_pyramidal: m.nmda_block_pyramidal,
-            interneuron_rate_hz: m.interneuron_rate_hz,
-            pyramidal_rate_hz: m.pyramidal_rate_hz,
-            glutamate_rel: m.glutamate_rel,
-            ampa_activation: m.ampa_activation,
-            bdnf_rel: m.bdnf_rel,
-            mtorc1_rel: m.mtorc1_rel,
-            synaptic_protein_rel: m.synaptic_protein_rel,
-            spines_per_neuron: m.spines_per_neuron,
-            spine_density_rel: v.spine_density_rel,
-            sbp_mmhg: v.vitals.sbp_mmhg,
-            dbp_mmhg: v.vitals.dbp_mmhg,
-            hr_bpm: v.vitals.hr_bpm,
-            spo2_pct: v.vitals.spo2_pct,
-            dissociation_cadss: v.vitals.dissociation_cadss,
-            madrs: v.madrs,
-        }
-    }
-
-    fn step_values(&self, t_h: f64) -> StepValues {
-        let m = self.world.resource::<CircuitMeans>();
-        let e = self.world.resource::<Exposure>();
-        StepValues {
+    /// Everything the read-out columns may read at the end of this step (vitals and MADRS
+    /// computed once).
+    fn sample(&self, t_h: f64) -> Sample {
+        let means = *self.world.resource::<CircuitMeans>();
+        Sample {
             t_h,
-            plasma_ng_ml: e.conc.plasma_ketamine_ng_ml,
-            auc_ng_h_ml: e.conc.auc_ng_h_ml,
-            nmda_block_interneuron: m.nmda_block_interneuron,
-            glutamate_rel: m.glutamate_rel,
-            bdnf_rel: m.bdnf_rel,
-            mtorc1_rel: m.mtorc1_rel,
-            spine_density_rel: m.spines_per_neuron / self.scenario.circuit.spines_per_pyramidal as f64,
+            exposure: *self.world.resource::<Exposure>(),
+            means,
+            spine_density_rel: means.spines_per_neuron / self.scenario.circuit.spines_per_pyramidal as f64,
             vitals: self.vitals(),
             madrs: self.madrs(),
         }
@@ -331,10 +299,10 @@ impl Simulation {
         let started = Instant::now();
         let sc = self.scenario.clone();
         let total_h = sc.duration_h;
-        let start = self.step_values(0.0);
-        let mut trace = vec![self.trace_row(&start)];
+        let start = self.sample(0.0);
+        let mut trace = vec![TraceRow::of(&start)];
         crate::guard::check_sample(&mut self.world, &trace[0])?;
-        let mut tracker = SummaryTracker::new(&sc.name, sc.seed);
+        let mut tracker = SummaryTracker::new();
         tracker.observe(&start);
         let report_every = (self.total_steps / 200).max(1);
         for step in 0..self.total_steps {
@@ -344,12 +312,12 @@ impl Simulation {
             self.check_doses_due(t_h, t_end);
             *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h };
             self.schedule.run(&mut self.world);
-            let values = self.step_values(t_end);
+            let values = self.sample(t_end);
             self.clinic.monitor.observe(t_end, &values.vitals);
             tracker.observe(&values);
             cancel.check(t_end)?;
             if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
-                let row = self.trace_row(&values);
+                let row = TraceRow::of(&values);
                 crate::guard::check_sample(&mut self.world, &row)?;
                 trace.push(row);
             }
@@ -358,9 +326,12 @@ impl Simulation {
             }
         }
         progress(self.total_steps, self.total_steps);
-        let mut summary = tracker.row;
-        summary.alarms = self.clinic.monitor.alarms;
-        summary.discharge_ready_h = self.clinic.monitor.last_discharge_h();
+        let summary = tracker.finish(&RunFacts {
+            scenario: &sc.name,
+            seed: sc.seed,
+            alarms: self.clinic.monitor.alarms,
+            discharge_ready_h: self.clinic.monitor.last_discharge_h(),
+        });
         let mut events = events_of(&sc);
         events.append(&mut self.clinic.monitor.events);
         events.retain(|e| e.time_h <= sc.duration_h + 1e-9);
