@@ -11,6 +11,7 @@
 //! `docs/output.md` table test all derive from it. Adding a column is one row here plus its line in
 //! `docs/output.md`.
 
+use bevy_ecs::world::World;
 use serde::Serialize;
 
 use crate::guard::Bound;
@@ -18,10 +19,16 @@ use crate::pathway::{CircuitMeans, Exposure};
 
 pub mod clinical;
 
+/// The read-out modules, each a plugin into the [`Readout`](crate::pathway::Readout) set.
+pub const READOUTS: &[crate::pathway::Plugin] = &[clinical::plugin];
+
 /// Everything a column may read at one step: the time, the drug exposure, the circuit means of
-/// every stage and the clinical read-outs (computed once per step).
+/// every stage and the clinical read-outs (computed once per step), and the world itself for any
+/// other stage's output resource (`s.world.resource::<R>()`).
 #[derive(Debug, Clone, Copy)]
-pub struct Sample {
+pub struct Sample<'w> {
+    /// The world after the step (every stage's and read-out's output resource).
+    pub world: &'w World,
     /// Time at the end of the step, h.
     pub t_h: f64,
     /// Drug at the effect site and in plasma (the PK stage's output).
@@ -37,7 +44,7 @@ pub struct Sample {
 }
 
 /// A getter over one step's sample.
-pub type Get = fn(&Sample) -> f64;
+pub type Get = for<'w> fn(&Sample<'w>) -> f64;
 
 /// One trace column: name (with its unit), unit, description, the range the guard enforces, and
 /// the getter that computes it.
