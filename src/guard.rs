@@ -138,14 +138,16 @@ pub fn check_exposure(e: &Exposure, t_h: f64, overridden: &[String]) -> Result<(
         ("plasma_ketamine_ng_ml", c.plasma_ketamine_ng_ml),
         ("plasma_norketamine_ng_ml", c.plasma_norketamine_ng_ml),
         ("brain_ketamine_ng_ml", c.brain_ketamine_ng_ml),
-        ("brain_racemic_ng_ml", c.brain_racemic_ng_ml),
-        ("brain_esketamine_ng_ml", c.brain_esketamine_ng_ml),
         ("brain_norketamine_ng_ml", c.brain_norketamine_ng_ml),
         ("auc_ng_h_ml", c.auc_ng_h_ml),
         ("blocker_um", e.blocker_um),
+        ("clinical_um", e.clinical_um),
         ("hnk_um", e.hnk_um),
     ] {
         check_value("pk", name, v, Bound::NonNegative, t_h, overridden)?;
+    }
+    for (d, &v) in crate::pk::Drug::ALL.iter().zip(&c.brain_parent_ng_ml) {
+        check_value("pk", &format!("brain_parent_ng_ml of {}", d.name()), v, Bound::NonNegative, t_h, overridden)?;
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::params::Params;
 use crate::pathway::synaptogenesis::{self, SpineBook, SpineMeans};
 use crate::pathway::{self, *};
-use crate::pk::{Administration, KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
+use crate::pk::{Administration, CATALOGUE, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
 use crate::readout::clinical::{self, ClinicalReadout, Monitor, Patient, Sensitivity, Vitals};
 use crate::readout::{Event, RunFacts, Sample, SummaryRow, SummaryTracker, TraceRow};
 use crate::rng::{self, Purpose};
@@ -33,11 +33,16 @@ pub fn pharmacokinetics(clock: Res<Clock>, model: Res<Model>, mut pk: ResMut<Pk>
 fn exposure_of(pk: &Pharmacokinetics, p: &Params) -> Exposure {
     let conc = pk.concentrations();
     let nk_um = conc.brain_norketamine_ng_ml / NORKETAMINE_G_PER_MOL;
+    // Racemic-ketamine-equivalent drive, weighted by each drug's potency from the catalogue.
+    let (mut blocker_um, mut clinical_um) = (0.0, 0.0);
+    for (info, &c) in CATALOGUE.iter().zip(&conc.brain_parent_ng_ml) {
+        blocker_um += (info.nmda_potency_rel)(p) * c / info.molar_mass_g_per_mol;
+        clinical_um += (info.clinical_potency_rel)(p) * c / info.molar_mass_g_per_mol;
+    }
     Exposure {
         conc,
-        blocker_um: conc.brain_racemic_ng_ml / KETAMINE_G_PER_MOL
-            + p.potency_esketamine_rel * conc.brain_esketamine_ng_ml / KETAMINE_G_PER_MOL
-            + p.potency_norketamine_rel * nk_um,
+        blocker_um: blocker_um + p.potency_norketamine_rel * nk_um,
+        clinical_um: clinical_um + p.potency_norketamine_rel * nk_um,
         hnk_um: p.hnk_per_norketamine * nk_um,
     }
 }
@@ -220,7 +225,7 @@ impl Simulation {
     fn vitals(&self) -> Vitals {
         let e = self.world.resource::<Exposure>();
         let patient = self.world.resource::<Patient>();
-        clinical::vitals(clinical::effect_ng_ml(e.blocker_um), &patient.subject, &patient.sensitivity, &self.params)
+        clinical::vitals(clinical::effect_ng_ml(e.clinical_um), &patient.subject, &patient.sensitivity, &self.params)
     }
 
     /// The pre-dose check of every administration that starts by `until_h`, with the vitals at

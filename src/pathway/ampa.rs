@@ -33,6 +33,7 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     });
 }
 use crate::params::Params;
+use crate::scenario::InterventionKind;
 
 /// The receptor's response H(x) to an effective glutamate drive `x` (relative); the same for every
 /// neuron, so computed once per step.
@@ -77,7 +78,7 @@ pub fn activate(
     mut cells: Query<(&Pyramidal, &mut Ampa)>,
 ) {
     let p = &model.0;
-    let h = response(drive(glu.0, blockers.nbqx, exposure.hnk_um, switches.0.hnk, p), p);
+    let h = response(drive(glu.0, blockers.of(InterventionKind::Nbqx), exposure.hnk_um, switches.0.hnk, p), p);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, mut a)| {
         a.0 = activation_from(cell.ampa_gain, h);

@@ -36,6 +36,7 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     });
 }
 use crate::params::Params;
+use crate::scenario::InterventionKind;
 
 /// BDNF target of one neuron.
 #[inline]
@@ -70,7 +71,7 @@ pub fn release(
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, a, b, e, s, mut bdnf)| {
         let a0 = ampa::activation_from(cell.ampa_gain, h_drug_free);
-        let target = bdnf_target(a.0, a0, b.0, e.0, s.0, blockers.bdnf_val66met, switches.0.eef2k, p);
+        let target = bdnf_target(a.0, a0, b.0, e.0, s.0, blockers.of(InterventionKind::BdnfVal66met), switches.0.eef2k, p);
         bdnf.0 = relax_by(bdnf.0, target, decay);
         sum += bdnf.0;
         n += 1;

@@ -84,9 +84,12 @@ pub struct Clock {
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct Exposure {
     pub conc: Concentrations,
-    /// Racemic-ketamine-equivalent NMDA blocker at the effect site, µM:
-    /// `racemic + potency_S·S-ketamine + potency_NK·norketamine`.
+    /// Racemic-ketamine-equivalent NMDA blocker at the effect site, µM: each drug weighted by
+    /// its NMDA potency from the drug catalogue, plus `potency_NK·norketamine`.
     pub blocker_um: f64,
+    /// Racemic-ketamine-equivalent drive of the acute clinical effects, µM: each drug weighted by
+    /// its clinical potency, plus `potency_NK·norketamine`.
+    pub clinical_um: f64,
     /// (2R,6R)-HNK at the effect site, µM (used only when the `hnk` mechanism is on).
     pub hnk_um: f64,
 }
@@ -107,14 +110,17 @@ pub struct Stress(pub bool);
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct Seed(pub u64);
 
-/// Fraction of each target inhibited right now (0 = untouched, 1 = fully blocked).
+/// Fraction of each target inhibited right now (0 = untouched, 1 = fully blocked), indexed by
+/// [`InterventionKind::index`].
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
-pub struct Blockers {
-    pub rapamycin: f64,
-    pub nbqx: f64,
-    pub anisomycin: f64,
-    pub trkb_antagonist: f64,
-    pub bdnf_val66met: f64,
+pub struct Blockers(pub [f64; InterventionKind::COUNT]);
+
+impl Blockers {
+    /// Strength of intervention `kind` now.
+    #[inline]
+    pub fn of(&self, kind: InterventionKind) -> f64 {
+        self.0[kind.index()]
+    }
 }
 
 /// The scenario's interventions: (kind, from_h, to_h, strength).
@@ -314,13 +320,7 @@ pub fn update_blockers(clock: Res<Clock>, plan: Res<InterventionPlan>, mut block
     let mut b = Blockers::default();
     for &(kind, from, to, strength) in &plan.0 {
         if t > from && t <= to {
-            let slot = match kind {
-                InterventionKind::Rapamycin => &mut b.rapamycin,
-                InterventionKind::Nbqx => &mut b.nbqx,
-                InterventionKind::Anisomycin => &mut b.anisomycin,
-                InterventionKind::TrkbAntagonist => &mut b.trkb_antagonist,
-                InterventionKind::BdnfVal66met => &mut b.bdnf_val66met,
-            };
+            let slot = &mut b.0[kind.index()];
             *slot = slot.max(strength);
         }
     }

@@ -33,6 +33,7 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     });
 }
 use crate::params::Params;
+use crate::scenario::InterventionKind;
 
 #[inline]
 pub fn mtorc1_target(bdnf: f64, trkb_antagonist: f64, rapamycin: f64, p: &Params) -> f64 {
@@ -52,7 +53,7 @@ pub fn trkb_mtorc1(
     let decay = (-clock.dt_h / (p.mtorc1_tau_min / 60.0)).exp();
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(b, mut m)| {
-        let target = mtorc1_target(b.0, blockers.trkb_antagonist, blockers.rapamycin, p);
+        let target = mtorc1_target(b.0, blockers.of(InterventionKind::TrkbAntagonist), blockers.of(InterventionKind::Rapamycin), p);
         m.0 = relax_by(m.0, target, decay);
         sum += m.0;
         n += 1;

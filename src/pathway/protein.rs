@@ -34,6 +34,7 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     });
 }
 use crate::params::Params;
+use crate::scenario::InterventionKind;
 
 /// Basal (drug-free steady-state) protein level of the subject.
 pub fn basal_level(stressed: bool, p: &Params) -> f64 {
@@ -73,7 +74,7 @@ pub fn synthesis(
     let decay = (-degradation_per_h(p) * clock.dt_h).exp();
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(m, mut prot)| {
-        prot.0 = protein_step_by(prot.0, m.0, basal, blockers.anisomycin, decay, p);
+        prot.0 = protein_step_by(prot.0, m.0, basal, blockers.of(InterventionKind::Anisomycin), decay, p);
         sum += prot.0;
         n += 1;
     });

@@ -2,7 +2,8 @@
 //!
 //! # Acute effects (driven by the effect-site concentration)
 //! `C` is the racemic-ketamine-equivalent effect-site concentration in ng/mL
-//! (`blocker_um · 237.73`: racemate + 2 × S-ketamine + ¼ × norketamine). Each effect is an Emax
+//! (`clinical_um · 237.73`: each drug weighted by its clinical potency from the drug catalogue —
+//! racemate + 2 × S-ketamine + ¼ × norketamine by default). Each effect is an Emax
 //! model scaled by the subject's sensitivity `s` (lognormal, mean 1, drawn once per run from the
 //! seed):
 //!
@@ -72,7 +73,8 @@ pub struct Vitals {
     pub dissociation_cadss: f64,
 }
 
-/// Racemic-equivalent effect-site concentration (ng/mL) from the NMDA blocker drive (µM).
+/// Racemic-equivalent effect-site concentration (ng/mL) from the clinical drive (µM; each drug
+/// weighted by its clinical potency from the drug catalogue).
 #[inline]
 pub fn effect_ng_ml(blocker_um: f64) -> f64 {
     blocker_um * KETAMINE_G_PER_MOL
@@ -140,7 +142,7 @@ pub fn readout(
     let p = &model.0;
     let density = spines.spines_per_neuron / patient.reference_spines_per_neuron;
     let (protein0, density0) = *patient.madrs_reference.get_or_insert((protein.0, density));
-    let vitals = vitals(effect_ng_ml(exposure.blocker_um), &patient.subject, &patient.sensitivity, p);
+    let vitals = vitals(effect_ng_ml(exposure.clinical_um), &patient.subject, &patient.sensitivity, p);
     let madrs = madrs(patient.subject.madrs, protein.0, protein0, density, density0, p);
     *out = ClinicalReadout { vitals, madrs };
 }
