@@ -25,11 +25,13 @@ pub enum Drug {
     Ketamine,
     /// (S)-ketamine.
     Esketamine,
+    /// (R)-ketamine.
+    Arketamine,
 }
 
 impl Drug {
     /// Every drug, in catalogue order.
-    pub const ALL: [Drug; 2] = [Drug::Ketamine, Drug::Esketamine];
+    pub const ALL: [Drug; 3] = [Drug::Ketamine, Drug::Esketamine, Drug::Arketamine];
     /// Number of drugs.
     pub const COUNT: usize = Self::ALL.len();
 
@@ -170,6 +172,29 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         // The acute effects follow the NMDA-weighted exposure.
         clinical_potency_rel: |p| p.potency_esketamine_rel,
     },
+    DrugInfo {
+        drug: Drug::Arketamine,
+        name: "arketamine",
+        description: "(R)-ketamine",
+        molar_mass_g_per_mol: KETAMINE_G_PER_MOL,
+        disposition: |p| Disposition70 {
+            v1_l: p.arketamine_v1_l,
+            v2_l: p.arketamine_v2_l,
+            v3_l: p.arketamine_v3_l,
+            cl_l_per_h: p.arketamine_cl_l_per_h,
+            q2_l_per_h: p.arketamine_q2_l_per_h,
+            q3_l_per_h: p.arketamine_q3_l_per_h,
+        },
+        absorption: |p, route| {
+            shared_absorption(p, route).unwrap_or(Absorption {
+                ka_per_h: p.ka_intranasal_arketamine_per_h,
+                bioavailability: p.bioavailability_intranasal_arketamine,
+            })
+        },
+        metabolite: NORKETAMINE,
+        nmda_potency_rel: |p| p.potency_arketamine_rel,
+        clinical_potency_rel: |p| p.potency_arketamine_rel,
+    },
 ];
 
 #[cfg(test)]
@@ -184,5 +209,13 @@ mod tests {
             // The serde name is the catalogue name.
             assert_eq!(serde_json::to_string(d).unwrap(), format!("\"{}\"", d.name()));
         }
+    }
+
+    #[test]
+    fn arketamine_is_a_weaker_nmda_blocker_than_esketamine() {
+        // Ebert 1997: Ki 1.4 uM (R) vs 0.30 uM (S): about 4.7x.
+        let p = Params::default();
+        let ratio = (Drug::Esketamine.info().nmda_potency_rel)(&p) / (Drug::Arketamine.info().nmda_potency_rel)(&p);
+        assert!((3.0..=6.0).contains(&ratio), "S/R potency {ratio}");
     }
 }

@@ -3,7 +3,7 @@
 //! # Acute effects (driven by the effect-site concentration)
 //! `C` is the racemic-ketamine-equivalent effect-site concentration in ng/mL
 //! (`clinical_um · 237.73`: each drug weighted by its clinical potency from the drug catalogue —
-//! racemate + 2 × S-ketamine + ¼ × norketamine by default). Each effect is an Emax
+//! racemate + 2 × S-ketamine + 0.36 × R-ketamine + ¼ × norketamine by default). Each effect is an Emax
 //! model scaled by the subject's sensitivity `s` (lognormal, mean 1, drawn once per run from the
 //! seed):
 //!

@@ -99,7 +99,7 @@ macro_rules! trace_columns {
 
 trace_columns! {
     time_h, "h", NN, "time since the start of the run", |s| s.t_h;
-    plasma_ketamine_ng_ml, "ng/mL", NN, "parent drug in plasma (racemic ketamine plus S-ketamine)", |s| s.exposure.conc.plasma_ketamine_ng_ml;
+    plasma_ketamine_ng_ml, "ng/mL", NN, "parent drug in plasma (racemic ketamine, S-ketamine and R-ketamine together)", |s| s.exposure.conc.plasma_ketamine_ng_ml;
     plasma_norketamine_ng_ml, "ng/mL", NN, "norketamine in plasma", |s| s.exposure.conc.plasma_norketamine_ng_ml;
     brain_ketamine_um, "uM", NN, "parent drug at the effect site (brain)", |s| s.exposure.conc.brain_ketamine_um();
     nmda_block_interneuron, "fraction 0-1", F01, "mean fraction of interneuron NMDA receptors blocked", |s| s.means.nmda_block_interneuron;
