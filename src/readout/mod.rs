@@ -119,6 +119,7 @@ trace_columns! {
     spo2_pct, "%", Bound::Within(0.0, 100.0), "oxygen saturation", |s| s.vitals.spo2_pct;
     dissociation_cadss, "CADSS points 0-92", Bound::Within(0.0, 92.0), "dissociation (Clinician-Administered Dissociative States Scale)", |s| s.vitals.dissociation_cadss;
     madrs, "MADRS points 0-60", Bound::Within(0.0, 60.0), "depressive symptoms (phenomenological read-out of the synaptic changes)", |s| s.madrs;
+    brain_norketamine_ng_ml, "ng/mL", NN, "norketamine at the effect site (brain); a quarter as potent an NMDA blocker as racemic ketamine", |s| s.exposure.conc.brain_norketamine_ng_ml;
 }
 
 /// How a summary column reduces the run to one value.
