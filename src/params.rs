@@ -7,6 +7,9 @@
 
 use serde::Serialize;
 
+/// Seconds per hour: `numerics.dt_s` and the run length meet the model's hours here.
+pub const SECONDS_PER_HOUR: f64 = 3600.0;
+
 /// One row of the parameter table.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ParamInfo {

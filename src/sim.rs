@@ -10,7 +10,7 @@ use bevy_ecs::schedule::SingleThreadedExecutor;
 use rand_distr::{Distribution, LogNormal};
 
 use crate::error::Result;
-use crate::params::Params;
+use crate::params::{Params, SECONDS_PER_HOUR};
 use crate::pathway::synaptogenesis::{self, SpineBook, SpineMeans};
 use crate::pathway::{self, *};
 use crate::pk::{Administration, CATALOGUE, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
@@ -88,7 +88,7 @@ impl Simulation {
         let p = sc.params();
         let mut world = World::new();
         let stressed = sc.subject.state == SubjectState::ChronicStress;
-        let dt_h = sc.numerics.dt_s / 3600.0;
+        let dt_h = sc.numerics.dt_s / SECONDS_PER_HOUR;
 
         // Agents. Interneurons and pyramidal neurons draw their traits from their own streams.
         let rate_i = rng::mean_one_lognormal(p.interneuron_rate_cv);
@@ -181,7 +181,7 @@ impl Simulation {
             plugin(&mut world, &mut schedule);
         }
 
-        let total_s = sc.duration_h * 3600.0;
+        let total_s = sc.duration_h * SECONDS_PER_HOUR;
         let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
         let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
         // The stages are chained, so systems never run side by side: the single-threaded executor
