@@ -25,11 +25,8 @@ use bevy_ecs::prelude::*;
 use crate::error::{Error, Result};
 use crate::params::{PARAMETERS, Params};
 use crate::pathway::glutamate::Glutamate;
-use crate::pathway::{
-    Adaptation, Ampa, Bdnf, CircuitMeans, Exposure, FiringRate, Interneuron, Model, Mtorc1, NmdaBlock, Pyramidal,
-    Suppression, SynapticProtein,
-};
-use crate::readout::{TRACE_COLUMNS, TraceRow};
+use crate::pathway::{CircuitMeans, Exposure, Model};
+use crate::readout::{TRACE, TraceRow};
 
 /// Round-off allowed outside a range (absolute).
 pub const TOLERANCE: f64 = 1e-9;
@@ -141,14 +138,16 @@ pub fn check_exposure(e: &Exposure, t_h: f64, overridden: &[String]) -> Result<(
         ("plasma_ketamine_ng_ml", c.plasma_ketamine_ng_ml),
         ("plasma_norketamine_ng_ml", c.plasma_norketamine_ng_ml),
         ("brain_ketamine_ng_ml", c.brain_ketamine_ng_ml),
-        ("brain_racemic_ng_ml", c.brain_racemic_ng_ml),
-        ("brain_esketamine_ng_ml", c.brain_esketamine_ng_ml),
         ("brain_norketamine_ng_ml", c.brain_norketamine_ng_ml),
         ("auc_ng_h_ml", c.auc_ng_h_ml),
         ("blocker_um", e.blocker_um),
+        ("clinical_um", e.clinical_um),
         ("hnk_um", e.hnk_um),
     ] {
         check_value("pk", name, v, Bound::NonNegative, t_h, overridden)?;
+    }
+    for (d, &v) in crate::pk::Drug::ALL.iter().zip(&c.brain_parent_ng_ml) {
+        check_value("pk", &format!("brain_parent_ng_ml of {}", d.name()), v, Bound::NonNegative, t_h, overridden)?;
     }
     Ok(())
 }
@@ -193,10 +192,10 @@ pub fn column_bound(unit: &str) -> Bound {
     }
 }
 
-/// Every column of a trace row: finite and within the range its unit declares (stage `trace`).
+/// Every column of a trace row: finite and within its registry bound (stage `trace`).
 pub fn check_trace_row(row: &TraceRow, overridden: &[String]) -> Result<()> {
-    for (&(name, unit, _), value) in TRACE_COLUMNS.iter().zip(row.values()) {
-        check_value("trace", name, value, column_bound(unit), row.time_h, overridden)?;
+    for (col, value) in TRACE.iter().zip(row.values()) {
+        check_value("trace", col.name, value, col.bound, row.time_h, overridden)?;
     }
     Ok(())
 }
@@ -207,9 +206,21 @@ pub fn overridden(p: &Params) -> Vec<String> {
     PARAMETERS.iter().filter(|i| p.get(i.name) != defaults.get(i.name)).map(|i| i.name.to_string()).collect()
 }
 
+/// A check of one stage's state at a sample: (world, t_h, overridden parameters).
+pub type Check = fn(&mut World, f64, &[String]) -> Result<()>;
+
+/// The checks the stages registered, in registration (causal) order.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Checks(pub Vec<Check>);
+
+/// Register a stage's check (called by the stage plugins, in causal order).
+pub fn add_check(world: &mut World, check: Check) {
+    world.get_resource_or_insert_with(Checks::default).0.push(check);
+}
+
 /// Check every agent of one component type; the error names the first bad agent.
 #[allow(clippy::too_many_arguments)]
-fn check_agents<C: Component, M: Component>(
+pub fn check_agents<C: Component, M: Component>(
     world: &mut World,
     stage: &str,
     variable: &str,
@@ -227,8 +238,9 @@ fn check_agents<C: Component, M: Component>(
     Ok(())
 }
 
-/// Check a running world at a sample, in the causal order of the model: the PK exposure, every
-/// agent's state, the glutamate pool, the circuit means, then the trace row about to be written.
+/// Check a running world at a sample, in the causal order of the model: the PK exposure, then
+/// each stage's registered [`Checks`] (its agents' state and its output), then the trace row about
+/// to be written (each column within its registry bound).
 pub fn check_sample(world: &mut World, row: &TraceRow) -> Result<()> {
     let t_h = row.time_h;
     let ov = world.get_resource::<Model>().map(|m| overridden(&m.0)).unwrap_or_default();
@@ -236,25 +248,9 @@ pub fn check_sample(world: &mut World, row: &TraceRow) -> Result<()> {
     if let Some(e) = world.get_resource::<Exposure>() {
         check_exposure(e, t_h, ov)?;
     }
-    const F: Bound = Bound::FRACTION;
-    const N: Bound = Bound::NonNegative;
-    let int_id = |c: &Interneuron| c.id;
-    let pyr_id = |c: &Pyramidal| c.index;
-    check_agents(world, "nmda", "nmda_block", "interneuron", F, t_h, ov, |b: &NmdaBlock| b.0, int_id)?;
-    check_agents(world, "nmda", "nmda_block", "pyramidal neuron", F, t_h, ov, |b: &NmdaBlock| b.0, pyr_id)?;
-    check_agents(world, "disinhibition", "firing_rate_hz", "interneuron", N, t_h, ov, |r: &FiringRate| r.0, int_id)?;
-    check_agents(world, "disinhibition", "adaptation", "pyramidal neuron", F, t_h, ov, |a: &Adaptation| a.0, pyr_id)?;
-    check_agents(world, "disinhibition", "suppression", "pyramidal neuron", F, t_h, ov, |s: &Suppression| s.0, pyr_id)?;
-    check_agents(world, "disinhibition", "firing_rate_hz", "pyramidal neuron", N, t_h, ov, |r: &FiringRate| r.0, pyr_id)?;
-    if let Some(g) = world.get_resource::<Glutamate>() {
-        check_value("glutamate", "glutamate (pool)", g.0, N, t_h, ov)?;
-    }
-    check_agents(world, "ampa", "ampa_activation", "pyramidal neuron", F, t_h, ov, |a: &Ampa| a.0, pyr_id)?;
-    check_agents(world, "bdnf", "bdnf_rel", "pyramidal neuron", N, t_h, ov, |b: &Bdnf| b.0, pyr_id)?;
-    check_agents(world, "mtorc1", "mtorc1_rel", "pyramidal neuron", N, t_h, ov, |m: &Mtorc1| m.0, pyr_id)?;
-    check_agents(world, "protein", "synaptic_protein_rel", "pyramidal neuron", N, t_h, ov, |p: &SynapticProtein| p.0, pyr_id)?;
-    if let Some(m) = world.get_resource::<CircuitMeans>() {
-        check_means(m, t_h, ov)?;
+    let checks = world.get_resource::<Checks>().map(|c| c.0.clone()).unwrap_or_default();
+    for check in checks {
+        check(world, t_h, ov)?;
     }
     check_trace_row(row, ov)?;
     // Test hook: poison the glutamate state once, after the checks, so that the NaN goes through
@@ -289,5 +285,9 @@ mod tests {
         assert_eq!(column_bound("%"), Bound::Within(0.0, 100.0));
         assert_eq!(column_bound("ng/mL"), Bound::NonNegative);
         assert_eq!(column_bound("x healthy drug-free"), Bound::NonNegative);
+        // The registry's bounds are the ranges the units declare.
+        for c in TRACE {
+            assert_eq!(c.bound, column_bound(c.unit), "{}", c.name);
+        }
     }
 }

@@ -7,6 +7,9 @@
 
 use serde::Serialize;
 
+/// Seconds per hour: `numerics.dt_s` and the run length meet the model's hours here.
+pub const SECONDS_PER_HOUR: f64 = 3600.0;
+
 /// One row of the parameter table.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ParamInfo {
@@ -82,6 +85,12 @@ parameters! {
         esketamine_cl_l_per_h = 88.8, "L/h per 70 kg", [0.01, 1e4], "Simons 2022: 1.48 L/min (label: CL about 89 L/h)";
         esketamine_q2_l_per_h = 145.8, "L/h per 70 kg", [0.0, 1e4], "Simons 2022: 2.43 L/min";
         esketamine_q3_l_per_h = 72.6, "L/h per 70 kg", [0.0, 1e4], "Simons 2022: 1.21 L/min";
+        arketamine_v1_l = 11.6, "L per 70 kg", [0.1, 1e4], "assumption: the S-ketamine disposition (Simons 2022) reused for R-ketamine; the enantiomers given alone have similar clearance and volumes (Ihmsen et al. 2001, Clin Pharmacol Ther 70:431)";
+        arketamine_v2_l = 39.0, "L per 70 kg", [0.1, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001)";
+        arketamine_v3_l = 174.0, "L per 70 kg", [0.1, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001)";
+        arketamine_cl_l_per_h = 88.8, "L/h per 70 kg", [0.01, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001: R- and S-ketamine clearances given alone within about 20 %)";
+        arketamine_q2_l_per_h = 145.8, "L/h per 70 kg", [0.0, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value)";
+        arketamine_q3_l_per_h = 72.6, "L/h per 70 kg", [0.0, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value)";
         norketamine_v_l = 221.0, "L per 70 kg", [0.1, 1e4], "Simons 2022 (norketamine volume); one compartment: assumption";
         norketamine_cl_l_per_h = 60.0, "L/h per 70 kg", [0.01, 1e4], "Simons 2022: 1.00 L/min";
         norketamine_fraction_of_clearance = 0.8, "fraction", [0.0, 1.0], "Simons 2022: 80 % of S-ketamine clearance forms norketamine; applied to the racemate too (assumption)";
@@ -90,14 +99,17 @@ parameters! {
         bioavailability_oral = 0.17, "fraction", [0.0, 1.0], "Grant 1981 (17 %); oral and sublingual studies span 16-30 % (Rolan 2014)";
         bioavailability_sublingual = 0.29, "fraction", [0.0, 1.0], "Rolan 2014 (90 % CI 27-31 %)";
         bioavailability_intranasal_esketamine = 0.48, "fraction", [0.0, 1.0], "Spravato label (48 % absolute)";
+        bioavailability_intranasal_arketamine = 0.48, "fraction", [0.0, 1.0], "assumption: as intranasal esketamine (Spravato label, 48 %); no human intranasal R-ketamine data";
         bioavailability_intranasal_ketamine = 0.14, "fraction", [0.0, 1.0], "Pharmacotherapy 2022;42:298 (11-17 %)";
         ka_oral_per_h = 1.0, "1/h", [0.01, 100.0], "calibrated: Tmax about 30 min with the Kamp 2020 disposition (Grant 1981)";
         ka_sublingual_per_h = 0.7, "1/h", [0.01, 100.0], "calibrated: Tmax about 45 min (Rolan 2014)";
         ka_intranasal_esketamine_per_h = 0.7, "1/h", [0.01, 100.0], "calibrated: 56 mg gives Cmax about 73 ng/mL at 20-40 min with the Simons 2022 disposition (Spravato label; Perez-Ruixo 2021's 2.93 1/h belongs to their own disposition model)";
+        ka_intranasal_arketamine_per_h = 0.7, "1/h", [0.01, 100.0], "assumption: as ka_intranasal_esketamine_per_h (same formulation and disposition)";
         ka_intranasal_ketamine_per_h = 1.5, "1/h", [0.01, 100.0], "calibrated: Tmax 14-23 min (Pharmacotherapy 2022;42:298)";
     }
     "nmda" {
         potency_esketamine_rel = 2.0, "x racemate", [0.0, 10.0], "S-ketamine about 2x the racemate (Ki 0.3 vs 0.5 uM)";
+        potency_arketamine_rel = 0.36, "x racemate", [0.0, 10.0], "R-ketamine Ki 1.4 uM vs S-ketamine 0.30 uM and racemate 0.53 uM at the PCP site of the NMDA receptor (Ebert et al. 1997, Eur J Pharmacol 333:99): 0.5/1.4 with the racemate Ki used for potency_esketamine_rel; S/R about 4.7";
         potency_norketamine_rel = 0.25, "x racemate", [0.0, 10.0], "norketamine 1/3-1/5 of ketamine; midpoint";
         nmda_ic50_interneuron_um = 1.2, "uM", [1e-3, 1e3], "GluN2C IC50 with physiological Mg2+ (Kotermanski & Johnson 2009)";
         nmda_ic50_pyramidal_um = 5.0, "uM", [1e-3, 1e3], "GluN2A/2B IC50 with physiological Mg2+ (Kotermanski & Johnson 2009)";

@@ -26,13 +26,12 @@ use bevy_ecs::schedule::SingleThreadedExecutor;
 use rand_distr::{Distribution, LogNormal};
 
 use crate::error::Result;
-use crate::params::Params;
-use crate::pathway::glutamate::Glutamate;
-use crate::pathway::synaptogenesis::{self, SpineBook};
+use crate::params::{Params, SECONDS_PER_HOUR};
+use crate::pathway::synaptogenesis::{self, SpineBook, SpineMeans};
 use crate::pathway::{self, *};
-use crate::pk::{Administration, KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
-use crate::readout::clinical::{self, Monitor, Sensitivity, Vitals};
-use crate::readout::{Event, StepValues, SummaryRow, SummaryTracker, TraceRow};
+use crate::pk::{Administration, CATALOGUE, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
+use crate::readout::clinical::{self, ClinicalReadout, Monitor, Patient, Sensitivity, Vitals};
+use crate::readout::{Event, RunFacts, Sample, SummaryRow, SummaryTracker, TraceRow};
 use crate::rng::{self, Purpose};
 use crate::scenario::{Scenario, SubjectState};
 
@@ -40,7 +39,8 @@ use crate::scenario::{Scenario, SubjectState};
 #[derive(Resource)]
 pub struct Pk(pub Pharmacokinetics);
 
-/// Advance the PK model to the end of this step and publish the effect-site exposure.
+/// Advance the PK model to the end of this step and publish the effect-site exposure. Reads
+/// `Clock`, `Model`; writes `Pk` and `Exposure`.
 pub fn pharmacokinetics(clock: Res<Clock>, model: Res<Model>, mut pk: ResMut<Pk>, mut exposure: ResMut<Exposure>) {
     pk.0.advance_to(clock.t_h + clock.dt_h);
     *exposure = exposure_of(&pk.0, &model.0);
@@ -49,11 +49,16 @@ pub fn pharmacokinetics(clock: Res<Clock>, model: Res<Model>, mut pk: ResMut<Pk>
 fn exposure_of(pk: &Pharmacokinetics, p: &Params) -> Exposure {
     let conc = pk.concentrations();
     let nk_um = conc.brain_norketamine_ng_ml / NORKETAMINE_G_PER_MOL;
+    // Racemic-ketamine-equivalent drive, weighted by each drug's potency from the catalogue.
+    let (mut blocker_um, mut clinical_um) = (0.0, 0.0);
+    for (info, &c) in CATALOGUE.iter().zip(&conc.brain_parent_ng_ml) {
+        blocker_um += (info.nmda_potency_rel)(p) * c / info.molar_mass_g_per_mol;
+        clinical_um += (info.clinical_potency_rel)(p) * c / info.molar_mass_g_per_mol;
+    }
     Exposure {
         conc,
-        blocker_um: conc.brain_racemic_ng_ml / KETAMINE_G_PER_MOL
-            + p.potency_esketamine_rel * conc.brain_esketamine_ng_ml / KETAMINE_G_PER_MOL
-            + p.potency_norketamine_rel * nk_um,
+        blocker_um: blocker_um + p.potency_norketamine_rel * nk_um,
+        clinical_um: clinical_um + p.potency_norketamine_rel * nk_um,
         hnk_um: p.hnk_per_norketamine * nk_um,
     }
 }
@@ -78,12 +83,8 @@ struct Clinic {
     /// Every planned administration, in time order (the list the PK model was built from).
     admins: Vec<Administration>,
     next_admin: usize,
-    sensitivity: Sensitivity,
     /// The monitoring protocol; its event list also records the doses given.
     monitor: Monitor,
-    /// Pre-dose synaptic protein and spine density (MADRS reference).
-    protein0: f64,
-    density0: f64,
 }
 
 /// A world ready to run.
@@ -103,7 +104,7 @@ impl Simulation {
         let p = sc.params();
         let mut world = World::new();
         let stressed = sc.subject.state == SubjectState::ChronicStress;
-        let dt_h = sc.numerics.dt_s / 3600.0;
+        let dt_h = sc.numerics.dt_s / SECONDS_PER_HOUR;
 
         // Agents. Interneurons and pyramidal neurons draw their traits from their own streams.
         let rate_i = rng::mean_one_lognormal(p.interneuron_rate_cv);
@@ -115,7 +116,7 @@ impl Simulation {
                 baseline_rate_hz: p.interneuron_rate_hz * draw(&rate_i, &mut r),
                 open_factor: draw(&open_i, &mut r),
             };
-            (cell, NmdaBlock(0.0), FiringRate(cell.baseline_rate_hz))
+            (cell, FiringRate(cell.baseline_rate_hz))
         }));
         let rate_p = rng::mean_one_lognormal(p.pyramidal_rate_cv);
         let open_p = rng::mean_one_lognormal(p.pyramidal_open_cv);
@@ -142,18 +143,8 @@ impl Simulation {
                 ampa_gain: draw(&gain_a, &mut r),
             };
             let a0 = pathway::ampa::baseline_activation(cell.ampa_gain, &p);
-            pyramidal.push((
-                cell,
-                NmdaBlock(0.0),
-                FiringRate(cell.baseline_rate_hz),
-                Adaptation(0.0),
-                Suppression(0.0),
-                Excitability(1.0),
-                Ampa(a0),
-                Bdnf(1.0),
-                Mtorc1(1.0),
-                SynapticProtein(basal_protein),
-            ));
+            // The other stage state comes with `Pyramidal` (required components).
+            pyramidal.push((cell, FiringRate(cell.baseline_rate_hz), Ampa(a0), SynapticProtein(basal_protein)));
             // Initial spines: Poisson draws around the drug-free steady state of this subject.
             let (thin_mean, mush_mean) = synaptogenesis::steady_state(basal_protein, stressed, reference, &p);
             let mut r = rng::stream(sc.seed, index as u64, Purpose::InitialSpines);
@@ -179,13 +170,8 @@ impl Simulation {
             .iter()
             .map(|i| (i.kind, i.from_h, i.to_h.unwrap_or(f64::INFINITY), i.strength))
             .collect();
-        let means = CircuitMeans {
-            spines_per_neuron: total_spines / n_pyr as f64,
-            thin_spines_per_neuron: book.thin.iter().map(|&x| x as f64).sum::<f64>() / n_pyr as f64,
-            mushroom_spines_per_neuron: book.mushroom.iter().map(|&x| x as f64).sum::<f64>() / n_pyr as f64,
-            ..Default::default()
-        };
-        world.insert_resource(means);
+        debug_assert_eq!(total_spines, f64::from(book.thin.iter().chain(&book.mushroom).sum::<u32>()));
+        world.insert_resource(SpineMeans::of(&book));
         world.insert_resource(book);
         world.insert_resource(Clock { step: 0, t_h: 0.0, dt_h: 0.0 });
         world.insert_resource(Pk(pk));
@@ -194,14 +180,24 @@ impl Simulation {
         world.insert_resource(Switches(sc.mechanisms.clone()));
         world.insert_resource(Stress(stressed));
         world.insert_resource(Seed(sc.seed));
-        world.insert_resource(Blockers::default());
         world.insert_resource(InterventionPlan(plan));
-        world.insert_resource(Glutamate::default());
+        world.insert_resource(Patient {
+            subject: sc.subject.clone(),
+            sensitivity: Sensitivity::draw(sc.seed, &p),
+            reference_spines_per_neuron: reference,
+            madrs_reference: None,
+        });
 
+        // The stages and read-outs register themselves into their sets, ordered once in
+        // `pathway::build`.
         let mut schedule = Schedule::default();
-        schedule.add_systems((pharmacokinetics, pathway::schedule()).chain());
+        schedule.add_systems(pharmacokinetics.in_set(PkSet));
+        pathway::build(&mut world, &mut schedule);
+        for plugin in crate::readout::READOUTS {
+            plugin(&mut world, &mut schedule);
+        }
 
-        let total_s = sc.duration_h * 3600.0;
+        let total_s = sc.duration_h * SECONDS_PER_HOUR;
         let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
         let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
         // The stages are chained, so systems never run side by side: the single-threaded executor
@@ -211,19 +207,13 @@ impl Simulation {
         let clinic = Clinic {
             admins: administrations,
             next_admin: 0,
-            sensitivity: Sensitivity::draw(sc.seed, &p),
             monitor: Monitor::new(sc.monitoring, sc.subject.clone()),
-            protein0: 0.0,
-            density0: 0.0,
         };
         let mut sim = Self { world, schedule, scenario: sc.clone(), params: p, clinic, total_steps, dt_h, sample_every_steps };
         // Doses due at t = 0 pass the pre-dose check first; then a zero-length step settles every
         // stage's read-out at t = 0 without changing any state.
         sim.check_doses_due(0.0, 0.0);
         sim.schedule.run(&mut sim.world);
-        let means = *sim.world.resource::<CircuitMeans>();
-        sim.clinic.density0 = means.spines_per_neuron / reference;
-        sim.clinic.protein0 = means.synaptic_protein_rel;
         Ok(sim)
     }
 
@@ -247,17 +237,11 @@ impl Simulation {
         self.world.query::<&Spine>().iter(&self.world).count()
     }
 
-    /// Vital signs now, from the effect-site exposure.
+    /// Vital signs now, from the effect-site exposure (for the pre-dose check, before the step).
     fn vitals(&self) -> Vitals {
         let e = self.world.resource::<Exposure>();
-        clinical::vitals(clinical::effect_ng_ml(e.blocker_um), &self.scenario.subject, &self.clinic.sensitivity, &self.params)
-    }
-
-    fn madrs(&self) -> f64 {
-        let m = self.world.resource::<CircuitMeans>();
-        let density = m.spines_per_neuron / self.scenario.circuit.spines_per_pyramidal as f64;
-        let c = &self.clinic;
-        clinical::madrs(self.scenario.subject.madrs, m.synaptic_protein_rel, c.protein0, density, c.density0, &self.params)
+        let patient = self.world.resource::<Patient>();
+        clinical::vitals(clinical::effect_ng_ml(e.clinical_um), &patient.subject, &patient.sensitivity, &self.params)
     }
 
     /// The pre-dose check of every administration that starts by `until_h`, with the vitals at
@@ -289,51 +273,6 @@ impl Simulation {
         }
     }
 
-    /// The trace row of this moment; `v` are this step's values (vitals and MADRS computed once).
-    fn trace_row(&self, v: &StepValues) -> TraceRow {
-        let m = self.world.resource::<CircuitMeans>();
-        let e = self.world.resource::<Exposure>();
-        TraceRow {
-            time_h: v.t_h,
-            plasma_ketamine_ng_ml: e.conc.plasma_ketamine_ng_ml,
-            plasma_norketamine_ng_ml: e.conc.plasma_norketamine_ng_ml,
-            brain_ketamine_um: e.conc.brain_ketamine_um(),
-            nmda_block_interneuron: m.nmda_block_interneuron,
-            nmda_block_pyramidal: m.nmda_block_pyramidal,
-            interneuron_rate_hz: m.interneuron_rate_hz,
-            pyramidal_rate_hz: m.pyramidal_rate_hz,
-            glutamate_rel: m.glutamate_rel,
-            ampa_activation: m.ampa_activation,
-            bdnf_rel: m.bdnf_rel,
-            mtorc1_rel: m.mtorc1_rel,
-            synaptic_protein_rel: m.synaptic_protein_rel,
-            spines_per_neuron: m.spines_per_neuron,
-            spine_density_rel: v.spine_density_rel,
-            sbp_mmhg: v.vitals.sbp_mmhg,
-            dbp_mmhg: v.vitals.dbp_mmhg,
-            hr_bpm: v.vitals.hr_bpm,
-            spo2_pct: v.vitals.spo2_pct,
-            dissociation_cadss: v.vitals.dissociation_cadss,
-            madrs: v.madrs,
-        }
-    }
-
-    fn step_values(&self, t_h: f64) -> StepValues {
-        let m = self.world.resource::<CircuitMeans>();
-        let e = self.world.resource::<Exposure>();
-        StepValues {
-            t_h,
-            plasma_ng_ml: e.conc.plasma_ketamine_ng_ml,
-            auc_ng_h_ml: e.conc.auc_ng_h_ml,
-            nmda_block_interneuron: m.nmda_block_interneuron,
-            glutamate_rel: m.glutamate_rel,
-            bdnf_rel: m.bdnf_rel,
-            mtorc1_rel: m.mtorc1_rel,
-            spine_density_rel: m.spines_per_neuron / self.scenario.circuit.spines_per_pyramidal as f64,
-            vitals: self.vitals(),
-            madrs: self.madrs(),
-        }
-    }
 
     /// Run to the end. `progress(step, total)` is called now and then.
     pub fn run(self, progress: impl FnMut(u64, u64)) -> Result<RunOutput> {
@@ -347,11 +286,12 @@ impl Simulation {
         let started = Instant::now();
         let sc = self.scenario.clone();
         let total_h = sc.duration_h;
-        let start = self.step_values(0.0);
-        let mut trace = vec![self.trace_row(&start)];
-        crate::guard::check_sample(&mut self.world, &trace[0])?;
-        let mut tracker = SummaryTracker::new(&sc.name, sc.seed);
+        let spines_ref = sc.circuit.spines_per_pyramidal as f64;
+        let mut tracker = SummaryTracker::new();
+        let start = sample(&self.world, 0.0, spines_ref);
         tracker.observe(&start);
+        let mut trace = vec![TraceRow::of(&start)];
+        crate::guard::check_sample(&mut self.world, &trace[0])?;
         let report_every = (self.total_steps / 200).max(1);
         for step in 0..self.total_steps {
             let t_h = step as f64 * self.dt_h;
@@ -360,12 +300,12 @@ impl Simulation {
             self.check_doses_due(t_h, t_end);
             *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h };
             self.schedule.run(&mut self.world);
-            let values = self.step_values(t_end);
+            let values = sample(&self.world, t_end, spines_ref);
             self.clinic.monitor.observe(t_end, &values.vitals);
             tracker.observe(&values);
             cancel.check(t_end)?;
             if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
-                let row = self.trace_row(&values);
+                let row = TraceRow::of(&values);
                 crate::guard::check_sample(&mut self.world, &row)?;
                 trace.push(row);
             }
@@ -374,9 +314,12 @@ impl Simulation {
             }
         }
         progress(self.total_steps, self.total_steps);
-        let mut summary = tracker.row;
-        summary.alarms = self.clinic.monitor.alarms;
-        summary.discharge_ready_h = self.clinic.monitor.last_discharge_h();
+        let summary = tracker.finish(&RunFacts {
+            scenario: &sc.name,
+            seed: sc.seed,
+            alarms: self.clinic.monitor.alarms,
+            discharge_ready_h: self.clinic.monitor.last_discharge_h(),
+        });
         let mut events = events_of(&sc);
         events.append(&mut self.clinic.monitor.events);
         events.retain(|e| e.time_h <= sc.duration_h + 1e-9);
@@ -389,6 +332,22 @@ impl Simulation {
             wall_time_s: started.elapsed().as_secs_f64(),
             steps: self.total_steps,
         })
+    }
+}
+
+/// Everything the read-out columns may read at the end of a step; `reference_spines_per_neuron`
+/// is `circuit.spines_per_pyramidal`.
+fn sample(world: &World, t_h: f64, reference_spines_per_neuron: f64) -> Sample<'_> {
+    let means = CircuitMeans::of(world);
+    let clinical = *world.resource::<ClinicalReadout>();
+    Sample {
+        world,
+        t_h,
+        exposure: *world.resource::<Exposure>(),
+        means,
+        spine_density_rel: means.spines_per_neuron / reference_spines_per_neuron,
+        vitals: clinical.vitals,
+        madrs: clinical.madrs,
     }
 }
 

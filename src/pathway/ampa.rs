@@ -11,8 +11,29 @@
 use bevy_ecs::prelude::*;
 
 use super::glutamate::Glutamate;
-use super::{Ampa, Blockers, CircuitMeans, Exposure, Model, Pyramidal, Switches, hill};
+use super::{Ampa, Blockers, Exposure, Model, Pyramidal, Switches, hill};
+use crate::guard::{self, Bound};
+
+/// The stage's system set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The stage's output: mean AMPA receptor activation (0–1).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct AmpaMean(pub f64);
+
+/// Register the stage: its output resource, its system and its guard checks.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.insert_resource(AmpaMean::default());
+    schedule.add_systems(activate.in_set(Set));
+    guard::add_check(world, |world, t_h, ov| {
+        const B: Bound = Bound::FRACTION;
+        guard::check_agents(world, "ampa", "ampa_activation", "pyramidal neuron", B, t_h, ov, |c: &Ampa| c.0, |c: &super::Pyramidal| c.index)?;
+        guard::check_value("ampa", "ampa_activation", world.resource::<AmpaMean>().0, B, t_h, ov)
+    });
+}
 use crate::params::Params;
+use crate::scenario::InterventionKind;
 
 /// The receptor's response H(x) to an effective glutamate drive `x` (relative); the same for every
 /// neuron, so computed once per step.
@@ -46,24 +67,25 @@ pub fn drive(glutamate_rel: f64, nbqx: f64, hnk_um: f64, hnk_on: bool, p: &Param
     glutamate_rel * (1.0 - nbqx) + hnk
 }
 
+/// AMPA activation. Reads `Model`, `Glutamate`, `Blockers::nbqx`, `Exposure::hnk_um`, `Switches`, each `Pyramidal`; writes each `Ampa` and `AmpaMean`.
 pub fn activate(
     model: Res<Model>,
     glu: Res<Glutamate>,
     blockers: Res<Blockers>,
     exposure: Res<Exposure>,
     switches: Res<Switches>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<AmpaMean>,
     mut cells: Query<(&Pyramidal, &mut Ampa)>,
 ) {
     let p = &model.0;
-    let h = response(drive(glu.0, blockers.nbqx, exposure.hnk_um, switches.0.hnk, p), p);
+    let h = response(drive(glu.0, blockers.of(InterventionKind::Nbqx), exposure.hnk_um, switches.0.hnk, p), p);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, mut a)| {
         a.0 = activation_from(cell.ampa_gain, h);
         sum += a.0;
         n += 1;
     });
-    means.ampa_activation = sum / n.max(1) as f64;
+    means.0 = sum / n.max(1) as f64;
 }
 
 #[cfg(test)]

@@ -14,8 +14,29 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Ampa, Bdnf, Blockers, CircuitMeans, Clock, Excitability, Model, NmdaBlock, Pyramidal, Suppression, Switches, ampa, relax_by};
+use super::{Ampa, Bdnf, Blockers, Clock, Excitability, Model, NmdaBlock, Pyramidal, Suppression, Switches, ampa, relax_by};
+use crate::guard::{self, Bound};
+
+/// The stage's system set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The stage's output: mean BDNF relative to the healthy drug-free steady state.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct BdnfMean(pub f64);
+
+/// Register the stage: its output resource, its system and its guard checks.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.insert_resource(BdnfMean::default());
+    schedule.add_systems(release.in_set(Set));
+    guard::add_check(world, |world, t_h, ov| {
+        const B: Bound = Bound::NonNegative;
+        guard::check_agents(world, "bdnf", "bdnf_rel", "pyramidal neuron", B, t_h, ov, |c: &Bdnf| c.0, |c: &super::Pyramidal| c.index)?;
+        guard::check_value("bdnf", "bdnf_rel", world.resource::<BdnfMean>().0, B, t_h, ov)
+    });
+}
 use crate::params::Params;
+use crate::scenario::InterventionKind;
 
 /// BDNF target of one neuron.
 #[inline]
@@ -35,12 +56,13 @@ pub fn bdnf_target(
     1.0 + (1.0 - suppression) * (activity + eef2k)
 }
 
+/// BDNF. Reads `Clock`, `Model`, `Blockers::bdnf_val66met`, `Switches`, each pyramidal neuron's `Ampa`, `NmdaBlock`, `Excitability`, `Suppression`; writes each `Bdnf` and `BdnfMean`.
 pub fn release(
     clock: Res<Clock>,
     model: Res<Model>,
     blockers: Res<Blockers>,
     switches: Res<Switches>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<BdnfMean>,
     mut cells: Query<(&Pyramidal, &Ampa, &NmdaBlock, &Excitability, &Suppression, &mut Bdnf)>,
 ) {
     let p = &model.0;
@@ -49,12 +71,12 @@ pub fn release(
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, a, b, e, s, mut bdnf)| {
         let a0 = ampa::activation_from(cell.ampa_gain, h_drug_free);
-        let target = bdnf_target(a.0, a0, b.0, e.0, s.0, blockers.bdnf_val66met, switches.0.eef2k, p);
+        let target = bdnf_target(a.0, a0, b.0, e.0, s.0, blockers.of(InterventionKind::BdnfVal66met), switches.0.eef2k, p);
         bdnf.0 = relax_by(bdnf.0, target, decay);
         sum += bdnf.0;
         n += 1;
     });
-    means.bdnf_rel = sum / n.max(1) as f64;
+    means.0 = sum / n.max(1) as f64;
 }
 
 #[cfg(test)]

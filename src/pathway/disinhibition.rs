@@ -23,7 +23,45 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Adaptation, CircuitMeans, Clock, Excitability, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, pow_n, relax_by};
+use super::{Adaptation, Clock, Excitability, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, pow_n, relax_by};
+use crate::guard::{self, Bound};
+
+/// The stage's system set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The stage's output: mean firing rates and the inhibition reaching pyramidal cells.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct Firing {
+    /// Mean interneuron rate, Hz.
+    pub interneuron_rate_hz: f64,
+    /// Total interneuron output relative to its drug-free value (the inhibition pyramidal cells get).
+    pub inhibition_rel: f64,
+    /// Mean pyramidal rate, Hz.
+    pub pyramidal_rate_hz: f64,
+}
+
+/// Register the stage: its output resource, its systems (interneurons, then pyramidal neurons)
+/// and its guard checks.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.insert_resource(Firing::default());
+    schedule.add_systems((interneuron_firing, pyramidal_firing).chain().in_set(Set));
+    guard::add_check(world, check);
+}
+
+fn check(world: &mut World, t_h: f64, ov: &[String]) -> crate::Result<()> {
+    const F: Bound = Bound::FRACTION;
+    const N: Bound = Bound::NonNegative;
+    let (int_id, pyr_id) = (|c: &Interneuron| c.id, |c: &Pyramidal| c.index);
+    guard::check_agents(world, "disinhibition", "firing_rate_hz", "interneuron", N, t_h, ov, |r: &FiringRate| r.0, int_id)?;
+    guard::check_agents(world, "disinhibition", "adaptation", "pyramidal neuron", F, t_h, ov, |a: &Adaptation| a.0, pyr_id)?;
+    guard::check_agents(world, "disinhibition", "suppression", "pyramidal neuron", F, t_h, ov, |s: &Suppression| s.0, pyr_id)?;
+    guard::check_agents(world, "disinhibition", "firing_rate_hz", "pyramidal neuron", N, t_h, ov, |r: &FiringRate| r.0, pyr_id)?;
+    let m = *world.resource::<Firing>();
+    guard::check_value("disinhibition", "interneuron_rate_hz", m.interneuron_rate_hz, N, t_h, ov)?;
+    guard::check_value("disinhibition", "inhibition_rel", m.inhibition_rel, N, t_h, ov)?;
+    guard::check_value("disinhibition", "pyramidal_rate_hz", m.pyramidal_rate_hz, N, t_h, ov)
+}
 use crate::params::Params;
 
 #[inline]
@@ -89,9 +127,11 @@ pub fn pyramidal_update(
     }
 }
 
+/// Interneuron rates. Reads `Model`, each interneuron's `NmdaBlock`; writes each `FiringRate`,
+/// `Firing::interneuron_rate_hz` and `Firing::inhibition_rel`.
 pub fn interneuron_firing(
     model: Res<Model>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<Firing>,
     mut cells: Query<(&Interneuron, &NmdaBlock, &mut FiringRate)>,
 ) {
     let p = &model.0;
@@ -106,11 +146,14 @@ pub fn interneuron_firing(
     means.inhibition_rel = if base > 0.0 { sum / base } else { 1.0 };
 }
 
+/// Pyramidal rates. Reads `Clock`, `Model`, `Switches`, `Firing::inhibition_rel` (this stage's
+/// interneuron output), each pyramidal `NmdaBlock`; writes each pyramidal neuron's `Adaptation`,
+/// `Suppression`, `Excitability`, `FiringRate`, and `Firing::pyramidal_rate_hz`.
 pub fn pyramidal_firing(
     clock: Res<Clock>,
     model: Res<Model>,
     switches: Res<Switches>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<Firing>,
     mut cells: Query<(&Pyramidal, &NmdaBlock, &mut Adaptation, &mut Suppression, &mut Excitability, &mut FiringRate)>,
 ) {
     let p = &model.0;

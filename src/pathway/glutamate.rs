@@ -11,7 +11,23 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{CircuitMeans, Clock, FiringRate, Model, Pyramidal, relax};
+use super::{Clock, FiringRate, Model, Pyramidal, relax};
+use crate::guard::{self, Bound};
+
+/// The stage's system set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// Register the stage: its state and output ([`Glutamate`]), its system and its guard check.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.insert_resource(Glutamate::default());
+    schedule.add_systems(release.in_set(Set));
+    guard::add_check(world, |world, t_h, ov| {
+        let g = world.resource::<Glutamate>().0;
+        guard::check_value("glutamate", "glutamate (pool)", g, Bound::NonNegative, t_h, ov)?;
+        guard::check_value("glutamate", "glutamate_rel", g, Bound::NonNegative, t_h, ov)
+    });
+}
 
 /// Extracellular glutamate relative to the drug-free steady state.
 #[derive(Resource, Debug, Clone, Copy)]
@@ -29,11 +45,11 @@ pub fn glutamate_step(g: f64, rate_rel: f64, gain: f64, tau_h: f64, dt_h: f64) -
     relax(g, target, dt_h, tau_h)
 }
 
+/// The glutamate pool. Reads `Clock`, `Model`, each pyramidal `FiringRate`; writes `Glutamate`.
 pub fn release(
     clock: Res<Clock>,
     model: Res<Model>,
     mut glu: ResMut<Glutamate>,
-    mut means: ResMut<CircuitMeans>,
     cells: Query<(&Pyramidal, &FiringRate)>,
 ) {
     let p = &model.0;
@@ -44,7 +60,6 @@ pub fn release(
     });
     let rel = if base > 0.0 { rate / base } else { 1.0 };
     glu.0 = glutamate_step(glu.0, rel, p.glutamate_gain, p.glutamate_tau_min / 60.0, clock.dt_h);
-    means.glutamate_rel = glu.0;
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! The pathway from NMDA block to new spines, as ECS components, resources and systems.
 //!
-//! One file per stage, in causal order; [`schedule`] declares the order once:
+//! One file per stage, in causal order. Each stage module is a plugin: it declares a system set
+//! (`Set`), registers its output resource, its systems (in its set) and its guard checks
+//! (`plugin`), and publishes its output in its own resource; no stage reads another stage's value
+//! through a shared read-out resource. [`build`] orders the sets once and runs the plugins:
 //!
 //! ```text
 //! drug at the effect site (Exposure, written by the PK system)
@@ -28,8 +31,6 @@ pub mod protein;
 pub mod synaptogenesis;
 
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::ScheduleConfigs;
-use bevy_ecs::system::ScheduleSystem;
 
 use crate::params::Params;
 use crate::pk::Concentrations;
@@ -83,9 +84,12 @@ pub struct Clock {
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct Exposure {
     pub conc: Concentrations,
-    /// Racemic-ketamine-equivalent NMDA blocker at the effect site, µM:
-    /// `racemic + potency_S·S-ketamine + potency_NK·norketamine`.
+    /// Racemic-ketamine-equivalent NMDA blocker at the effect site, µM: each drug weighted by
+    /// its NMDA potency from the drug catalogue, plus `potency_NK·norketamine`.
     pub blocker_um: f64,
+    /// Racemic-ketamine-equivalent drive of the acute clinical effects, µM: each drug weighted by
+    /// its clinical potency, plus `potency_NK·norketamine`.
+    pub clinical_um: f64,
     /// (2R,6R)-HNK at the effect site, µM (used only when the `hnk` mechanism is on).
     pub hnk_um: f64,
 }
@@ -106,22 +110,26 @@ pub struct Stress(pub bool);
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct Seed(pub u64);
 
-/// Fraction of each target inhibited right now (0 = untouched, 1 = fully blocked).
+/// Fraction of each target inhibited right now (0 = untouched, 1 = fully blocked), indexed by
+/// [`InterventionKind::index`].
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
-pub struct Blockers {
-    pub rapamycin: f64,
-    pub nbqx: f64,
-    pub anisomycin: f64,
-    pub trkb_antagonist: f64,
-    pub bdnf_val66met: f64,
+pub struct Blockers(pub [f64; InterventionKind::COUNT]);
+
+impl Blockers {
+    /// Strength of intervention `kind` now.
+    #[inline]
+    pub fn of(&self, kind: InterventionKind) -> f64 {
+        self.0[kind.index()]
+    }
 }
 
 /// The scenario's interventions: (kind, from_h, to_h, strength).
 #[derive(Resource, Debug, Clone, Default)]
 pub struct InterventionPlan(pub Vec<(InterventionKind, f64, f64, f64)>);
 
-/// Circuit-level means of each stage, computed once per step by the stage's system.
-#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+/// Circuit-level means of every stage, gathered for the read-outs from each stage's own output
+/// resource ([`CircuitMeans::of`]); no stage reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CircuitMeans {
     pub nmda_block_interneuron: f64,
     pub nmda_block_pyramidal: f64,
@@ -139,10 +147,36 @@ pub struct CircuitMeans {
     pub mushroom_spines_per_neuron: f64,
 }
 
+impl CircuitMeans {
+    /// Gather the means from the stages' output resources.
+    pub fn of(world: &World) -> Self {
+        let nmda = world.resource::<nmda::NmdaMeans>();
+        let firing = world.resource::<disinhibition::Firing>();
+        let spines = world.resource::<synaptogenesis::SpineMeans>();
+        Self {
+            nmda_block_interneuron: nmda.interneuron,
+            nmda_block_pyramidal: nmda.pyramidal,
+            interneuron_rate_hz: firing.interneuron_rate_hz,
+            pyramidal_rate_hz: firing.pyramidal_rate_hz,
+            inhibition_rel: firing.inhibition_rel,
+            glutamate_rel: world.resource::<glutamate::Glutamate>().0,
+            ampa_activation: world.resource::<ampa::AmpaMean>().0,
+            bdnf_rel: world.resource::<bdnf::BdnfMean>().0,
+            mtorc1_rel: world.resource::<mtorc1::Mtorc1Mean>().0,
+            synaptic_protein_rel: world.resource::<protein::ProteinMean>().0,
+            spines_per_neuron: spines.spines_per_neuron,
+            thin_spines_per_neuron: spines.thin_spines_per_neuron,
+            mushroom_spines_per_neuron: spines.mushroom_spines_per_neuron,
+        }
+    }
+}
+
 // ---------------------------------------------------------------- components
 
-/// A tonically firing GABAergic interneuron (rich in GluN2C/2D).
+/// A tonically firing GABAergic interneuron (rich in GluN2C/2D). Spawning one brings its stage
+/// state (required components).
 #[derive(Component, Debug, Clone, Copy)]
+#[require(NmdaBlock, FiringRate)]
 pub struct Interneuron {
     pub id: u32,
     pub baseline_rate_hz: f64,
@@ -150,8 +184,20 @@ pub struct Interneuron {
     pub open_factor: f64,
 }
 
-/// A layer V pyramidal neuron.
+/// A layer V pyramidal neuron. Spawning one brings the state of every stage it goes through
+/// (required components, at their drug-free values; the spawn sets the cell-specific ones).
 #[derive(Component, Debug, Clone, Copy)]
+#[require(
+    NmdaBlock,
+    FiringRate,
+    Adaptation,
+    Suppression,
+    Excitability = Excitability(1.0),
+    Ampa,
+    Bdnf = Bdnf(1.0),
+    Mtorc1 = Mtorc1(1.0),
+    SynapticProtein = SynapticProtein(1.0)
+)]
 pub struct Pyramidal {
     /// Index 0..n, also the index of its spine tallies.
     pub index: u32,
@@ -210,41 +256,75 @@ pub struct Spine {
 
 // ---------------------------------------------------------------- interventions
 
-/// Set each blocker's strength for this step from the intervention plan.
+/// The PK stage's set (the first; its system lives in `sim.rs`).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PkSet;
+
+/// The interventions' set: blocker strengths for this step.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InterventionsSet;
+
+/// The read-out modules' set, after every stage (clinical read-outs today).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Readout;
+
+/// A stage plugin: registers the stage's resources, systems (in its set) and guard checks.
+pub type Plugin = fn(&mut World, &mut Schedule);
+
+/// The pathway stages, in causal order (the order of their sets in [`build`]).
+pub const STAGES: &[Plugin] = &[
+    interventions,
+    nmda::plugin,
+    disinhibition::plugin,
+    glutamate::plugin,
+    ampa::plugin,
+    bdnf::plugin,
+    mtorc1::plugin,
+    protein::plugin,
+    synaptogenesis::plugin,
+];
+
+/// Order the sets once — the seed's chain, top to bottom — and register every stage.
+pub fn build(world: &mut World, schedule: &mut Schedule) {
+    schedule.configure_sets(
+        (
+            PkSet,
+            InterventionsSet,
+            nmda::Set,
+            disinhibition::Set,
+            glutamate::Set,
+            ampa::Set,
+            bdnf::Set,
+            mtorc1::Set,
+            protein::Set,
+            synaptogenesis::Set,
+            Readout,
+        )
+            .chain(),
+    );
+    for plugin in STAGES {
+        plugin(world, schedule);
+    }
+}
+
+/// The interventions plugin: the [`Blockers`] resource and [`update_blockers`].
+fn interventions(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<Blockers>();
+    schedule.add_systems(update_blockers.in_set(InterventionsSet));
+}
+
+/// Set each blocker's strength for this step from the intervention plan. Reads `Clock`,
+/// `InterventionPlan`; writes `Blockers`.
 pub fn update_blockers(clock: Res<Clock>, plan: Res<InterventionPlan>, mut blockers: ResMut<Blockers>) {
     let t = clock.t_h + clock.dt_h;
     let mut b = Blockers::default();
     for &(kind, from, to, strength) in &plan.0 {
         if t > from && t <= to {
-            let slot = match kind {
-                InterventionKind::Rapamycin => &mut b.rapamycin,
-                InterventionKind::Nbqx => &mut b.nbqx,
-                InterventionKind::Anisomycin => &mut b.anisomycin,
-                InterventionKind::TrkbAntagonist => &mut b.trkb_antagonist,
-                InterventionKind::BdnfVal66met => &mut b.bdnf_val66met,
-            };
+            let slot = &mut b.0[kind.index()];
             *slot = slot.max(strength);
         }
     }
     if *blockers != b {
         *blockers = b;
     }
-}
-
-/// The pathway systems in causal order: the seed's chain, top to bottom.
-pub fn schedule() -> ScheduleConfigs<ScheduleSystem> {
-    (
-        update_blockers,
-        nmda::block_interneurons,
-        nmda::block_pyramidal,
-        disinhibition::interneuron_firing,
-        disinhibition::pyramidal_firing,
-        glutamate::release,
-        ampa::activate,
-        bdnf::release,
-        mtorc1::trkb_mtorc1,
-        protein::synthesis,
-        synaptogenesis::spine_turnover.run_if(synaptogenesis::spine_step_due),
-    )
-        .chain()
 }

@@ -11,8 +11,29 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Bdnf, Blockers, CircuitMeans, Clock, Model, Mtorc1, relax_by};
+use super::{Bdnf, Blockers, Clock, Model, Mtorc1, relax_by};
+use crate::guard::{self, Bound};
+
+/// The stage's system set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The stage's output: mean mTORC1 activity relative to the healthy drug-free steady state.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct Mtorc1Mean(pub f64);
+
+/// Register the stage: its output resource, its system and its guard checks.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.insert_resource(Mtorc1Mean::default());
+    schedule.add_systems(trkb_mtorc1.in_set(Set));
+    guard::add_check(world, |world, t_h, ov| {
+        const B: Bound = Bound::NonNegative;
+        guard::check_agents(world, "mtorc1", "mtorc1_rel", "pyramidal neuron", B, t_h, ov, |c: &Mtorc1| c.0, |c: &super::Pyramidal| c.index)?;
+        guard::check_value("mtorc1", "mtorc1_rel", world.resource::<Mtorc1Mean>().0, B, t_h, ov)
+    });
+}
 use crate::params::Params;
+use crate::scenario::InterventionKind;
 
 #[inline]
 pub fn mtorc1_target(bdnf: f64, trkb_antagonist: f64, rapamycin: f64, p: &Params) -> f64 {
@@ -20,23 +41,24 @@ pub fn mtorc1_target(bdnf: f64, trkb_antagonist: f64, rapamycin: f64, p: &Params
     (1.0 + p.mtorc1_gain * (trkb - 1.0).max(0.0)) * (1.0 - rapamycin)
 }
 
+/// TrkB → mTORC1. Reads `Clock`, `Model`, `Blockers` (trkb_antagonist, rapamycin), each `Bdnf`; writes each `Mtorc1` and `Mtorc1Mean`.
 pub fn trkb_mtorc1(
     clock: Res<Clock>,
     model: Res<Model>,
     blockers: Res<Blockers>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<Mtorc1Mean>,
     mut cells: Query<(&Bdnf, &mut Mtorc1)>,
 ) {
     let p = &model.0;
     let decay = (-clock.dt_h / (p.mtorc1_tau_min / 60.0)).exp();
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(b, mut m)| {
-        let target = mtorc1_target(b.0, blockers.trkb_antagonist, blockers.rapamycin, p);
+        let target = mtorc1_target(b.0, blockers.of(InterventionKind::TrkbAntagonist), blockers.of(InterventionKind::Rapamycin), p);
         m.0 = relax_by(m.0, target, decay);
         sum += m.0;
         n += 1;
     });
-    means.mtorc1_rel = sum / n.max(1) as f64;
+    means.0 = sum / n.max(1) as f64;
 }
 
 #[cfg(test)]

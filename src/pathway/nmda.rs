@@ -14,7 +14,38 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{CircuitMeans, Clock, Exposure, Interneuron, Model, NmdaBlock, Pyramidal};
+use super::{Clock, Exposure, Interneuron, Model, NmdaBlock, Pyramidal};
+use crate::guard::{self, Bound};
+
+/// The stage's system set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The stage's output: mean NMDA block per cell type (0–1).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct NmdaMeans {
+    /// Mean block of the interneurons.
+    pub interneuron: f64,
+    /// Mean block of the pyramidal neurons.
+    pub pyramidal: f64,
+}
+
+/// Register the stage: its output resource, its systems (interneurons, then pyramidal neurons)
+/// and its guard checks.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.insert_resource(NmdaMeans::default());
+    schedule.add_systems((block_interneurons, block_pyramidal).chain().in_set(Set));
+    guard::add_check(world, check);
+}
+
+fn check(world: &mut World, t_h: f64, ov: &[String]) -> crate::Result<()> {
+    const F: Bound = Bound::FRACTION;
+    guard::check_agents(world, "nmda", "nmda_block", "interneuron", F, t_h, ov, |b: &NmdaBlock| b.0, |c: &Interneuron| c.id)?;
+    guard::check_agents(world, "nmda", "nmda_block", "pyramidal neuron", F, t_h, ov, |b: &NmdaBlock| b.0, |c: &Pyramidal| c.index)?;
+    let m = *world.resource::<NmdaMeans>();
+    guard::check_value("nmda", "nmda_block_interneuron", m.interneuron, F, t_h, ov)?;
+    guard::check_value("nmda", "nmda_block_pyramidal", m.pyramidal, F, t_h, ov)
+}
 
 /// Exact trapping-block update over `dt_h`.
 #[inline]
@@ -31,11 +62,13 @@ pub fn steady_state_block(c_um: f64, open: f64, ic50_um: f64) -> f64 {
     open * c_um / (open * c_um + ic50_um)
 }
 
+/// Block of every interneuron. Reads `Clock`, `Exposure` (blocker), `Model`, each `Interneuron`;
+/// writes each interneuron's `NmdaBlock` and `NmdaMeans::interneuron`.
 pub fn block_interneurons(
     clock: Res<Clock>,
     exposure: Res<Exposure>,
     model: Res<Model>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<NmdaMeans>,
     mut cells: Query<(&Interneuron, &mut NmdaBlock)>,
 ) {
     let p = &model.0;
@@ -46,14 +79,16 @@ pub fn block_interneurons(
         sum += b.0;
         n += 1;
     });
-    means.nmda_block_interneuron = sum / n.max(1) as f64;
+    means.interneuron = sum / n.max(1) as f64;
 }
 
+/// Block of every pyramidal neuron. Reads `Clock`, `Exposure`, `Model`, each `Pyramidal`; writes
+/// each pyramidal neuron's `NmdaBlock` and `NmdaMeans::pyramidal`.
 pub fn block_pyramidal(
     clock: Res<Clock>,
     exposure: Res<Exposure>,
     model: Res<Model>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<NmdaMeans>,
     mut cells: Query<(&Pyramidal, &mut NmdaBlock)>,
 ) {
     let p = &model.0;
@@ -64,7 +99,7 @@ pub fn block_pyramidal(
         sum += b.0;
         n += 1;
     });
-    means.nmda_block_pyramidal = sum / n.max(1) as f64;
+    means.pyramidal = sum / n.max(1) as f64;
 }
 
 #[cfg(test)]

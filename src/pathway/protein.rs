@@ -12,8 +12,29 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Blockers, CircuitMeans, Clock, Model, Mtorc1, Stress, SynapticProtein};
+use super::{Blockers, Clock, Model, Mtorc1, Stress, SynapticProtein};
+use crate::guard::{self, Bound};
+
+/// The stage's system set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The stage's output: mean synaptic protein relative to the healthy drug-free steady state.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProteinMean(pub f64);
+
+/// Register the stage: its output resource, its system and its guard checks.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.insert_resource(ProteinMean::default());
+    schedule.add_systems(synthesis.in_set(Set));
+    guard::add_check(world, |world, t_h, ov| {
+        const B: Bound = Bound::NonNegative;
+        guard::check_agents(world, "protein", "synaptic_protein_rel", "pyramidal neuron", B, t_h, ov, |c: &SynapticProtein| c.0, |c: &super::Pyramidal| c.index)?;
+        guard::check_value("protein", "synaptic_protein_rel", world.resource::<ProteinMean>().0, B, t_h, ov)
+    });
+}
 use crate::params::Params;
+use crate::scenario::InterventionKind;
 
 /// Basal (drug-free steady-state) protein level of the subject.
 pub fn basal_level(stressed: bool, p: &Params) -> f64 {
@@ -39,12 +60,13 @@ pub fn protein_step_by(prot: f64, m: f64, basal: f64, anisomycin: f64, decay: f6
     target + (prot - target) * decay
 }
 
+/// Protein synthesis. Reads `Clock`, `Model`, `Blockers::anisomycin`, `Stress`, each `Mtorc1`; writes each `SynapticProtein` and `ProteinMean`.
 pub fn synthesis(
     clock: Res<Clock>,
     model: Res<Model>,
     blockers: Res<Blockers>,
     stress: Res<Stress>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<ProteinMean>,
     mut cells: Query<(&Mtorc1, &mut SynapticProtein)>,
 ) {
     let p = &model.0;
@@ -52,11 +74,11 @@ pub fn synthesis(
     let decay = (-degradation_per_h(p) * clock.dt_h).exp();
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(m, mut prot)| {
-        prot.0 = protein_step_by(prot.0, m.0, basal, blockers.anisomycin, decay, p);
+        prot.0 = protein_step_by(prot.0, m.0, basal, blockers.of(InterventionKind::Anisomycin), decay, p);
         sum += prot.0;
         n += 1;
     });
-    means.synaptic_protein_rel = sum / n.max(1) as f64;
+    means.0 = sum / n.max(1) as f64;
 }
 
 #[cfg(test)]

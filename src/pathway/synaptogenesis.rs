@@ -26,7 +26,50 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::ParallelCommands;
 use rand_distr::{Distribution, Poisson};
 
-use super::{CircuitMeans, Clock, Model, Pyramidal, Seed, Spine, Stress, SynapticProtein};
+use super::{Clock, Model, Pyramidal, Seed, Spine, Stress, SynapticProtein};
+use crate::guard::{self, Bound};
+
+/// The stage's system set.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The stage's output: mean spines per pyramidal neuron, by kind.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct SpineMeans {
+    /// All spines.
+    pub spines_per_neuron: f64,
+    /// Thin spines.
+    pub thin_spines_per_neuron: f64,
+    /// Mushroom spines.
+    pub mushroom_spines_per_neuron: f64,
+}
+
+impl SpineMeans {
+    /// The means of a spine book's tallies.
+    pub fn of(book: &SpineBook) -> Self {
+        let n = book.thin.len().max(1) as f64;
+        let (t, m): (u64, u64) = (book.thin.iter().map(|&x| u64::from(x)).sum(), book.mushroom.iter().map(|&x| u64::from(x)).sum());
+        Self { spines_per_neuron: (t + m) as f64 / n, thin_spines_per_neuron: t as f64 / n, mushroom_spines_per_neuron: m as f64 / n }
+    }
+}
+
+/// Register the stage: its system (on its own, longer spine step) and its guard checks. The
+/// initial spines and the [`SpineBook`] come with the agents (see `sim.rs`).
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<SpineMeans>();
+    schedule.add_systems(spine_turnover.run_if(spine_step_due).in_set(Set));
+    guard::add_check(world, |world, t_h, ov| {
+        let m = *world.resource::<SpineMeans>();
+        for (name, v) in [
+            ("spines_per_neuron", m.spines_per_neuron),
+            ("thin_spines_per_neuron", m.thin_spines_per_neuron),
+            ("mushroom_spines_per_neuron", m.mushroom_spines_per_neuron),
+        ] {
+            guard::check_value("spines", name, v, Bound::NonNegative, t_h, ov)?;
+        }
+        Ok(())
+    });
+}
 use crate::params::Params;
 use crate::rng::{self, Purpose};
 
@@ -159,6 +202,8 @@ pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
     clock.dt_h > 0.0 && (clock.step + 1).is_multiple_of(book.every_steps)
 }
 
+/// Spine fates and formation. Reads `Clock`, `Model`, `Seed`, `Stress`, each pyramidal neuron's
+/// `SynapticProtein`; writes the `Spine` entities (despawn, mature, spawn), `SpineBook` and `SpineMeans`.
 #[allow(clippy::too_many_arguments)]
 pub fn spine_turnover(
     mut commands: Commands,
@@ -168,7 +213,7 @@ pub fn spine_turnover(
     seed: Res<Seed>,
     stress: Res<Stress>,
     mut book: ResMut<SpineBook>,
-    mut means: ResMut<CircuitMeans>,
+    mut means: ResMut<SpineMeans>,
     neurons: Query<(&Pyramidal, &SynapticProtein)>,
     mut spines: Query<(Entity, &mut Spine)>,
 ) {

@@ -20,48 +20,36 @@
 //! intranasal doses add to their depot. The whole system is linear, and each interval between dose
 //! events is integrated exactly with a matrix exponential ([`linear`]).
 
+pub mod drugs;
 pub mod linear;
 
+pub use drugs::{CATALOGUE, Drug, DrugInfo, KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL};
 use linear::Matrix;
 use serde::{Deserialize, Serialize};
 
 use crate::params::Params;
 
-pub const KETAMINE_G_PER_MOL: f64 = 237.73;
-pub const NORKETAMINE_G_PER_MOL: f64 = 223.70;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Drug {
-    /// Racemic (R,S)-ketamine.
-    Ketamine,
-    /// S-ketamine.
-    Esketamine,
-}
-
-impl Drug {
-    pub const ALL: [Drug; 2] = [Drug::Ketamine, Drug::Esketamine];
-    pub fn name(self) -> &'static str {
-        match self {
-            Drug::Ketamine => "ketamine",
-            Drug::Esketamine => "esketamine",
-        }
-    }
-}
-
+/// A route of administration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Route {
+    /// Intravenous bolus.
     IvBolus,
+    /// Intravenous infusion at a constant rate.
     IvInfusion,
+    /// Intranasal spray.
     Intranasal,
+    /// Swallowed.
     Oral,
+    /// Held under the tongue.
     Sublingual,
 }
 
 impl Route {
+    /// Every route.
     pub const ALL: [Route; 5] =
         [Route::IvBolus, Route::IvInfusion, Route::Intranasal, Route::Oral, Route::Sublingual];
+    /// The route's name, as scenarios spell it.
     pub fn name(self) -> &'static str {
         match self {
             Route::IvBolus => "iv_bolus",
@@ -71,28 +59,20 @@ impl Route {
             Route::Sublingual => "sublingual",
         }
     }
-    /// Index of the absorption depot, for the extravascular routes.
+    /// Index of the absorption depot (the state layout follows [`DEPOT_ROUTES`]), for the
+    /// extravascular routes.
     fn depot(self) -> Option<usize> {
-        match self {
-            Route::Intranasal => Some(DEPOT_INTRANASAL),
-            Route::Oral => Some(DEPOT_ORAL),
-            Route::Sublingual => Some(DEPOT_SUBLINGUAL),
-            Route::IvBolus | Route::IvInfusion => None,
-        }
+        DEPOT_ROUTES.iter().position(|&r| r == self)
     }
 }
 
-/// Bioavailability of `drug` by `route` (fraction of the dose reaching the systemic circulation).
+/// The routes with an absorption depot, in state order.
+pub const DEPOT_ROUTES: [Route; 3] = [Route::Intranasal, Route::Oral, Route::Sublingual];
+
+/// Bioavailability of `drug` by `route` (fraction of the dose reaching the systemic circulation),
+/// from the drug catalogue.
 pub fn bioavailability(p: &Params, drug: Drug, route: Route) -> f64 {
-    match route {
-        Route::IvBolus | Route::IvInfusion => 1.0,
-        Route::Oral => p.bioavailability_oral,
-        Route::Sublingual => p.bioavailability_sublingual,
-        Route::Intranasal => match drug {
-            Drug::Esketamine => p.bioavailability_intranasal_esketamine,
-            Drug::Ketamine => p.bioavailability_intranasal_ketamine,
-        },
-    }
+    (drug.info().absorption)(p, route).bioavailability
 }
 
 /// One administration, after schedules are expanded.
@@ -106,21 +86,19 @@ pub struct Administration {
     pub duration_h: f64,
 }
 
-// State layout of one compound.
-const DEPOT_INTRANASAL: usize = 0;
-const DEPOT_ORAL: usize = 1;
-const DEPOT_SUBLINGUAL: usize = 2;
-const A1: usize = 3;
-const A2: usize = 4;
-const A3: usize = 5;
-const CE: usize = 6;
-const NK: usize = 7;
-const NKE: usize = 8;
-const ELIMINATED: usize = 9;
-const FIRST_PASS: usize = 10;
-const AUC: usize = 11;
-const RATE: usize = 12;
-const N: usize = 13;
+// State layout of one compound: one depot per route of `DEPOT_ROUTES`, then the compartments.
+const DEPOTS: usize = DEPOT_ROUTES.len();
+const A1: usize = DEPOTS;
+const A2: usize = DEPOTS + 1;
+const A3: usize = DEPOTS + 2;
+const CE: usize = DEPOTS + 3;
+const NK: usize = DEPOTS + 4;
+const NKE: usize = DEPOTS + 5;
+const ELIMINATED: usize = DEPOTS + 6;
+const FIRST_PASS: usize = DEPOTS + 7;
+const AUC: usize = DEPOTS + 8;
+const RATE: usize = DEPOTS + 9;
+const N: usize = DEPOTS + 10;
 
 /// Disposition parameters of one compound, already scaled to the subject's weight.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -138,31 +116,14 @@ pub struct Disposition {
 impl Disposition {
     pub fn new(p: &Params, drug: Drug, weight_kg: f64) -> Self {
         let s = weight_kg / 70.0;
-        let (v1, v2, v3, cl, q2, q3) = match drug {
-            Drug::Ketamine => (
-                p.ketamine_v1_l,
-                p.ketamine_v2_l,
-                p.ketamine_v3_l,
-                p.ketamine_cl_l_per_h,
-                p.ketamine_q2_l_per_h,
-                p.ketamine_q3_l_per_h,
-            ),
-            Drug::Esketamine => (
-                p.esketamine_v1_l,
-                p.esketamine_v2_l,
-                p.esketamine_v3_l,
-                p.esketamine_cl_l_per_h,
-                p.esketamine_q2_l_per_h,
-                p.esketamine_q3_l_per_h,
-            ),
-        };
+        let d = (drug.info().disposition)(p);
         Self {
-            v1_l: v1 * s,
-            v2_l: v2 * s,
-            v3_l: v3 * s,
-            cl_l_per_h: cl * s,
-            q2_l_per_h: q2 * s,
-            q3_l_per_h: q3 * s,
+            v1_l: d.v1_l * s,
+            v2_l: d.v2_l * s,
+            v3_l: d.v3_l * s,
+            cl_l_per_h: d.cl_l_per_h * s,
+            q2_l_per_h: d.q2_l_per_h * s,
+            q3_l_per_h: d.q3_l_per_h * s,
             nk_v_l: p.norketamine_v_l * s,
             nk_cl_l_per_h: p.norketamine_cl_l_per_h * s,
         }
@@ -175,8 +136,6 @@ pub struct Compound {
     pub drug: Drug,
     pub disp: Disposition,
     system: Matrix,
-    /// Bioavailability per depot.
-    f: [f64; 3],
     x: [f64; N],
     /// exp(A·h) for the step lengths used recently, keyed by the exact bits of `h`. The simulator's
     /// step `(k+1)·dt − k·dt` takes a handful of values that differ in the last bits, so a
@@ -192,20 +151,14 @@ const CACHE_SIZE: usize = 32;
 impl Compound {
     pub fn new(p: &Params, drug: Drug, weight_kg: f64) -> Self {
         let d = Disposition::new(p, drug, weight_kg);
-        let f = [
-            bioavailability(p, drug, Route::Intranasal),
-            bioavailability(p, drug, Route::Oral),
-            bioavailability(p, drug, Route::Sublingual),
-        ];
-        let ka_nasal = match drug {
-            Drug::Ketamine => p.ka_intranasal_ketamine_per_h,
-            Drug::Esketamine => p.ka_intranasal_esketamine_per_h,
-        };
-        let ka = [ka_nasal, p.ka_oral_per_h, p.ka_sublingual_per_h];
+        let absorption = DEPOT_ROUTES.map(|r| (drug.info().absorption)(p, r));
+        let f = absorption.map(|a| a.bioavailability);
+        let ka = absorption.map(|a| a.ka_per_h);
         let (k10, k12, k13) = (d.cl_l_per_h / d.v1_l, d.q2_l_per_h / d.v1_l, d.q3_l_per_h / d.v1_l);
         let (k21, k31) = (d.q2_l_per_h / d.v2_l, d.q3_l_per_h / d.v3_l);
         let k_nk = d.nk_cl_l_per_h / d.nk_v_l;
-        let mw = NORKETAMINE_G_PER_MOL / KETAMINE_G_PER_MOL;
+        let info = drug.info();
+        let mw = info.metabolite.molar_mass_g_per_mol / info.molar_mass_g_per_mol;
         let fm = p.norketamine_fraction_of_clearance;
         let fm_fp = p.norketamine_fraction_of_first_pass;
         let ke0 = p.ke0_per_h;
@@ -233,7 +186,7 @@ impl Compound {
         m.add_at(NKE, NKE, -ke0);
         m.add_at(ELIMINATED, A1, k10);
         m.add_at(AUC, A1, 1.0 / d.v1_l);
-        Self { drug, disp: d, system: m, f, x: [0.0; N], cache: Vec::new(), cache_next: 0 }
+        Self { drug, disp: d, system: m, x: [0.0; N], cache: Vec::new(), cache_next: 0 }
     }
 
     /// Advance the state by `h` hours, exactly.
@@ -301,7 +254,7 @@ impl Compound {
     }
     /// Parent drug present in the body (depots and compartments), mg.
     pub fn amount_in_body_mg(&self) -> f64 {
-        self.x[DEPOT_INTRANASAL] + self.x[DEPOT_ORAL] + self.x[DEPOT_SUBLINGUAL] + self.x[A1] + self.x[A2] + self.x[A3]
+        self.x[..DEPOTS].iter().sum::<f64>() + self.x[A1] + self.x[A2] + self.x[A3]
     }
     /// Parent drug cleared systemically, mg.
     pub fn eliminated_mg(&self) -> f64 {
@@ -310,9 +263,6 @@ impl Compound {
     /// Parent drug lost to first-pass metabolism, mg.
     pub fn first_pass_mg(&self) -> f64 {
         self.x[FIRST_PASS]
-    }
-    pub fn bioavailability_of_depots(&self) -> [f64; 3] {
-        self.f
     }
 }
 
@@ -329,9 +279,9 @@ pub struct Concentrations {
     pub plasma_ketamine_ng_ml: f64,
     pub plasma_norketamine_ng_ml: f64,
     pub brain_ketamine_ng_ml: f64,
-    /// Effect-site racemic ketamine, S-ketamine and norketamine, ng/mL.
-    pub brain_racemic_ng_ml: f64,
-    pub brain_esketamine_ng_ml: f64,
+    /// Effect-site parent drug by drug (index [`Drug::index`]), ng/mL.
+    pub brain_parent_ng_ml: [f64; Drug::COUNT],
+    /// Effect-site norketamine, ng/mL.
     pub brain_norketamine_ng_ml: f64,
     pub auc_ng_h_ml: f64,
 }
@@ -418,10 +368,6 @@ impl Pharmacokinetics {
         true
     }
 
-    pub fn time_h(&self) -> f64 {
-        self.t_h
-    }
-
     pub fn concentrations(&self) -> Concentrations {
         let mut c = Concentrations::default();
         for comp in &self.compounds {
@@ -430,10 +376,7 @@ impl Pharmacokinetics {
             c.brain_ketamine_ng_ml += comp.effect_ng_ml();
             c.brain_norketamine_ng_ml += comp.norketamine_effect_ng_ml();
             c.auc_ng_h_ml += comp.auc_ng_h_ml();
-            match comp.drug {
-                Drug::Ketamine => c.brain_racemic_ng_ml += comp.effect_ng_ml(),
-                Drug::Esketamine => c.brain_esketamine_ng_ml += comp.effect_ng_ml(),
-            }
+            c.brain_parent_ng_ml[comp.drug.index()] += comp.effect_ng_ml();
         }
         c
     }

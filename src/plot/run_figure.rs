@@ -11,6 +11,7 @@ use super::data::{EventRow, Period, PeriodKind, Table, periods, read_events};
 use super::style::*;
 use super::{Figure, draw_err};
 use crate::error::{Error, Location, Result};
+use crate::readout::col;
 
 /// One curve of a panel: a trace column.
 struct SeriesDef {
@@ -75,10 +76,10 @@ const PANELS: &[PanelDef] = &[
         unit: "plasma (ng/mL)",
         right_unit: "brain (µM)",
         series: &[
-            s("plasma_ketamine_ng_ml", "ketamine, plasma", DEEP_BLUE),
-            s("plasma_norketamine_ng_ml", "norketamine, plasma", ORANGE),
+            s(col::plasma_ketamine_ng_ml, "ketamine, plasma", DEEP_BLUE),
+            s(col::plasma_norketamine_ng_ml, "norketamine, plasma", ORANGE),
             SeriesDef {
-                col: "brain_ketamine_um",
+                col: col::brain_ketamine_um,
                 label: "ketamine, brain (right axis; 1 µM = 237.7 ng/mL)",
                 color: TEAL,
                 right: true,
@@ -98,8 +99,8 @@ const PANELS: &[PanelDef] = &[
         unit: "fraction blocked (0–1)",
         right_unit: "",
         series: &[
-            s("nmda_block_interneuron", "GABA interneurons", VERMILION),
-            s("nmda_block_pyramidal", "pyramidal neurons", DEEP_BLUE),
+            s(col::nmda_block_interneuron, "GABA interneurons", VERMILION),
+            s(col::nmda_block_pyramidal, "pyramidal neurons", DEEP_BLUE),
         ],
         thresholds: &[],
         threshold_label: "",
@@ -113,7 +114,7 @@ const PANELS: &[PanelDef] = &[
         title: "3  Disinhibition: firing rates",
         unit: "firing rate (Hz)",
         right_unit: "",
-        series: &[s("interneuron_rate_hz", "GABA interneurons", VERMILION), s("pyramidal_rate_hz", "pyramidal neurons", DEEP_BLUE)],
+        series: &[s(col::interneuron_rate_hz, "GABA interneurons", VERMILION), s(col::pyramidal_rate_hz, "pyramidal neurons", DEEP_BLUE)],
         thresholds: &[],
         threshold_label: "",
         zero: true,
@@ -126,7 +127,7 @@ const PANELS: &[PanelDef] = &[
         title: "4  Glutamate surge and AMPA receptors",
         unit: REL,
         right_unit: "AMPA activation (0–1)",
-        series: &[s("glutamate_rel", "extracellular glutamate", PURPLE), r("ampa_activation", "AMPA activation (right axis)", OCHRE)],
+        series: &[s(col::glutamate_rel, "extracellular glutamate", PURPLE), r(col::ampa_activation, "AMPA activation (right axis)", OCHRE)],
         thresholds: &[],
         threshold_label: "",
         zero: false,
@@ -139,7 +140,7 @@ const PANELS: &[PanelDef] = &[
         title: "5  BDNF and mTORC1 signalling",
         unit: REL,
         right_unit: "",
-        series: &[s("bdnf_rel", "BDNF", TEAL), s("mtorc1_rel", "mTORC1 activity", PURPLE)],
+        series: &[s(col::bdnf_rel, "BDNF", TEAL), s(col::mtorc1_rel, "mTORC1 activity", PURPLE)],
         thresholds: &[],
         threshold_label: "",
         zero: false,
@@ -153,8 +154,8 @@ const PANELS: &[PanelDef] = &[
         unit: REL,
         right_unit: "",
         series: &[
-            s("synaptic_protein_rel", "synaptic protein (PSD-95, GluA1, synapsin I)", ORANGE),
-            s("spine_density_rel", "spine density", DEEP_BLUE),
+            s(col::synaptic_protein_rel, "synaptic protein (PSD-95, GluA1, synapsin I)", ORANGE),
+            s(col::spine_density_rel, "spine density", DEEP_BLUE),
         ],
         thresholds: &[],
         threshold_label: "",
@@ -168,7 +169,7 @@ const PANELS: &[PanelDef] = &[
         title: "7  Blood pressure and heart rate",
         unit: "BP (mmHg), heart rate (bpm)",
         right_unit: "",
-        series: &[s("sbp_mmhg", "systolic BP", VERMILION), s("dbp_mmhg", "diastolic BP", ORANGE), s("hr_bpm", "heart rate", PURPLE)],
+        series: &[s(col::sbp_mmhg, "systolic BP", VERMILION), s(col::dbp_mmhg, "diastolic BP", ORANGE), s(col::hr_bpm, "heart rate", PURPLE)],
         thresholds: &[
             ThresholdDef { key: "alarm_sbp_mmhg", color: VERMILION, right: false },
             ThresholdDef { key: "alarm_dbp_mmhg", color: ORANGE, right: false },
@@ -185,7 +186,7 @@ const PANELS: &[PanelDef] = &[
         title: "8  Oxygen saturation",
         unit: "SpO2 (%)",
         right_unit: "",
-        series: &[s("spo2_pct", "SpO2", SKY)],
+        series: &[s(col::spo2_pct, "SpO2", SKY)],
         thresholds: &[ThresholdDef { key: "alarm_spo2_pct", color: SKY, right: false }],
         threshold_label: "alarm threshold",
         zero: false,
@@ -198,7 +199,7 @@ const PANELS: &[PanelDef] = &[
         title: "9  Dissociation and depression score",
         unit: "CADSS (points)",
         right_unit: "MADRS (points)",
-        series: &[s("dissociation_cadss", "dissociation (CADSS)", PURPLE), r("madrs", "MADRS (right axis)", TEAL)],
+        series: &[s(col::dissociation_cadss, "dissociation (CADSS)", PURPLE), r(col::madrs, "MADRS (right axis)", TEAL)],
         thresholds: &[ThresholdDef { key: "discharge_max_cadss", color: PURPLE, right: false }],
         threshold_label: "CADSS limit for discharge",
         zero: true,
@@ -362,7 +363,7 @@ impl RunFigure {
             return Err(input(dir, "no trace.csv here: not a run directory (run `ketasim run SCENARIO --out DIR` first)"));
         }
         let trace = Table::read(&trace_path)?;
-        let t = trace.numbers("time_h").ok_or_else(|| input(&trace_path, "trace.csv has no time_h column"))?;
+        let t = trace.numbers(col::time_h).ok_or_else(|| input(&trace_path, "trace.csv has no time_h column"))?;
         let times: Vec<f64> = t.iter().copied().filter(|v| v.is_finite()).collect();
         if times.len() < 2 {
             return Err(input(&trace_path, "trace.csv has fewer than two samples: nothing to plot"));

@@ -2,7 +2,8 @@
 //!
 //! # Acute effects (driven by the effect-site concentration)
 //! `C` is the racemic-ketamine-equivalent effect-site concentration in ng/mL
-//! (`blocker_um · 237.73`: racemate + 2 × S-ketamine + ¼ × norketamine). Each effect is an Emax
+//! (`clinical_um · 237.73`: each drug weighted by its clinical potency from the drug catalogue —
+//! racemate + 2 × S-ketamine + 0.36 × R-ketamine + ¼ × norketamine by default). Each effect is an Emax
 //! model scaled by the subject's sensitivity `s` (lognormal, mean 1, drawn once per run from the
 //! seed):
 //!
@@ -28,6 +29,7 @@
 //! This is a read-out, not a mechanism: it assumes that symptom relief is proportional to these
 //! synaptic changes and calibrates the weights to the clinical course (Murrough 2013; Kishimoto 2016).
 
+use bevy_ecs::prelude::*;
 use rand_distr::Distribution;
 use serde::Serialize;
 
@@ -62,7 +64,7 @@ impl Sensitivity {
 }
 
 /// Vital signs and dissociation at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Vitals {
     pub sbp_mmhg: f64,
     pub dbp_mmhg: f64,
@@ -71,7 +73,8 @@ pub struct Vitals {
     pub dissociation_cadss: f64,
 }
 
-/// Racemic-equivalent effect-site concentration (ng/mL) from the NMDA blocker drive (µM).
+/// Racemic-equivalent effect-site concentration (ng/mL) from the clinical drive (µM; each drug
+/// weighted by its clinical potency from the drug catalogue).
 #[inline]
 pub fn effect_ng_ml(blocker_um: f64) -> f64 {
     blocker_um * KETAMINE_G_PER_MOL
@@ -94,6 +97,54 @@ pub fn madrs(madrs0: f64, protein_rel: f64, protein0: f64, density: f64, density
     let x = p.madrs_protein_weight * (protein_rel / protein0 - 1.0).max(0.0) + p.madrs_spine_weight * (density - density0).max(0.0);
     let improvement = p.madrs_max_improvement * -(-x / p.madrs_max_improvement).exp_m1();
     madrs0 * (1.0 - improvement)
+}
+
+/// The subject as the clinical read-outs see it: baseline vitals, sensitivities, and the pre-dose
+/// references of MADRS (set at the first, zero-length step).
+#[derive(Resource, Debug, Clone)]
+pub struct Patient {
+    /// The subject (baseline vitals, MADRS at baseline).
+    pub subject: Subject,
+    /// Response sensitivities, drawn once per run.
+    pub sensitivity: Sensitivity,
+    /// Healthy drug-free spines per neuron (`circuit.spines_per_pyramidal`).
+    pub reference_spines_per_neuron: f64,
+    /// Pre-dose (synaptic protein, spine density): the MADRS reference.
+    pub madrs_reference: Option<(f64, f64)>,
+}
+
+/// The clinical read-outs of this step (the module's output).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClinicalReadout {
+    /// Vital signs and dissociation.
+    pub vitals: Vitals,
+    /// Depressive symptoms, MADRS points.
+    pub madrs: f64,
+}
+
+/// Register the clinical read-out: its output resource and its system in the `Readout` set. The
+/// [`Patient`] resource comes with the scenario (`sim.rs`).
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    world.init_resource::<ClinicalReadout>();
+    schedule.add_systems(readout.in_set(crate::pathway::Readout));
+}
+
+/// Vitals and MADRS of this step. Reads `Exposure`, `Model`, `ProteinMean`, `SpineMeans`;
+/// writes `ClinicalReadout` (and, at the first step, `Patient::madrs_reference`).
+pub fn readout(
+    exposure: Res<crate::pathway::Exposure>,
+    model: Res<crate::pathway::Model>,
+    protein: Res<crate::pathway::protein::ProteinMean>,
+    spines: Res<crate::pathway::synaptogenesis::SpineMeans>,
+    mut patient: ResMut<Patient>,
+    mut out: ResMut<ClinicalReadout>,
+) {
+    let p = &model.0;
+    let density = spines.spines_per_neuron / patient.reference_spines_per_neuron;
+    let (protein0, density0) = *patient.madrs_reference.get_or_insert((protein.0, density));
+    let vitals = vitals(effect_ng_ml(exposure.clinical_um), &patient.subject, &patient.sensitivity, p);
+    let madrs = madrs(patient.subject.madrs, protein.0, protein0, density, density0, p);
+    *out = ClinicalReadout { vitals, madrs };
 }
 
 /// Run time (h) of the midnight that ends the day of `t_h`, when t = 0 is `start_clock_h` o'clock.

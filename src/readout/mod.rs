@@ -1,153 +1,295 @@
 //! Read-outs: what a run reports. The trace (one row per sample), the summary (one row per run)
-//! and the events. Each column is declared once here with its unit; the writers, the manifest and
-//! `docs/output.md` use these declarations.
+//! and the events.
+//!
+//! # The column registry
+//! Every trace and summary column is declared **once**, in [`trace_columns!`] and
+//! [`summary_columns!`] below: its name (with its unit), unit, description, guard bound (trace) and
+//! how it is computed — a getter over the step's [`Sample`] (trace), or a [`Reduce`]r over every
+//! step (summary: peak, time of peak, minimum, value at a time, …). The CSV header and values
+//! ([`TraceRow`], [`SummaryRow`]), the manifest's column lists ([`TRACE_COLUMNS`],
+//! [`SUMMARY_COLUMNS`]), the numerical guard ([`TRACE`] bounds), the plot lookups ([`col`]) and the
+//! `docs/output.md` table test all derive from it. Adding a column is one row here plus its line in
+//! `docs/output.md`.
 
+use bevy_ecs::world::World;
 use serde::Serialize;
+
+use crate::guard::Bound;
+use crate::pathway::{CircuitMeans, Exposure};
 
 pub mod clinical;
 pub mod doses;
 
-/// One sample of the trace. Field order is the CSV column order (a public contract).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct TraceRow {
-    pub time_h: f64,
-    pub plasma_ketamine_ng_ml: f64,
-    pub plasma_norketamine_ng_ml: f64,
-    pub brain_ketamine_um: f64,
-    pub nmda_block_interneuron: f64,
-    pub nmda_block_pyramidal: f64,
-    pub interneuron_rate_hz: f64,
-    pub pyramidal_rate_hz: f64,
-    pub glutamate_rel: f64,
-    pub ampa_activation: f64,
-    pub bdnf_rel: f64,
-    pub mtorc1_rel: f64,
-    pub synaptic_protein_rel: f64,
-    pub spines_per_neuron: f64,
+/// The read-out modules, each a plugin into the [`Readout`](crate::pathway::Readout) set.
+pub const READOUTS: &[crate::pathway::Plugin] = &[clinical::plugin];
+
+/// Everything a column may read at one step: the time, the drug exposure, the circuit means of
+/// every stage and the clinical read-outs (computed once per step), and the world itself for any
+/// other stage's output resource (`s.world.resource::<R>()`).
+#[derive(Debug, Clone, Copy)]
+pub struct Sample<'w> {
+    /// The world after the step (every stage's and read-out's output resource).
+    pub world: &'w World,
+    /// Time at the end of the step, h.
+    pub t_h: f64,
+    /// Drug at the effect site and in plasma (the PK stage's output).
+    pub exposure: Exposure,
+    /// Circuit-level means published by the pathway stages.
+    pub means: CircuitMeans,
+    /// Spines per neuron relative to the healthy drug-free density.
     pub spine_density_rel: f64,
-    pub sbp_mmhg: f64,
-    pub dbp_mmhg: f64,
-    pub hr_bpm: f64,
-    pub spo2_pct: f64,
-    pub dissociation_cadss: f64,
+    /// Vital signs and dissociation.
+    pub vitals: clinical::Vitals,
+    /// Depressive symptoms, MADRS points.
     pub madrs: f64,
 }
 
-impl TraceRow {
-    /// The values in column order (the order of [`TRACE_COLUMNS`] and of trace.csv).
-    pub fn values(&self) -> [f64; 21] {
-        [
-            self.time_h,
-            self.plasma_ketamine_ng_ml,
-            self.plasma_norketamine_ng_ml,
-            self.brain_ketamine_um,
-            self.nmda_block_interneuron,
-            self.nmda_block_pyramidal,
-            self.interneuron_rate_hz,
-            self.pyramidal_rate_hz,
-            self.glutamate_rel,
-            self.ampa_activation,
-            self.bdnf_rel,
-            self.mtorc1_rel,
-            self.synaptic_protein_rel,
-            self.spines_per_neuron,
-            self.spine_density_rel,
-            self.sbp_mmhg,
-            self.dbp_mmhg,
-            self.hr_bpm,
-            self.spo2_pct,
-            self.dissociation_cadss,
-            self.madrs,
-        ]
+/// A getter over one step's sample.
+pub type Get = for<'w> fn(&Sample<'w>) -> f64;
+
+/// One trace column: name (with its unit), unit, description, the range the guard enforces, and
+/// the getter that computes it.
+#[derive(Clone, Copy)]
+pub struct TraceColumn {
+    /// Column name (also the CSV header).
+    pub name: &'static str,
+    /// Unit, as documented.
+    pub unit: &'static str,
+    /// What it means.
+    pub description: &'static str,
+    /// The physical range the numerical guard checks at every sample.
+    pub bound: Bound,
+    /// How the value is computed from the step's sample.
+    pub get: Get,
+}
+
+const F01: Bound = Bound::FRACTION;
+const NN: Bound = Bound::NonNegative;
+
+/// Declares the trace columns once: the row struct, its values, the column table and the getters.
+macro_rules! trace_columns {
+    ($( $name:ident, $unit:literal, $bound:expr, $desc:literal, |$s:ident| $get:expr; )*) => {
+        /// One sample of the trace. Field order is the CSV column order (a public contract).
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+        pub struct TraceRow { $( #[doc = $desc] pub $name: f64, )* }
+
+        /// Number of trace columns.
+        pub const TRACE_WIDTH: usize = [$( stringify!($name) ),*].len();
+
+        /// The trace column registry, in CSV order.
+        pub const TRACE: &[TraceColumn] = &[ $( TraceColumn {
+            name: stringify!($name), unit: $unit, description: $desc, bound: $bound, get: |$s: &Sample| $get,
+        }, )* ];
+
+        /// (column, unit, meaning) of every trace column, in order (from [`TRACE`]).
+        pub const TRACE_COLUMNS: &[(&str, &str, &str)] = &[ $( (stringify!($name), $unit, $desc), )* ];
+
+        /// Column names as constants, for lookups by name (plots): a misspelt name does not compile.
+        #[allow(non_upper_case_globals)]
+        pub mod col { $( #[doc = $desc] pub const $name: &str = stringify!($name); )* }
+
+        impl TraceRow {
+            /// The values in column order (the order of [`TRACE_COLUMNS`] and of trace.csv).
+            pub fn values(&self) -> [f64; TRACE_WIDTH] { [ $( self.$name, )* ] }
+
+            /// The row of one sample, each value from its column's getter.
+            pub fn of(sample: &Sample) -> Self { Self { $( $name: { let $s = sample; $get }, )* } }
+        }
+    };
+}
+
+trace_columns! {
+    time_h, "h", NN, "time since the start of the run", |s| s.t_h;
+    plasma_ketamine_ng_ml, "ng/mL", NN, "parent drug in plasma (racemic ketamine, S-ketamine and R-ketamine together)", |s| s.exposure.conc.plasma_ketamine_ng_ml;
+    plasma_norketamine_ng_ml, "ng/mL", NN, "norketamine in plasma", |s| s.exposure.conc.plasma_norketamine_ng_ml;
+    brain_ketamine_um, "uM", NN, "parent drug at the effect site (brain)", |s| s.exposure.conc.brain_ketamine_um();
+    nmda_block_interneuron, "fraction 0-1", F01, "mean fraction of interneuron NMDA receptors blocked", |s| s.means.nmda_block_interneuron;
+    nmda_block_pyramidal, "fraction 0-1", F01, "mean fraction of pyramidal NMDA receptors blocked", |s| s.means.nmda_block_pyramidal;
+    interneuron_rate_hz, "Hz", NN, "mean interneuron firing rate", |s| s.means.interneuron_rate_hz;
+    pyramidal_rate_hz, "Hz", NN, "mean pyramidal firing rate", |s| s.means.pyramidal_rate_hz;
+    glutamate_rel, "x healthy drug-free", NN, "extracellular glutamate", |s| s.means.glutamate_rel;
+    ampa_activation, "fraction 0-1", F01, "mean AMPA receptor activation", |s| s.means.ampa_activation;
+    bdnf_rel, "x healthy drug-free", NN, "mean BDNF", |s| s.means.bdnf_rel;
+    mtorc1_rel, "x healthy drug-free", NN, "mean mTORC1 activity", |s| s.means.mtorc1_rel;
+    synaptic_protein_rel, "x healthy drug-free", NN, "mean synaptic protein (PSD-95, GluA1, synapsin I)", |s| s.means.synaptic_protein_rel;
+    spines_per_neuron, "spines", NN, "mean spines per pyramidal neuron", |s| s.means.spines_per_neuron;
+    spine_density_rel, "x healthy drug-free", NN, "spines_per_neuron / circuit.spines_per_pyramidal", |s| s.spine_density_rel;
+    sbp_mmhg, "mmHg", NN, "systolic blood pressure", |s| s.vitals.sbp_mmhg;
+    dbp_mmhg, "mmHg", NN, "diastolic blood pressure", |s| s.vitals.dbp_mmhg;
+    hr_bpm, "beats/min", NN, "heart rate", |s| s.vitals.hr_bpm;
+    spo2_pct, "%", Bound::Within(0.0, 100.0), "oxygen saturation", |s| s.vitals.spo2_pct;
+    dissociation_cadss, "CADSS points 0-92", Bound::Within(0.0, 92.0), "dissociation (Clinician-Administered Dissociative States Scale)", |s| s.vitals.dissociation_cadss;
+    madrs, "MADRS points 0-60", Bound::Within(0.0, 60.0), "depressive symptoms (phenomenological read-out of the synaptic changes)", |s| s.madrs;
+    brain_norketamine_ng_ml, "ng/mL", NN, "norketamine at the effect site (brain); a quarter as potent an NMDA blocker as racemic ketamine", |s| s.exposure.conc.brain_norketamine_ng_ml;
+}
+
+/// How a summary column reduces the run to one value.
+#[derive(Clone, Copy)]
+pub enum Reduce {
+    /// A fact of the whole run, known at its end (scenario name, seed, alarm count, …).
+    Run(fn(&RunFacts) -> Cell),
+    /// The value at t = 0.
+    Start(Get),
+    /// The value at the end of the run.
+    End(Get),
+    /// The highest value over every step.
+    Peak(Get),
+    /// The time of the first step with the highest value.
+    TimeOfPeak(Get),
+    /// The lowest value over every step.
+    Min(Get),
+    /// The value at the first step at or after `h` hours (empty if the run is shorter).
+    At {
+        /// Time, h.
+        h: f64,
+        /// The value.
+        get: Get,
+    },
+    /// Whether the value at the first step at or after `h` hours is at most `fraction` of its
+    /// start value (empty if the run is shorter).
+    ResponseAt {
+        /// Time, h.
+        h: f64,
+        /// Largest fraction of the start value that counts as a response.
+        fraction: f64,
+        /// The value.
+        get: Get,
+    },
+}
+
+/// Facts of a whole run that summary columns may report.
+#[derive(Debug, Clone, Copy)]
+pub struct RunFacts<'a> {
+    /// Scenario name.
+    pub scenario: &'a str,
+    /// Run seed.
+    pub seed: u64,
+    /// Number of alarms during observation.
+    pub alarms: u32,
+    /// When the patient could go home after the last session.
+    pub discharge_ready_h: Option<f64>,
+}
+
+/// One reduced summary value, before it takes its column's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// A number, or empty.
+    Num(Option<f64>),
+    /// A yes/no, or empty.
+    Flag(Option<bool>),
+    /// A count.
+    Count(u64),
+    /// Text.
+    Text(String),
+}
+
+/// Conversion of a [`Cell`] into a summary field's type.
+pub trait FromCell {
+    /// The field value of `c`.
+    fn from_cell(c: Cell) -> Self;
+}
+
+impl FromCell for f64 {
+    fn from_cell(c: Cell) -> Self {
+        if let Cell::Num(Some(x)) = c { x } else { 0.0 }
+    }
+}
+impl FromCell for Option<f64> {
+    fn from_cell(c: Cell) -> Self {
+        if let Cell::Num(x) = c { x } else { None }
+    }
+}
+impl FromCell for Option<bool> {
+    fn from_cell(c: Cell) -> Self {
+        if let Cell::Flag(x) = c { x } else { None }
+    }
+}
+impl FromCell for u64 {
+    fn from_cell(c: Cell) -> Self {
+        if let Cell::Count(x) = c { x } else { 0 }
+    }
+}
+impl FromCell for u32 {
+    fn from_cell(c: Cell) -> Self {
+        if let Cell::Count(x) = c { u32::try_from(x).unwrap_or(u32::MAX) } else { 0 }
+    }
+}
+impl FromCell for String {
+    fn from_cell(c: Cell) -> Self {
+        if let Cell::Text(x) = c { x } else { String::new() }
     }
 }
 
-/// (column, unit, meaning) of every trace column, in order.
-pub const TRACE_COLUMNS: &[(&str, &str, &str)] = &[
-    ("time_h", "h", "time since the start of the run"),
-    ("plasma_ketamine_ng_ml", "ng/mL", "parent drug in plasma (racemic ketamine plus S-ketamine)"),
-    ("plasma_norketamine_ng_ml", "ng/mL", "norketamine in plasma"),
-    ("brain_ketamine_um", "uM", "parent drug at the effect site (brain)"),
-    ("nmda_block_interneuron", "fraction 0-1", "mean fraction of interneuron NMDA receptors blocked"),
-    ("nmda_block_pyramidal", "fraction 0-1", "mean fraction of pyramidal NMDA receptors blocked"),
-    ("interneuron_rate_hz", "Hz", "mean interneuron firing rate"),
-    ("pyramidal_rate_hz", "Hz", "mean pyramidal firing rate"),
-    ("glutamate_rel", "x healthy drug-free", "extracellular glutamate"),
-    ("ampa_activation", "fraction 0-1", "mean AMPA receptor activation"),
-    ("bdnf_rel", "x healthy drug-free", "mean BDNF"),
-    ("mtorc1_rel", "x healthy drug-free", "mean mTORC1 activity"),
-    ("synaptic_protein_rel", "x healthy drug-free", "mean synaptic protein (PSD-95, GluA1, synapsin I)"),
-    ("spines_per_neuron", "spines", "mean spines per pyramidal neuron"),
-    ("spine_density_rel", "x healthy drug-free", "spines_per_neuron / circuit.spines_per_pyramidal"),
-    ("sbp_mmhg", "mmHg", "systolic blood pressure"),
-    ("dbp_mmhg", "mmHg", "diastolic blood pressure"),
-    ("hr_bpm", "beats/min", "heart rate"),
-    ("spo2_pct", "%", "oxygen saturation"),
-    ("dissociation_cadss", "CADSS points 0-92", "dissociation (Clinician-Administered Dissociative States Scale)"),
-    ("madrs", "MADRS points 0-60", "depressive symptoms (phenomenological read-out of the synaptic changes)"),
-];
-
-/// The one-row summary of a run. Optional fields are empty where the run is shorter.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SummaryRow {
-    pub scenario: String,
-    pub seed: u64,
-    pub cmax_ng_ml: f64,
-    pub tmax_h: f64,
-    pub auc_ng_h_ml: f64,
-    pub peak_nmda_block_interneuron: f64,
-    pub peak_glutamate_rel: f64,
-    pub t_peak_glutamate_h: f64,
-    pub peak_bdnf_rel: f64,
-    pub peak_mtorc1_rel: f64,
-    pub t_peak_mtorc1_h: f64,
-    pub spine_density_rel_start: f64,
-    pub spine_density_rel_24h: Option<f64>,
-    pub spine_density_rel_72h: Option<f64>,
-    pub spine_density_rel_end: f64,
-    pub peak_sbp_mmhg: f64,
-    pub peak_dbp_mmhg: f64,
-    pub peak_hr_bpm: f64,
-    pub min_spo2_pct: f64,
-    pub peak_dissociation_cadss: f64,
-    pub t_peak_dissociation_h: f64,
-    pub alarms: u32,
-    pub discharge_ready_h: Option<f64>,
-    pub madrs_start: f64,
-    pub madrs_24h: Option<f64>,
-    pub madrs_7d: Option<f64>,
-    pub response_24h: Option<bool>,
+/// One summary column: name (with its unit), unit, description, and its reducer.
+#[derive(Clone, Copy)]
+pub struct SummaryColumn {
+    /// Column name (also the CSV header).
+    pub name: &'static str,
+    /// Unit, as documented.
+    pub unit: &'static str,
+    /// What it means.
+    pub description: &'static str,
+    /// How the run is reduced to this value.
+    pub reduce: Reduce,
 }
 
-pub const SUMMARY_COLUMNS: &[(&str, &str, &str)] = &[
-    ("scenario", "", "scenario name"),
-    ("seed", "", "run seed"),
-    ("cmax_ng_ml", "ng/mL", "peak plasma parent drug (evaluated every step)"),
-    ("tmax_h", "h", "time of cmax"),
-    ("auc_ng_h_ml", "ng*h/mL", "area under the plasma parent-drug curve over the run"),
-    ("peak_nmda_block_interneuron", "fraction 0-1", "peak mean interneuron NMDA block"),
-    ("peak_glutamate_rel", "x healthy drug-free", "peak glutamate"),
-    ("t_peak_glutamate_h", "h", "time of peak glutamate"),
-    ("peak_bdnf_rel", "x healthy drug-free", "peak mean BDNF"),
-    ("peak_mtorc1_rel", "x healthy drug-free", "peak mean mTORC1"),
-    ("t_peak_mtorc1_h", "h", "time of peak mTORC1"),
-    ("spine_density_rel_start", "x healthy drug-free", "spine density at t = 0"),
-    ("spine_density_rel_24h", "x healthy drug-free", "spine density at 24 h (empty if the run is shorter)"),
-    ("spine_density_rel_72h", "x healthy drug-free", "spine density at 72 h (empty if the run is shorter)"),
-    ("spine_density_rel_end", "x healthy drug-free", "spine density at the end"),
-    ("peak_sbp_mmhg", "mmHg", "highest systolic pressure"),
-    ("peak_dbp_mmhg", "mmHg", "highest diastolic pressure"),
-    ("peak_hr_bpm", "beats/min", "highest heart rate"),
-    ("min_spo2_pct", "%", "lowest oxygen saturation"),
-    ("peak_dissociation_cadss", "CADSS points", "highest dissociation"),
-    ("t_peak_dissociation_h", "h", "time of the highest dissociation"),
-    ("alarms", "count", "number of alarm_start events during observation"),
-    ("discharge_ready_h", "h", "when the patient could go home after the last session (empty if not within the run)"),
-    ("madrs_start", "MADRS points", "MADRS at t = 0"),
-    ("madrs_24h", "MADRS points", "MADRS at 24 h (empty if the run is shorter)"),
-    ("madrs_7d", "MADRS points", "MADRS at 7 days (empty if the run is shorter)"),
-    ("response_24h", "true/false", "MADRS at 24 h at most half its start (empty if the run is shorter)"),
-];
+/// Declares the summary columns once: the row struct, the column table and the reducers.
+macro_rules! summary_columns {
+    ($( $name:ident : $ty:ty, $unit:literal, $desc:literal, $how:expr; )*) => {
+        /// The one-row summary of a run. Optional fields are empty where the run is shorter.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+        pub struct SummaryRow { $( #[doc = $desc] pub $name: $ty, )* }
+
+        /// The summary column registry, in CSV order.
+        pub const SUMMARY: &[SummaryColumn] = &[ $( SummaryColumn {
+            name: stringify!($name), unit: $unit, description: $desc, reduce: $how,
+        }, )* ];
+
+        /// (column, unit, meaning) of every summary column, in order (from [`SUMMARY`]).
+        pub const SUMMARY_COLUMNS: &[(&str, &str, &str)] = &[ $( (stringify!($name), $unit, $desc), )* ];
+
+        impl SummaryRow {
+            /// The row from one cell per column, in column order.
+            fn from_cells(cells: Vec<Cell>) -> Self {
+                let mut it = cells.into_iter();
+                Self { $( $name: FromCell::from_cell(it.next().unwrap_or(Cell::Num(None))), )* }
+            }
+        }
+    };
+}
+
+use Reduce::{End, Min, Peak, Start, TimeOfPeak};
+
+summary_columns! {
+    scenario: String, "", "scenario name", Reduce::Run(|r| Cell::Text(r.scenario.to_string()));
+    seed: u64, "", "run seed", Reduce::Run(|r| Cell::Count(r.seed));
+    cmax_ng_ml: f64, "ng/mL", "peak plasma parent drug (evaluated every step)", Peak(|s| s.exposure.conc.plasma_ketamine_ng_ml);
+    tmax_h: f64, "h", "time of cmax", TimeOfPeak(|s| s.exposure.conc.plasma_ketamine_ng_ml);
+    auc_ng_h_ml: f64, "ng*h/mL", "area under the plasma parent-drug curve over the run", End(|s| s.exposure.conc.auc_ng_h_ml);
+    peak_nmda_block_interneuron: f64, "fraction 0-1", "peak mean interneuron NMDA block", Peak(|s| s.means.nmda_block_interneuron);
+    peak_glutamate_rel: f64, "x healthy drug-free", "peak glutamate", Peak(|s| s.means.glutamate_rel);
+    t_peak_glutamate_h: f64, "h", "time of peak glutamate", TimeOfPeak(|s| s.means.glutamate_rel);
+    peak_bdnf_rel: f64, "x healthy drug-free", "peak mean BDNF", Peak(|s| s.means.bdnf_rel);
+    peak_mtorc1_rel: f64, "x healthy drug-free", "peak mean mTORC1", Peak(|s| s.means.mtorc1_rel);
+    t_peak_mtorc1_h: f64, "h", "time of peak mTORC1", TimeOfPeak(|s| s.means.mtorc1_rel);
+    spine_density_rel_start: f64, "x healthy drug-free", "spine density at t = 0", Start(|s| s.spine_density_rel);
+    spine_density_rel_24h: Option<f64>, "x healthy drug-free", "spine density at 24 h (empty if the run is shorter)", Reduce::At { h: 24.0, get: |s| s.spine_density_rel };
+    spine_density_rel_72h: Option<f64>, "x healthy drug-free", "spine density at 72 h (empty if the run is shorter)", Reduce::At { h: 72.0, get: |s| s.spine_density_rel };
+    spine_density_rel_end: f64, "x healthy drug-free", "spine density at the end", End(|s| s.spine_density_rel);
+    peak_sbp_mmhg: f64, "mmHg", "highest systolic pressure", Peak(|s| s.vitals.sbp_mmhg);
+    peak_dbp_mmhg: f64, "mmHg", "highest diastolic pressure", Peak(|s| s.vitals.dbp_mmhg);
+    peak_hr_bpm: f64, "beats/min", "highest heart rate", Peak(|s| s.vitals.hr_bpm);
+    min_spo2_pct: f64, "%", "lowest oxygen saturation", Min(|s| s.vitals.spo2_pct);
+    peak_dissociation_cadss: f64, "CADSS points", "highest dissociation", Peak(|s| s.vitals.dissociation_cadss);
+    t_peak_dissociation_h: f64, "h", "time of the highest dissociation", TimeOfPeak(|s| s.vitals.dissociation_cadss);
+    alarms: u32, "count", "number of alarm_start events during observation", Reduce::Run(|r| Cell::Count(u64::from(r.alarms)));
+    discharge_ready_h: Option<f64>, "h", "when the patient could go home after the last session (empty if not within the run)", Reduce::Run(|r| Cell::Num(r.discharge_ready_h));
+    madrs_start: f64, "MADRS points", "MADRS at t = 0", Start(|s| s.madrs);
+    madrs_24h: Option<f64>, "MADRS points", "MADRS at 24 h (empty if the run is shorter)", Reduce::At { h: 24.0, get: |s| s.madrs };
+    madrs_7d: Option<f64>, "MADRS points", "MADRS at 7 days (empty if the run is shorter)", Reduce::At { h: 168.0, get: |s| s.madrs };
+    response_24h: Option<bool>, "true/false", "MADRS at 24 h at most half its start (empty if the run is shorter)", Reduce::ResponseAt { h: 24.0, fraction: 0.5, get: |s| s.madrs };
+}
+
 
 /// A timed event of the run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -171,92 +313,86 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("no_driving_until", "recorded at discharge: no driving or operating machinery until the end of that day (detail: the run time of that midnight)"),
 ];
 
-/// Running peaks and exposure, updated every step (finer than the trace sampling).
+/// One column's running state.
+#[derive(Debug, Clone, Copy, Default)]
+struct Acc {
+    value: f64,
+    t_h: f64,
+    start: f64,
+    done: Option<f64>,
+}
+
+/// Reduces every step of a run to the summary row, column by column with each column's reducer
+/// (updated every step, finer than the trace sampling).
 #[derive(Debug, Clone, Default)]
 pub struct SummaryTracker {
-    pub row: SummaryRow,
+    acc: Vec<Acc>,
     started: bool,
 }
 
-/// What the tracker needs from one step.
-#[derive(Debug, Clone, Copy)]
-pub struct StepValues {
-    pub t_h: f64,
-    pub plasma_ng_ml: f64,
-    pub auc_ng_h_ml: f64,
-    pub nmda_block_interneuron: f64,
-    pub glutamate_rel: f64,
-    pub bdnf_rel: f64,
-    pub mtorc1_rel: f64,
-    pub spine_density_rel: f64,
-    pub vitals: clinical::Vitals,
-    pub madrs: f64,
-}
+/// Slack for "at or after `h`" (round-off of `step · dt`).
+const AT_SLACK_H: f64 = 1e-9;
 
 impl SummaryTracker {
-    pub fn new(scenario: &str, seed: u64) -> Self {
-        Self { row: SummaryRow { scenario: scenario.to_string(), seed, ..Default::default() }, started: false }
+    /// A tracker with nothing observed yet.
+    pub fn new() -> Self {
+        Self { acc: vec![Acc::default(); SUMMARY.len()], started: false }
     }
 
-    pub fn observe(&mut self, v: &StepValues) {
-        let r = &mut self.row;
-        if !self.started {
-            self.started = true;
-            r.spine_density_rel_start = v.spine_density_rel;
-            r.cmax_ng_ml = v.plasma_ng_ml;
-            r.tmax_h = v.t_h;
-            r.peak_glutamate_rel = v.glutamate_rel;
-            r.t_peak_glutamate_h = v.t_h;
-            r.peak_mtorc1_rel = v.mtorc1_rel;
-            r.t_peak_mtorc1_h = v.t_h;
-            r.peak_bdnf_rel = v.bdnf_rel;
-            r.peak_nmda_block_interneuron = v.nmda_block_interneuron;
-            r.peak_sbp_mmhg = v.vitals.sbp_mmhg;
-            r.peak_dbp_mmhg = v.vitals.dbp_mmhg;
-            r.peak_hr_bpm = v.vitals.hr_bpm;
-            r.min_spo2_pct = v.vitals.spo2_pct;
-            r.peak_dissociation_cadss = v.vitals.dissociation_cadss;
-            r.t_peak_dissociation_h = v.t_h;
-            r.madrs_start = v.madrs;
+    /// Take one step's sample into every column.
+    pub fn observe(&mut self, s: &Sample) {
+        let first = !self.started;
+        self.started = true;
+        for (col, a) in SUMMARY.iter().zip(&mut self.acc) {
+            match col.reduce {
+                Reduce::Run(_) => {}
+                Start(get) => {
+                    if first {
+                        a.value = get(s);
+                    }
+                }
+                End(get) => a.value = get(s),
+                Peak(get) | TimeOfPeak(get) => {
+                    let v = get(s);
+                    if first || v > a.value {
+                        (a.value, a.t_h) = (v, s.t_h);
+                    }
+                }
+                Min(get) => {
+                    let v = get(s);
+                    a.value = if first { v } else { a.value.min(v) };
+                }
+                Reduce::At { h, get } => {
+                    if a.done.is_none() && s.t_h >= h - AT_SLACK_H {
+                        a.done = Some(get(s));
+                    }
+                }
+                Reduce::ResponseAt { h, get, .. } => {
+                    if first {
+                        a.start = get(s);
+                    }
+                    if a.done.is_none() && s.t_h >= h - AT_SLACK_H {
+                        a.done = Some(get(s));
+                    }
+                }
+            }
         }
-        r.peak_sbp_mmhg = r.peak_sbp_mmhg.max(v.vitals.sbp_mmhg);
-        r.peak_dbp_mmhg = r.peak_dbp_mmhg.max(v.vitals.dbp_mmhg);
-        r.peak_hr_bpm = r.peak_hr_bpm.max(v.vitals.hr_bpm);
-        r.min_spo2_pct = r.min_spo2_pct.min(v.vitals.spo2_pct);
-        if v.vitals.dissociation_cadss > r.peak_dissociation_cadss {
-            r.peak_dissociation_cadss = v.vitals.dissociation_cadss;
-            r.t_peak_dissociation_h = v.t_h;
-        }
-        if r.madrs_24h.is_none() && v.t_h >= 24.0 - 1e-9 {
-            r.madrs_24h = Some(v.madrs);
-            r.response_24h = Some(v.madrs <= 0.5 * r.madrs_start);
-        }
-        if r.madrs_7d.is_none() && v.t_h >= 168.0 - 1e-9 {
-            r.madrs_7d = Some(v.madrs);
-        }
-        if v.plasma_ng_ml > r.cmax_ng_ml {
-            r.cmax_ng_ml = v.plasma_ng_ml;
-            r.tmax_h = v.t_h;
-        }
-        if v.glutamate_rel > r.peak_glutamate_rel {
-            r.peak_glutamate_rel = v.glutamate_rel;
-            r.t_peak_glutamate_h = v.t_h;
-        }
-        if v.mtorc1_rel > r.peak_mtorc1_rel {
-            r.peak_mtorc1_rel = v.mtorc1_rel;
-            r.t_peak_mtorc1_h = v.t_h;
-        }
-        r.peak_bdnf_rel = r.peak_bdnf_rel.max(v.bdnf_rel);
-        r.peak_nmda_block_interneuron = r.peak_nmda_block_interneuron.max(v.nmda_block_interneuron);
-        r.auc_ng_h_ml = v.auc_ng_h_ml;
-        r.spine_density_rel_end = v.spine_density_rel;
-        // Spine density at 24 h and 72 h: the first step that reaches the time.
-        if r.spine_density_rel_24h.is_none() && v.t_h >= 24.0 - 1e-9 {
-            r.spine_density_rel_24h = Some(v.spine_density_rel);
-        }
-        if r.spine_density_rel_72h.is_none() && v.t_h >= 72.0 - 1e-9 {
-            r.spine_density_rel_72h = Some(v.spine_density_rel);
-        }
+    }
+
+    /// The summary row, with the facts known at the end of the run.
+    pub fn finish(&self, facts: &RunFacts) -> SummaryRow {
+        let cells = SUMMARY
+            .iter()
+            .zip(&self.acc)
+            .map(|(col, a)| match col.reduce {
+                Reduce::Run(f) => f(facts),
+                Start(_) | End(_) | Peak(_) | Min(_) => Cell::Num(Some(a.value)),
+                TimeOfPeak(_) => Cell::Num(Some(a.t_h)),
+                Reduce::At { .. } => Cell::Num(a.done),
+                Reduce::ResponseAt { fraction, .. } => Cell::Flag(a.done.map(|v| v <= fraction * a.start)),
+            })
+            .collect();
+        SummaryRow::from_cells(cells)
     }
 }
 

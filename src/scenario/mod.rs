@@ -41,6 +41,7 @@ pub enum InterventionKind {
 }
 
 impl InterventionKind {
+    /// Every intervention, with its name as scenarios spell it; `ALL[kind.index()]` is `kind`.
     pub const ALL: [(&'static str, InterventionKind); 5] = [
         ("rapamycin", InterventionKind::Rapamycin),
         ("nbqx", InterventionKind::Nbqx),
@@ -48,8 +49,15 @@ impl InterventionKind {
         ("trkb_antagonist", InterventionKind::TrkbAntagonist),
         ("bdnf_val66met", InterventionKind::BdnfVal66met),
     ];
+    /// Number of interventions.
+    pub const COUNT: usize = Self::ALL.len();
+    /// Position in [`InterventionKind::ALL`] (and in `pathway::Blockers`).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    /// The intervention's name, as scenarios spell it.
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, k)| *k == self).map(|(n, _)| *n).unwrap_or("?")
+        Self::ALL[self.index()].0
     }
 }
 
@@ -832,9 +840,12 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
 fn resolve_dose(path: &str, t: &Table) -> Result<Dose> {
     let r = TableReader::new(path, t, &["drug", "route", "mg_per_kg", "mg", "at_h", "over_min", "every_h", "times"]);
     r.deny_unknown()?;
-    let drug = r
-        .choice("drug", &[("ketamine", Drug::Ketamine), ("esketamine", Drug::Esketamine)])?
-        .ok_or_else(|| Error::at_key(join(path, "drug"), "missing required key: \"ketamine\" or \"esketamine\""))?;
+    let drugs: Vec<(&'static str, Drug)> = Drug::ALL.iter().map(|d| (d.name(), *d)).collect();
+    let drug = r.choice("drug", &drugs)?.ok_or_else(|| {
+        let names: Vec<String> = drugs.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+        let (last, rest) = names.split_last().expect("the catalogue has drugs");
+        Error::at_key(join(path, "drug"), format!("missing required key: {} or {last}", rest.join(", ")))
+    })?;
     let routes: Vec<(&'static str, Route)> = Route::ALL.iter().map(|r| (r.name(), *r)).collect();
     let route = r
         .choice("route", &routes)?
@@ -900,6 +911,14 @@ fn check_dose_amount(key: &str, v: f64, max: f64, unit: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_intervention_indexes_its_place_in_all() {
+        for (i, (name, kind)) in InterventionKind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), i);
+            assert_eq!(kind.name(), *name);
+        }
+    }
 
     fn minimal() -> Table {
         r#"

@@ -1,0 +1,221 @@
+//! The drug catalogue: what ketasim knows about each drug, as data.
+//!
+//! One [`DrugInfo`] row per drug: its name, molar mass, disposition (the parameter-table entries of
+//! its three-compartment model), absorption per extravascular route (rate and bioavailability),
+//! its metabolite, its NMDA potency and its clinical potency (both relative to racemic ketamine).
+//! The PK model, the effect-site exposure, the scenario reader (the allowed `drug` values) and the
+//! clinical read-outs all read this table; nothing else matches on a drug. Adding a drug is one
+//! enum variant and one row here, plus its parameters in `params.rs`.
+
+use serde::{Deserialize, Serialize};
+
+use super::Route;
+use crate::params::Params;
+
+/// Molar mass of ketamine (racemate and either enantiomer), g/mol.
+pub const KETAMINE_G_PER_MOL: f64 = 237.73;
+/// Molar mass of norketamine, g/mol.
+pub const NORKETAMINE_G_PER_MOL: f64 = 223.70;
+
+/// A drug of the catalogue (the scenario's `drug = "..."`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Drug {
+    /// Racemic (R,S)-ketamine.
+    Ketamine,
+    /// (S)-ketamine.
+    Esketamine,
+    /// (R)-ketamine.
+    Arketamine,
+}
+
+impl Drug {
+    /// Every drug, in catalogue order.
+    pub const ALL: [Drug; 3] = [Drug::Ketamine, Drug::Esketamine, Drug::Arketamine];
+    /// Number of drugs.
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// The drug's catalogue row.
+    pub fn info(self) -> &'static DrugInfo {
+        &CATALOGUE[self.index()]
+    }
+
+    /// The drug's name, as scenarios spell it.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Position in [`Drug::ALL`] and [`CATALOGUE`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Disposition of one compound for a 70 kg adult, before weight scaling.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Disposition70 {
+    /// Central volume, L.
+    pub v1_l: f64,
+    /// Fast peripheral volume, L.
+    pub v2_l: f64,
+    /// Slow peripheral volume, L.
+    pub v3_l: f64,
+    /// Clearance, L/h.
+    pub cl_l_per_h: f64,
+    /// Fast intercompartmental clearance, L/h.
+    pub q2_l_per_h: f64,
+    /// Slow intercompartmental clearance, L/h.
+    pub q3_l_per_h: f64,
+}
+
+/// Absorption from one extravascular route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Absorption {
+    /// First-order absorption rate, 1/h.
+    pub ka_per_h: f64,
+    /// Fraction of the dose reaching the systemic circulation.
+    pub bioavailability: f64,
+}
+
+/// The metabolite formed from the parent drug (one pool).
+#[derive(Debug, Clone, Copy)]
+pub struct Metabolite {
+    /// Its name.
+    pub name: &'static str,
+    /// Its molar mass, g/mol.
+    pub molar_mass_g_per_mol: f64,
+}
+
+/// One row of the catalogue.
+#[derive(Clone, Copy)]
+pub struct DrugInfo {
+    /// The drug.
+    pub drug: Drug,
+    /// Name, as scenarios spell it.
+    pub name: &'static str,
+    /// What it is.
+    pub description: &'static str,
+    /// Molar mass, g/mol.
+    pub molar_mass_g_per_mol: f64,
+    /// Disposition parameters (from the parameter table).
+    pub disposition: fn(&Params) -> Disposition70,
+    /// Absorption by an extravascular route (from the parameter table).
+    pub absorption: fn(&Params, Route) -> Absorption,
+    /// The metabolite (its disposition is shared: `norketamine_*` parameters).
+    pub metabolite: Metabolite,
+    /// NMDA-blocking potency relative to racemic ketamine (per µM at the effect site).
+    pub nmda_potency_rel: fn(&Params) -> f64,
+    /// Potency for the acute clinical effects (blood pressure, heart rate, dissociation), relative
+    /// to racemic ketamine.
+    pub clinical_potency_rel: fn(&Params) -> f64,
+}
+
+const NORKETAMINE: Metabolite = Metabolite { name: "norketamine", molar_mass_g_per_mol: NORKETAMINE_G_PER_MOL };
+
+/// Oral and sublingual absorption (shared by every drug), or `None` for another route.
+fn shared_absorption(p: &Params, route: Route) -> Option<Absorption> {
+    match route {
+        Route::Oral => Some(Absorption { ka_per_h: p.ka_oral_per_h, bioavailability: p.bioavailability_oral }),
+        Route::Sublingual => Some(Absorption { ka_per_h: p.ka_sublingual_per_h, bioavailability: p.bioavailability_sublingual }),
+        Route::IvBolus | Route::IvInfusion => Some(Absorption { ka_per_h: 0.0, bioavailability: 1.0 }),
+        Route::Intranasal => None,
+    }
+}
+
+/// The catalogue, in [`Drug::ALL`] order.
+pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
+    DrugInfo {
+        drug: Drug::Ketamine,
+        name: "ketamine",
+        description: "racemic (R,S)-ketamine",
+        molar_mass_g_per_mol: KETAMINE_G_PER_MOL,
+        disposition: |p| Disposition70 {
+            v1_l: p.ketamine_v1_l,
+            v2_l: p.ketamine_v2_l,
+            v3_l: p.ketamine_v3_l,
+            cl_l_per_h: p.ketamine_cl_l_per_h,
+            q2_l_per_h: p.ketamine_q2_l_per_h,
+            q3_l_per_h: p.ketamine_q3_l_per_h,
+        },
+        absorption: |p, route| {
+            shared_absorption(p, route).unwrap_or(Absorption {
+                ka_per_h: p.ka_intranasal_ketamine_per_h,
+                bioavailability: p.bioavailability_intranasal_ketamine,
+            })
+        },
+        metabolite: NORKETAMINE,
+        // The reference of every potency.
+        nmda_potency_rel: |_| 1.0,
+        clinical_potency_rel: |_| 1.0,
+    },
+    DrugInfo {
+        drug: Drug::Esketamine,
+        name: "esketamine",
+        description: "(S)-ketamine",
+        molar_mass_g_per_mol: KETAMINE_G_PER_MOL,
+        disposition: |p| Disposition70 {
+            v1_l: p.esketamine_v1_l,
+            v2_l: p.esketamine_v2_l,
+            v3_l: p.esketamine_v3_l,
+            cl_l_per_h: p.esketamine_cl_l_per_h,
+            q2_l_per_h: p.esketamine_q2_l_per_h,
+            q3_l_per_h: p.esketamine_q3_l_per_h,
+        },
+        absorption: |p, route| {
+            shared_absorption(p, route).unwrap_or(Absorption {
+                ka_per_h: p.ka_intranasal_esketamine_per_h,
+                bioavailability: p.bioavailability_intranasal_esketamine,
+            })
+        },
+        metabolite: NORKETAMINE,
+        nmda_potency_rel: |p| p.potency_esketamine_rel,
+        // The acute effects follow the NMDA-weighted exposure.
+        clinical_potency_rel: |p| p.potency_esketamine_rel,
+    },
+    DrugInfo {
+        drug: Drug::Arketamine,
+        name: "arketamine",
+        description: "(R)-ketamine",
+        molar_mass_g_per_mol: KETAMINE_G_PER_MOL,
+        disposition: |p| Disposition70 {
+            v1_l: p.arketamine_v1_l,
+            v2_l: p.arketamine_v2_l,
+            v3_l: p.arketamine_v3_l,
+            cl_l_per_h: p.arketamine_cl_l_per_h,
+            q2_l_per_h: p.arketamine_q2_l_per_h,
+            q3_l_per_h: p.arketamine_q3_l_per_h,
+        },
+        absorption: |p, route| {
+            shared_absorption(p, route).unwrap_or(Absorption {
+                ka_per_h: p.ka_intranasal_arketamine_per_h,
+                bioavailability: p.bioavailability_intranasal_arketamine,
+            })
+        },
+        metabolite: NORKETAMINE,
+        nmda_potency_rel: |p| p.potency_arketamine_rel,
+        clinical_potency_rel: |p| p.potency_arketamine_rel,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_is_in_enum_order_with_unique_names() {
+        for (i, d) in Drug::ALL.iter().enumerate() {
+            assert_eq!(CATALOGUE[i].drug, *d);
+            assert_eq!(d.index(), i);
+            // The serde name is the catalogue name.
+            assert_eq!(serde_json::to_string(d).unwrap(), format!("\"{}\"", d.name()));
+        }
+    }
+
+    #[test]
+    fn arketamine_is_a_weaker_nmda_blocker_than_esketamine() {
+        // Ebert 1997: Ki 1.4 uM (R) vs 0.30 uM (S): about 4.7x.
+        let p = Params::default();
+        let ratio = (Drug::Esketamine.info().nmda_potency_rel)(&p) / (Drug::Arketamine.info().nmda_potency_rel)(&p);
+        assert!((3.0..=6.0).contains(&ratio), "S/R potency {ratio}");
+    }
+}
