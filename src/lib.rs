@@ -15,6 +15,7 @@ pub mod guard;
 #[cfg(feature = "cli")]
 pub mod interrupt;
 pub mod output;
+pub mod pain;
 pub mod params;
 pub mod pathway;
 pub mod pk;

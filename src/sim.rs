@@ -55,6 +55,8 @@ pub struct RunOutput {
     pub warnings: Vec<String>,
     pub wall_time_s: f64,
     pub steps: u64,
+    /// pain.csv, pain_summary.csv and the pain events (only when `[pain]` is on).
+    pub pain: Option<crate::pain::readout::PainOutput>,
 }
 
 /// The clinic around the subject: the dosing decisions (pre-dose check) and the clinical read-outs.
@@ -184,6 +186,7 @@ impl Simulation {
 
         let mut schedule = Schedule::default();
         schedule.add_systems((pharmacokinetics, pathway::schedule()).chain());
+        if !sc.pain.is_none() { crate::pain::install(&mut world, &mut schedule, sc); }
 
         let total_s = sc.duration_h * 3600.0;
         let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
@@ -234,7 +237,9 @@ impl Simulation {
     /// Vital signs now, from the effect-site exposure.
     fn vitals(&self) -> Vitals {
         let e = self.world.resource::<Exposure>();
-        clinical::vitals(clinical::effect_ng_ml(e.blocker_um), &self.scenario.subject, &self.clinic.sensitivity, &self.params)
+        let mut v = clinical::vitals(clinical::effect_ng_ml(e.blocker_um), &self.scenario.subject, &self.clinic.sensitivity, &self.params);
+        if let Some(r) = self.world.get_resource::<crate::pain::RespiratoryDepression>() { v.spo2_pct -= r.0; }
+        v
     }
 
     fn madrs(&self) -> f64 {
@@ -363,6 +368,8 @@ impl Simulation {
         summary.discharge_ready_h = self.clinic.monitor.last_discharge_h();
         let mut events = events_of(&sc);
         events.append(&mut self.clinic.monitor.events);
+        let pain = crate::pain::finish(&mut self.world);
+        events.extend(pain.iter().flat_map(|p| p.events.iter().cloned()));
         events.retain(|e| e.time_h <= sc.duration_h + 1e-9);
         events.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
         Ok(RunOutput {
@@ -372,6 +379,7 @@ impl Simulation {
             warnings: sc.warnings(),
             wall_time_s: started.elapsed().as_secs_f64(),
             steps: self.total_steps,
+            pain,
         })
     }
 }
