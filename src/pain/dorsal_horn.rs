@@ -100,6 +100,14 @@ pub fn surgery_shape(t_h: f64, start_h: f64, duration_h: f64, heal_tau_h: f64) -
     }
 }
 
+/// Wind-up added by one C-fibre spike at NMDA block `b`: `Δ (1 − b)^h`. The exponent `h`
+/// (cooperativity) stands for the regenerative, Mg²⁺-relieving depolarisation that wind-up needs:
+/// a small block removes a larger share of it.
+#[inline]
+pub fn windup_increment(block: f64, p: &Params) -> f64 {
+    p.windup_increment * (1.0 - block).max(0.0).powf(p.windup_nmda_cooperativity)
+}
+
 /// Interneuron rate given the mean sensitization `s_mean` (loss of inhibition).
 #[inline]
 pub fn interneuron_rate(baseline_hz: f64, s_mean: f64, p: &Params) -> f64 {

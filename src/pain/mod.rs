@@ -31,15 +31,8 @@ use pca::{Decision, Pump, Refusal};
 use readout::{PainOutput, PainRow, PainSummary};
 use scenario::{Condition, MorphineRoute, Pca, PainSetup};
 
-/// Event kinds the pain model adds to events.csv.
-pub const PAIN_EVENT_KINDS: &[(&str, &str)] = &[
-    ("surgery_start", "start of surgery (postoperative condition)"),
-    ("surgery_end", "end of surgery"),
-    ("morphine_dose", "a scheduled morphine dose ([[pain.morphine]]): route and mg"),
-    ("pca_demand", "the virtual patient pressed the PCA button (pain at rest in the detail)"),
-    ("pca_dose", "a PCA bolus was given"),
-    ("pca_denied", "a PCA demand was refused: lockout, 1-h limit or 4-h limit"),
-];
+// Event kinds the pain model adds (surgery_start, surgery_end, morphine_dose, pca_demand,
+// pca_dose, pca_denied) are declared with the others in crate::readout::EVENT_KINDS.
 
 // Random-stream purposes of the pain model (disjoint from crate::rng::Purpose, which stops at 6).
 const PURPOSE_WDR_TRAITS: u64 = 101;
@@ -170,11 +163,13 @@ struct Record {
 pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
     let p = sc.params();
     let setup = sc.pain.clone();
+    // Maintained sensitization: the condition's, plus the opioid-induced hyperalgesia that chronic
+    // opioid use carries into the run (as if at its tolerance, `h_OIH · T_floor`).
     let maintained = match setup.condition {
         Condition::Crps => p.crps_maintained_sensitization,
         Condition::Neuropathic => p.neuropathic_maintained_sensitization,
         _ => 0.0,
-    };
+    } + p.opioid_hyperalgesia_gain * setup.preop_opioid_tolerance;
     let ectopic_hz = dorsal_horn::ectopic_rate_for(setup.baseline_nrs, maintained, &p);
     let reference_h =
         if setup.condition == Condition::Postoperative { setup.surgery_at_h + setup.surgery_duration_h } else { 0.0 };
@@ -343,15 +338,17 @@ pub fn opioid_and_pca(
     }
     d.cumulative_iv_eq_mg += d.pk.rate_mg_per_h() * dt;
     d.pk.advance(dt);
-    let ce = d.pk.effect_ng_ml();
-    let occ = opioid::occupancy(ce, p);
-    d.tolerance = opioid::tolerance_step(d.tolerance, d.tolerance_floor, occ, means.block, dt, p);
-    means.occupancy = occ;
-    means.analgesia = opioid::analgesia(ce, d.tolerance, p);
-    resp.0 = opioid::spo2_drop_pct(ce, p);
     let tau_d_h = p.reversal_half_life_days * 24.0 / std::f64::consts::LN_2;
     d.slow_um = relax(d.slow_um, exposure.blocker_um, dt, tau_d_h);
     means.reversal = dorsal_horn::reversal(d.slow_um, p);
+    let ce = d.pk.effect_ng_ml();
+    let occ = opioid::occupancy(ce, p);
+    // Chronic tolerance is maintained NMDA-dependent plasticity too: the slow compartment reverses it.
+    let floor = d.tolerance_floor * (1.0 - means.reversal);
+    d.tolerance = opioid::tolerance_step(d.tolerance, floor, occ, means.block, dt, p);
+    means.occupancy = occ;
+    means.analgesia = opioid::analgesia(ce, d.tolerance, p);
+    resp.0 = opioid::spo2_drop_pct(ce, p);
 }
 
 /// Inhibitory interneurons: rate falls with the mean sensitization of the last step.
@@ -371,7 +368,6 @@ pub fn wdr_neurons(
     clock: Res<Clock>,
     model: Res<PainModel>,
     exposure: Res<Exposure>,
-    drug: Res<PainDrug>,
     mut means: ResMut<PainMeans>,
     mut trains: ResMut<Trains>,
     mut cells: Query<(&Wdr, &mut WdrState)>,
@@ -415,7 +411,6 @@ pub fn wdr_neurons(
     let m_out = dorsal_horn::output_factor(means.inhibition_rel, means.analgesia, p);
     let tau_unblock_h = p.nmda_unblock_tau_min / 60.0;
     let (reversal, occ) = (means.reversal, means.occupancy);
-    let oih_drive = occ + drug.tolerance_floor;
     let mut before = Vec::new();
     let (mut sum_rest, mut sum_evoked, mut sum_w, mut sum_s, mut sum_b, mut sum_c, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0usize);
     // Per pulse: the sum over neurons of the C-fibre response (for first/last of a train).
@@ -432,7 +427,7 @@ pub fn wdr_neurons(
             (0, 0)
         };
         let (c_hz, ab_hz) = if dt_s > 0.0 { (n_c as f64 / dt_s, n_ab as f64 / dt_s) } else { (lam_c, p.abeta_background_hz) };
-        let incr = p.windup_increment * (1.0 - b);
+        let incr = dorsal_horn::windup_increment(b, p);
         let (w_end, w_mean) = if dt_s > 0.0 {
             dorsal_horn::windup_step(st.windup, incr * c_hz, p.windup_tau_s, dt_s, &pulse_times, incr, &mut before)
         } else {
@@ -450,7 +445,7 @@ pub fn wdr_neurons(
             * (p.test_c_fibre_hz * (1.0 + p.windup_gain * w_end) * (1.0 + sens) + p.allodynia_gain * sens * p.test_abeta_hz)
             * m_out;
         let c_total = c_hz + if dt_s > 0.0 { before.len() as f64 / dt_s } else { 0.0 };
-        let target = dorsal_horn::sensitization_target(c_total, b, model.maintained, reversal, oih_drive, p);
+        let target = dorsal_horn::sensitization_target(c_total, b, model.maintained, reversal, occ, p);
         st.sensitization = relax(sens, target, dt_h, p.sensitization_tau_h);
         st.windup = w_end;
         st.rest_hz = rest;
