@@ -177,7 +177,7 @@ parameters! {
         madrs_max_improvement = 0.9, "fraction", [0.01, 1.0], "assumption: improvement saturates; MADRS stays above 10 % of its baseline";
     }
     "pain" {
-        spinal_nmda_ic50_um = 8.0, "uM", [0.1, 100.0], "calibrated: perioperative opioid sparing about 19 % at 24 h (Brinck 2018); of the order of the GluN2A/2B IC50 with physiological Mg2+, 5 uM (Kotermanski & Johnson 2009)";
+        spinal_nmda_ic50_um = 17.0, "uM", [0.1, 100.0], "calibrated: perioperative opioid sparing about 19 % at 24 h and 13 mg at 48 h (Brinck 2018); 3x the GluN2A/2B IC50 with physiological Mg2+ of 5 uM (Kotermanski & Johnson 2009)";
         c_fibre_background_hz = 0.1, "Hz", [0.0, 50.0], "assumption: sparse spontaneous C-fibre firing in healthy skin";
         abeta_background_hz = 2.0, "Hz", [0.0, 100.0], "assumption: ongoing low-threshold (touch) input";
         surgery_c_fibre_hz = 4.0, "Hz per unit severity", [0.0, 50.0], "calibrated: IV PCA morphine about 50 mg in the first 24 h after major surgery, pain at rest about NRS 3-4 at 24 h (assumption)";
