@@ -348,7 +348,7 @@ pub fn opioid_and_pca(
     d.tolerance = opioid::tolerance_step(d.tolerance, floor, occ, means.block, dt, p);
     means.occupancy = occ;
     means.analgesia = opioid::analgesia(ce, d.tolerance, p);
-    resp.0 = opioid::spo2_drop_pct(ce, p);
+    resp.0 = opioid::spo2_drop_pct(ce, d.tolerance, p);
 }
 
 /// Inhibitory interneurons: rate falls with the mean sensitization of the last step.

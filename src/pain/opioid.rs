@@ -18,7 +18,7 @@
 //! occ  = H(Ce; C50, n)                          receptor drive (tolerance-free)
 //! A    = Emax · H(Ce; C50·(1 + T), n)           analgesia: fraction of WDR output removed
 //! dT/dt = (T_floor + T_max · occ · (1 − b) − T) / τ_T       acute tolerance, NMDA-dependent
-//! ΔSpO2 = ΔSpO2_max · H(Ce; C50_resp, n_resp)   respiratory depression (subtracted from SpO2)
+//! ΔSpO2 = ΔSpO2_max · H(Ce; C50_resp·(1 + T), n_resp)   respiratory depression (subtracted from SpO2)
 //! ```
 //! Opioid-induced hyperalgesia enters the sensitization target (`dorsal_horn`), gated by
 //! `1 − b` like tolerance: the NMDA block that ketamine adds counters both.
@@ -126,10 +126,11 @@ pub fn tolerance_step(t: f64, floor: f64, occupancy: f64, block: f64, dt_h: f64,
     crate::pathway::relax(t, target, dt_h, p.opioid_tolerance_tau_h)
 }
 
-/// SpO2 lowered by respiratory depression, percentage points.
+/// SpO2 lowered by respiratory depression, percentage points; tolerance `t` shifts its C50 as it
+/// shifts the analgesic one (opioid-tolerant patients tolerate higher concentrations).
 #[inline]
-pub fn spo2_drop_pct(ce_ng_ml: f64, p: &Params) -> f64 {
-    p.morphine_spo2_drop_max_pct * hill(ce_ng_ml, p.morphine_resp_c50_ng_ml, p.morphine_resp_hill)
+pub fn spo2_drop_pct(ce_ng_ml: f64, tolerance: f64, p: &Params) -> f64 {
+    p.morphine_spo2_drop_max_pct * hill(ce_ng_ml, p.morphine_resp_c50_ng_ml * (1.0 + tolerance.max(0.0)), p.morphine_resp_hill)
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ mod tests {
             p.demand(&c, m as f64 / 60.0);
         }
         for &(t, _) in &p.given {
-            assert!(p.given.iter().filter(|(s, _)| *s > t - 1.0 && *s <= t).map(|x| x.1).sum::<f64>() <= 4.0 + 1e-9);
+            assert!(p.given.iter().filter(|(s, _)| *s > t - 1.0 + 1e-9 && *s <= t).map(|x| x.1).sum::<f64>() <= 4.0 + 1e-9);
         }
         let mut c4 = cfg();
         c4.limit_4h_mg = 10.0;
