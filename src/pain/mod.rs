@@ -501,7 +501,7 @@ fn record(clock: Res<Clock>, model: Res<PainModel>, exposure: Res<Exposure>, mea
     if rec.at48.is_none() && t_end + 1e-9 >= r + 48.0 {
         rec.at48 = Some((drug.cumulative_iv_eq_mg, means.nrs_rest));
     }
-    if initial || (clock.step + 1) % model.sample_every_steps == 0 || last {
+    if initial || (clock.step + 1).is_multiple_of(model.sample_every_steps) || last {
         if initial && !rec.rows.is_empty() {
             return;
         }
