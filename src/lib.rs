@@ -18,6 +18,7 @@ pub mod guard;
 pub mod interrupt;
 pub mod limits;
 pub mod output;
+pub mod pain;
 pub mod params;
 pub mod pathway;
 pub mod pk;

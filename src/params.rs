@@ -188,6 +188,51 @@ parameters! {
         madrs_spine_weight = 1.4, "per unit spine density gain", [0.0, 100.0], "calibrated: effect mostly gone 7-12 days after one infusion (Kishimoto 2016)";
         madrs_max_improvement = 0.9, "fraction", [0.01, 1.0], "assumption: improvement saturates; MADRS stays above 10 % of its baseline";
     }
+    "pain" {
+        spinal_nmda_ic50_um = 17.0, "uM", [0.1, 100.0], "calibrated: perioperative opioid sparing about 19 % at 24 h and 13 mg at 48 h (Brinck 2018); 3x the GluN2A/2B IC50 with physiological Mg2+ of 5 uM (Kotermanski & Johnson 2009)";
+        c_fibre_background_hz = 0.1, "Hz", [0.0, 50.0], "assumption: sparse spontaneous C-fibre firing in healthy skin";
+        abeta_background_hz = 2.0, "Hz", [0.0, 100.0], "assumption: ongoing low-threshold (touch) input";
+        surgery_c_fibre_hz = 4.0, "Hz per unit severity", [0.0, 50.0], "calibrated: IV PCA morphine about 50 mg in the first 24 h after major surgery, pain at rest about NRS 3-4 at 24 h (assumption)";
+        surgery_heal_tau_h = 48.0, "h", [0.1, 1e4], "assumption: incisional input subsides over days";
+        windup_increment = 0.3, "per C-fibre spike", [0.0, 10.0], "calibrated: 10 stimuli at 1 Hz about double the response (Mendell 1966; Herrero 2000)";
+        windup_tau_s = 3.0, "s", [0.1, 600.0], "calibrated: wind-up needs stimuli at 0.3 Hz or faster and fades within seconds when they stop (Mendell 1966; Herrero 2000)";
+        windup_nmda_cooperativity = 3.0, "1", [1.0, 10.0], "calibrated: low-dose ketamine flattens wind-up more than its NMDA block alone (Arendt-Nielsen 1995; Guirimand 2000); wind-up needs regenerative NMDA depolarisation (Herrero 2000)";
+        windup_gain = 1.0, "response per unit wind-up", [0.0, 100.0], "assumption (scale of the wind-up state)";
+        sensitization_per_c_hz = 0.3, "per Hz of C-fibre input", [0.0, 100.0], "assumption: central sensitization grows with the nociceptive barrage (Herrero 2000)";
+        sensitization_tau_h = 6.0, "h", [0.01, 1e4], "assumption: central sensitization builds and fades over hours (Herrero 2000)";
+        neuropathic_maintained_sensitization = 1.5, "S units", [0.0, 100.0], "assumption: sensitization that outlasts its input in neuropathic pain";
+        crps_maintained_sensitization = 3.0, "S units", [0.0, 100.0], "calibrated: most of CRPS pain is maintained central sensitization, so that the infusion relieves it (Sigtermans 2009)";
+        allodynia_gain = 0.3, "Abeta drive per unit S", [0.0, 100.0], "assumption: sensitized WDR neurons respond to touch (allodynia)";
+        reversal_half_life_days = 11.0, "days", [0.1, 1000.0], "Dahan 2011: onset/offset half-time of ketamine's CRPS pain relief about 11 days";
+        reversal_c50_um = 0.084, "uM racemic-equivalent", [1e-4, 100.0], "Dahan 2011: C50 about 10 ng/mL S-ketamine = 2 x 10 / 237.73 uM racemic-equivalent";
+        reversal_emax = 0.9, "fraction", [0.0, 1.0], "calibrated: NRS about 2.7 vs 5.5 (placebo) in week 1 after a 4.2-day infusion (Sigtermans 2009)";
+        dh_interneuron_rate_hz = 10.0, "Hz", [0.0, 500.0], "assumption: tonically active inhibitory dorsal-horn interneurons";
+        dh_inhibition_strength = 0.3, "fraction of WDR output", [0.0, 1.0], "assumption";
+        dh_interneuron_loss_per_s = 0.1, "fraction per unit S", [0.0, 1.0], "assumption: loss of inhibition in sensitized states (disinhibition)";
+        descending_inhibition = 0.2, "fraction of WDR output", [0.0, 0.99], "assumption: net descending inhibition; a scenario parameter";
+        wdr_gain_cv = 0.2, "CV", [0.0, 2.0], "assumption: cell-to-cell spread of WDR gain";
+        c_fibre_rate_cv = 0.3, "CV", [0.0, 2.0], "assumption: spread of afferent input across receptive fields";
+        pain_p50_hz = 9.0, "Hz WDR output", [1e-3, 1e4], "calibrated (NRS 5 at this WDR output)";
+        pain_hill = 1.5, "1", [0.1, 10.0], "assumption";
+        test_c_fibre_hz = 2.0, "Hz", [0.0, 100.0], "assumption: the standard evoked-pain test stimulus (pinprick) as C-fibre drive";
+        test_abeta_hz = 20.0, "Hz", [0.0, 1000.0], "assumption: the test stimulus's touch component (brush)";
+        morphine_v1_l = 17.5, "L per 70 kg", [0.1, 1e4], "assumption within textbook morphine disposition (Stanski 1978: Vss about 3 L/kg)";
+        morphine_v2_l = 206.5, "L per 70 kg", [0.1, 1e4], "Vss about 3.2 L/kg (Stanski 1978) minus V1";
+        morphine_cl_l_per_h = 63.0, "L/h per 70 kg", [0.01, 1e4], "clearance about 15 mL/kg/min (Stanski 1978)";
+        morphine_q_l_per_h = 250.0, "L/h per 70 kg", [0.0, 1e4], "calibrated: terminal half-life about 3 h (Stanski 1978)";
+        morphine_ke0_half_life_h = 2.5, "h", [0.01, 24.0], "slow blood-brain equilibration of morphine, hours (Lötsch 2005); value: assumption within 2-3 h";
+        morphine_bioavailability_oral = 0.3, "fraction", [0.01, 1.0], "oral morphine about 30 % (extensive first-pass glucuronidation); range 0.15-0.65: assumption";
+        morphine_ka_oral_per_h = 1.5, "1/h", [0.01, 100.0], "assumption: immediate-release tablet, Tmax about 1 h";
+        morphine_c50_ng_ml = 12.0, "ng/mL effect site", [0.01, 1e4], "assumption: with surgery_c_fibre_hz, sets PCA consumption (about 50 mg IV in 24 h)";
+        morphine_emax = 0.9, "fraction of WDR output", [0.0, 1.0], "assumption";
+        morphine_hill = 2.0, "1", [0.1, 10.0], "assumption";
+        opioid_tolerance_max = 1.0, "C50 multiplier minus 1 at full occupancy", [0.0, 100.0], "assumption: acute opioid tolerance, NMDA-dependent (Herrero 2000 for the NMDA role of spinal plasticity)";
+        opioid_tolerance_tau_h = 12.0, "h", [0.01, 1e4], "assumption: acute tolerance develops over hours";
+        opioid_hyperalgesia_gain = 0.6, "S units at full occupancy", [0.0, 100.0], "assumption: opioid-induced hyperalgesia through the NMDA/sensitization state";
+        morphine_spo2_drop_max_pct = 15.0, "percentage points", [0.0, 50.0], "assumption: opioid respiratory depression lowers SpO2 (room air)";
+        morphine_resp_c50_ng_ml = 60.0, "ng/mL effect site", [0.01, 1e4], "assumption: SpO2 below 92 % only well above analgesic concentrations";
+        morphine_resp_hill = 2.0, "1", [0.1, 10.0], "assumption";
+    }
 }
 
 #[cfg(test)]

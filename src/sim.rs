@@ -76,6 +76,8 @@ pub struct RunOutput {
     pub warnings: Vec<String>,
     pub wall_time_s: f64,
     pub steps: u64,
+    /// pain.csv, pain_summary.csv and the pain events (only when `[pain]` is on).
+    pub pain: Option<crate::pain::readout::PainOutput>,
 }
 
 /// The clinic around the subject: the dosing decisions (pre-dose check) and the clinical read-outs.
@@ -196,6 +198,9 @@ impl Simulation {
         for plugin in crate::readout::READOUTS {
             plugin(&mut world, &mut schedule);
         }
+        if !sc.pain.is_none() {
+            crate::pain::install(&mut world, &mut schedule, sc);
+        }
 
         let total_s = sc.duration_h * SECONDS_PER_HOUR;
         let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
@@ -241,7 +246,11 @@ impl Simulation {
     fn vitals(&self) -> Vitals {
         let e = self.world.resource::<Exposure>();
         let patient = self.world.resource::<Patient>();
-        clinical::vitals(clinical::effect_ng_ml(e.clinical_um), &patient.subject, &patient.sensitivity, &self.params)
+        let mut v = clinical::vitals(clinical::effect_ng_ml(e.clinical_um), &patient.subject, &patient.sensitivity, &self.params);
+        if let Some(r) = self.world.get_resource::<crate::pain::RespiratoryDepression>() {
+            v.spo2_pct -= r.0;
+        }
+        v
     }
 
     /// The pre-dose check of every administration that starts by `until_h`, with the vitals at
@@ -322,6 +331,8 @@ impl Simulation {
         });
         let mut events = events_of(&sc);
         events.append(&mut self.clinic.monitor.events);
+        let pain = crate::pain::finish(&mut self.world);
+        events.extend(pain.iter().flat_map(|p| p.events.iter().cloned()));
         events.retain(|e| e.time_h <= sc.duration_h + 1e-9);
         events.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
         Ok(RunOutput {
@@ -331,6 +342,7 @@ impl Simulation {
             warnings: sc.warnings(),
             wall_time_s: started.elapsed().as_secs_f64(),
             steps: self.total_steps,
+            pain,
         })
     }
 }

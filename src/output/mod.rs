@@ -205,6 +205,7 @@ pub fn write_run(staging: &Staging, sc: &Scenario, run: &RunOutput, threads: usi
     write_csv(&staging.tmp.join("trace.csv"), &names(TRACE_COLUMNS), &run.trace)?;
     write_csv(&staging.tmp.join("events.csv"), &names(EVENT_COLUMNS), &run.events)?;
     write_csv(&staging.tmp.join("summary.csv"), &names(SUMMARY_COLUMNS), [&run.summary])?;
+    if let Some(p) = &run.pain { crate::pain::readout::write(&staging.tmp, p)?; }
     let path = staging.tmp.join("manifest.json");
     let text = serde_json::to_string_pretty(&manifest(sc, run, threads)).map_err(|e| Error::internal(e.to_string()))?;
     let mut f = fs::File::create(&path).map_err(|e| Error::internal(format!("cannot create {}: {e}", path.display())))?;

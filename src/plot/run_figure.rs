@@ -208,6 +208,42 @@ const PANELS: &[PanelDef] = &[
         markers: true,
         right_per_left: None,
     },
+    // Pain runs only: these columns come from pain.csv (merged into the trace by time_h).
+    PanelDef {
+        title: "10  Pain: dorsal horn",
+        unit: "pain (NRS 0–10)",
+        right_unit: "sensitization S, wind-up ratio",
+        series: &[
+            s("nrs_rest", "pain at rest", VERMILION),
+            SeriesDef { col: "nrs_evoked", label: "evoked pain (test stimulus)", color: ORANGE, right: false, dashed: true },
+            r("sensitization", "central sensitization S (right axis)", PURPLE),
+            r("windup_ratio", "wind-up ratio of the last train (right axis)", TEAL),
+        ],
+        thresholds: &[],
+        threshold_label: "",
+        zero: true,
+        right_zero: true,
+        healthy: false,
+        markers: false,
+        right_per_left: None,
+    },
+    PanelDef {
+        title: "11  Morphine",
+        unit: "morphine (ng/mL)",
+        right_unit: "cumulative (mg IV morphine)",
+        series: &[
+            s("morphine_effect_ng_ml", "effect site", DEEP_BLUE),
+            SeriesDef { col: "morphine_plasma_ng_ml", label: "plasma", color: SKY, right: false, dashed: true },
+            r("cumulative_morphine_iv_eq_mg", "cumulative, IV-equivalent (right axis)", OCHRE),
+        ],
+        thresholds: &[],
+        threshold_label: "",
+        zero: true,
+        right_zero: true,
+        healthy: false,
+        markers: false,
+        right_per_left: None,
+    },
 ];
 
 /// Clinical time markers from events.csv: (kind, legend label, colour). `no_driving_until` is
@@ -362,7 +398,17 @@ impl RunFigure {
         if !trace_path.is_file() {
             return Err(input(dir, "no trace.csv here: not a run directory (run `ketasim run SCENARIO --out DIR` first)"));
         }
-        let trace = Table::read(&trace_path)?;
+        let mut trace = Table::read(&trace_path)?;
+        // A pain run's pain.csv has the same sample times: its columns join the trace's.
+        if let Ok(pain) = Table::read(&dir.join("pain.csv"))
+            && pain.rows.len() == trace.rows.len()
+        {
+            let keep: Vec<usize> = (0..pain.headers.len()).filter(|&i| pain.headers[i] != "time_h").collect();
+            trace.headers.extend(keep.iter().map(|&i| pain.headers[i].clone()));
+            for (row, extra) in trace.rows.iter_mut().zip(&pain.rows) {
+                row.extend(keep.iter().map(|&i| extra.get(i).cloned().unwrap_or_default()));
+            }
+        }
         let t = trace.numbers(col::time_h).ok_or_else(|| input(&trace_path, "trace.csv has no time_h column"))?;
         let times: Vec<f64> = t.iter().copied().filter(|v| v.is_finite()).collect();
         if times.len() < 2 {

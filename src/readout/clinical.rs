@@ -129,7 +129,8 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     schedule.add_systems(readout.in_set(crate::pathway::Readout));
 }
 
-/// Vitals and MADRS of this step. Reads `Exposure`, `Model`, `ProteinMean`, `SpineMeans`;
+/// Vitals and MADRS of this step. Reads `Exposure`, `Model`, `ProteinMean`, `SpineMeans` and, when
+/// the pain module runs, `RespiratoryDepression`;
 /// writes `ClinicalReadout` (and, at the first step, `Patient::madrs_reference`).
 pub fn readout(
     exposure: Res<crate::pathway::Exposure>,
@@ -137,12 +138,17 @@ pub fn readout(
     protein: Res<crate::pathway::protein::ProteinMean>,
     spines: Res<crate::pathway::synaptogenesis::SpineMeans>,
     mut patient: ResMut<Patient>,
+    respiratory: Option<Res<crate::pain::RespiratoryDepression>>,
     mut out: ResMut<ClinicalReadout>,
 ) {
     let p = &model.0;
     let density = spines.spines_per_neuron / patient.reference_spines_per_neuron;
     let (protein0, density0) = *patient.madrs_reference.get_or_insert((protein.0, density));
-    let vitals = vitals(effect_ng_ml(exposure.clinical_um), &patient.subject, &patient.sensitivity, p);
+    let mut vitals = vitals(effect_ng_ml(exposure.clinical_um), &patient.subject, &patient.sensitivity, p);
+    // An opioid's respiratory depression (the pain module, when it runs) lowers SpO2.
+    if let Some(r) = respiratory {
+        vitals.spo2_pct -= r.0;
+    }
     let madrs = madrs(patient.subject.madrs, protein.0, protein0, density, density0, p);
     *out = ClinicalReadout { vitals, madrs };
 }

@@ -311,6 +311,12 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("observation_end", "the observation window after the last administration of a visit is over"),
     ("discharge_ready", "vitals near baseline, dissociation low, observation over: the patient may go home"),
     ("no_driving_until", "recorded at discharge: no driving or operating machinery until the end of that day (detail: the run time of that midnight)"),
+    ("surgery_start", "start of surgery (pain condition postoperative)"),
+    ("surgery_end", "end of surgery"),
+    ("morphine_dose", "a scheduled morphine dose ([[pain.morphine]]; detail: route, mg)"),
+    ("pca_demand", "the virtual patient pressed the PCA button (detail: pain at rest)"),
+    ("pca_dose", "a PCA bolus was given (detail: mg)"),
+    ("pca_denied", "a PCA demand was refused (detail: lockout, 1-h limit or 4-h limit)"),
 ];
 
 /// One column's running state.

@@ -17,6 +17,12 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("clinic-session", include_str!("../../scenarios/clinic-session.toml")),
     ("spravato-induction", include_str!("../../scenarios/spravato-induction.toml")),
     ("six-infusions", include_str!("../../scenarios/six-infusions.toml")),
+    ("windup", include_str!("../../scenarios/windup.toml")),
+    ("postop-opioid-only", include_str!("../../scenarios/postop-opioid-only.toml")),
+    ("postop-ketamine", include_str!("../../scenarios/postop-ketamine.toml")),
+    ("opioid-tolerant-postop", include_str!("../../scenarios/opioid-tolerant-postop.toml")),
+    ("crps-infusion", include_str!("../../scenarios/crps-infusion.toml")),
+    ("neuropathic-infusion", include_str!("../../scenarios/neuropathic-infusion.toml")),
 ];
 
 pub fn get(name: &str) -> Option<&'static str> {

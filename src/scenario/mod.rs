@@ -258,6 +258,11 @@ pub struct Scenario {
     pub doses: Vec<Dose>,
     #[serde(rename = "intervention")]
     pub interventions: Vec<Intervention>,
+    /// `[pain]` and `[pca]` (src/pain/scenario.rs); condition "none" is left out of the resolved scenario.
+    #[serde(skip_serializing_if = "crate::pain::scenario::PainSetup::is_none")]
+    pub pain: crate::pain::scenario::PainSetup,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pca: Option<crate::pain::scenario::Pca>,
     /// The file it came from, or `bundled:<name>`.
     #[serde(skip)]
     pub source: String,
@@ -589,7 +594,7 @@ fn set_in(cur: &mut Value, parts: &[&str], i: usize, value: Value) -> Result<()>
 
 const TOP_KEYS: &[&str] = &[
     "name", "description", "duration_h", "seed", "subject", "dose", "intervention", "circuit", "numerics", "parameters",
-    "mechanisms", "monitoring",
+    "mechanisms", "monitoring", "pain", "pca",
 ];
 
 /// Most rows a trace may have.
@@ -819,7 +824,11 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         ));
     }
 
+    let pain = crate::pain::scenario::resolve_pain(t)?;
+    let pca = crate::pain::scenario::resolve_pca(t, &pain)?;
     Ok(Scenario {
+        pain,
+        pca,
         name,
         description,
         duration_h,

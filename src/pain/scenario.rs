@@ -1,0 +1,311 @@
+//! `[pain]`, `[[pain.morphine]]` and `[pca]`: the pain condition, the opioid doses and the
+//! patient-controlled analgesia pump of a scenario (format in `docs/scenario.md`).
+//!
+//! Errors use the scenario's style: the key path (the caller adds the file and line:col) and what
+//! is allowed. `condition = "none"` (the default, and the absence of `[pain]`) turns the pain
+//! model off entirely.
+
+use serde::Serialize;
+use toml::Table;
+
+use crate::error::{Error, Result};
+use crate::scenario::reader::{TableReader, check_range, join};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    None,
+    /// Surgery: incisional C-fibre barrage that heals over days.
+    Postoperative,
+    /// Peripheral neuropathic pain: ongoing ectopic C-fibre input.
+    Neuropathic,
+    /// Complex regional pain syndrome: ongoing input and a maintained central sensitization.
+    Crps,
+    /// Healthy volunteer, repetitive stimulation only (temporal summation tests).
+    Experimental,
+}
+
+pub const CONDITIONS: [(&str, Condition); 5] = [
+    ("none", Condition::None),
+    ("postoperative", Condition::Postoperative),
+    ("neuropathic", Condition::Neuropathic),
+    ("crps", Condition::Crps),
+    ("experimental", Condition::Experimental),
+];
+
+impl Condition {
+    pub fn name(self) -> &'static str {
+        CONDITIONS.iter().find(|(_, c)| *c == self).map(|(n, _)| *n).unwrap_or("?")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MorphineRoute {
+    IvBolus,
+    IvInfusion,
+    Oral,
+}
+
+pub const MORPHINE_ROUTES: [(&str, MorphineRoute); 3] =
+    [("iv_bolus", MorphineRoute::IvBolus), ("iv_infusion", MorphineRoute::IvInfusion), ("oral", MorphineRoute::Oral)];
+
+impl MorphineRoute {
+    pub fn name(self) -> &'static str {
+        MORPHINE_ROUTES.iter().find(|(_, r)| *r == self).map(|(n, _)| *n).unwrap_or("?")
+    }
+}
+
+/// One scheduled morphine dose (`[[pain.morphine]]`), repeated `times` every `every_h`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MorphineDose {
+    pub route: MorphineRoute,
+    pub mg: f64,
+    pub at_h: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub over_min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every_h: Option<f64>,
+    pub times: u32,
+}
+
+/// The repetitive-stimulation protocol (temporal summation): trains of `pulses` C-fibre
+/// stimuli at `hz`, one train every `every_min`, from `from_h` to `to_h`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Stimulation {
+    pub hz: f64,
+    pub pulses: u32,
+    pub every_min: f64,
+    pub from_h: f64,
+    pub to_h: f64,
+}
+
+/// `[pain]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PainSetup {
+    pub condition: Condition,
+    /// WDR projection neurons and inhibitory interneurons (agents).
+    pub wdr_neurons: u32,
+    pub inhibitory_interneurons: u32,
+    /// Drug-free pain at rest at t = 0 (NRS 0-10) that the ongoing C-fibre input is set to produce
+    /// (neuropathic, crps; 0 elsewhere by default).
+    pub baseline_nrs: f64,
+    /// Start and duration of surgery, h; severity 0-1 scales the incisional input (postoperative).
+    pub surgery_at_h: f64,
+    pub surgery_duration_h: f64,
+    pub surgery_severity: f64,
+    /// Tolerance carried into the run by chronic opioid use (0 = opioid-naive): the analgesic
+    /// C50 is multiplied by 1 + this (opioid-tolerant patients).
+    pub preop_opioid_tolerance: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stimulation: Option<Stimulation>,
+    #[serde(rename = "morphine", skip_serializing_if = "Vec::is_empty")]
+    pub morphine: Vec<MorphineDose>,
+}
+
+impl Default for PainSetup {
+    fn default() -> Self {
+        Self {
+            condition: Condition::None,
+            wdr_neurons: 40,
+            inhibitory_interneurons: 20,
+            baseline_nrs: 0.0,
+            surgery_at_h: 1.0,
+            surgery_duration_h: 2.0,
+            surgery_severity: 1.0,
+            preop_opioid_tolerance: 0.0,
+            stimulation: None,
+            morphine: Vec::new(),
+        }
+    }
+}
+
+impl PainSetup {
+    pub fn is_none(&self) -> bool {
+        self.condition == Condition::None
+    }
+}
+
+/// `[pca]`: patient-controlled analgesia with IV morphine.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Pca {
+    pub bolus_mg: f64,
+    pub lockout_min: f64,
+    /// Most morphine given in any 1-h window and in any 4-h window (0 = no limit).
+    pub limit_1h_mg: f64,
+    pub limit_4h_mg: f64,
+    /// The virtual patient presses while pain at rest is at least this (NRS)...
+    pub demand_nrs: f64,
+    /// ...at most once every `retry_min` minutes.
+    pub retry_min: f64,
+    /// The pump is connected from this time (default: end of surgery) to `to_h`.
+    pub from_h: f64,
+    pub to_h: f64,
+}
+
+/// Read `[pain]` (and `[[pain.morphine]]`) from the top-level table; absent → condition none.
+pub fn resolve_pain(top: &Table) -> Result<PainSetup> {
+    let mut s = PainSetup::default();
+    let Some(v) = top.get("pain") else { return Ok(s) };
+    let Some(t) = v.as_table() else {
+        return Err(Error::at_key("pain", "expected a table [pain]"));
+    };
+    let r = TableReader::new(
+        "pain",
+        t,
+        &[
+            "condition",
+            "wdr_neurons",
+            "inhibitory_interneurons",
+            "baseline_nrs",
+            "surgery_at_h",
+            "surgery_duration_h",
+            "surgery_severity",
+            "preop_opioid_tolerance",
+            "stimulation",
+            "morphine",
+        ],
+    );
+    r.deny_unknown()?;
+    s.condition = r.choice("condition", &CONDITIONS)?.unwrap_or(Condition::None);
+    let count = |key: &str, default: u32| -> Result<u32> {
+        match r.u64_opt(key)? {
+            None => Ok(default),
+            Some(v) if (1..=100_000).contains(&v) => Ok(v as u32),
+            Some(v) => Err(Error::at_key(join("pain", key), format!("value {v} is out of range; allowed: 1 to 100000"))),
+        }
+    };
+    s.wdr_neurons = count("wdr_neurons", s.wdr_neurons)?;
+    s.inhibitory_interneurons = count("inhibitory_interneurons", s.inhibitory_interneurons)?;
+    let num = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| -> Result<f64> {
+        let v = r.f64_opt(key)?.unwrap_or(default);
+        check_range(&join("pain", key), v, lo, hi, false, unit)?;
+        Ok(v)
+    };
+    let default_nrs = match s.condition {
+        Condition::Neuropathic => 6.0,
+        Condition::Crps => 7.0,
+        _ => 0.0,
+    };
+    s.baseline_nrs = num("baseline_nrs", default_nrs, 0.0, 9.5, "NRS points")?;
+    s.surgery_at_h = num("surgery_at_h", s.surgery_at_h, 0.0, 8760.0, "h")?;
+    s.surgery_duration_h = num("surgery_duration_h", s.surgery_duration_h, 0.0, 48.0, "h")?;
+    s.surgery_severity = num("surgery_severity", s.surgery_severity, 0.0, 1.0, "(fraction of a major operation)")?;
+    s.preop_opioid_tolerance = num("preop_opioid_tolerance", 0.0, 0.0, 20.0, "(C50 multiplier minus 1)")?;
+    if let Some(st) = r.raw("stimulation") {
+        let Some(st) = st.as_table() else {
+            return Err(Error::at_key("pain.stimulation", "expected a table [pain.stimulation] (hz, pulses, every_min, from_h, to_h)"));
+        };
+        let sr = TableReader::new("pain.stimulation", st, &["hz", "pulses", "every_min", "from_h", "to_h"]);
+        sr.deny_unknown()?;
+        let hz = sr.f64_req("hz", "stimulation frequency in Hz, e.g. hz = 1.0")?;
+        check_range("pain.stimulation.hz", hz, 0.01, 20.0, false, "Hz")?;
+        let pulses = match sr.u64_opt("pulses")? {
+            None => 10,
+            Some(n) if (1..=1000).contains(&n) => n as u32,
+            Some(n) => return Err(Error::at_key("pain.stimulation.pulses", format!("value {n} is out of range; allowed: 1 to 1000"))),
+        };
+        let every_min = sr.f64_opt("every_min")?.unwrap_or(10.0);
+        check_range("pain.stimulation.every_min", every_min, 0.1, 10080.0, false, "min")?;
+        if (pulses as f64 - 1.0) / hz > every_min * 60.0 {
+            return Err(Error::at_key(
+                "pain.stimulation.every_min",
+                format!("a train of {pulses} pulses at {hz} Hz lasts longer than {every_min} min: trains must not overlap"),
+            ));
+        }
+        let from_h = sr.f64_opt("from_h")?.unwrap_or(0.0);
+        check_range("pain.stimulation.from_h", from_h, 0.0, 8760.0, false, "h")?;
+        let to_h = sr.f64_opt("to_h")?.unwrap_or(f64::INFINITY);
+        if to_h <= from_h {
+            return Err(Error::at_key("pain.stimulation.to_h", format!("must be after from_h ({from_h} h), found {to_h}")));
+        }
+        s.stimulation = Some(Stimulation { hz, pulses, every_min, from_h, to_h });
+    }
+    if let Some(m) = r.raw("morphine") {
+        let Some(list) = m.as_array() else {
+            return Err(Error::at_key("pain.morphine", "expected a list of [[pain.morphine]] tables"));
+        };
+        for (i, d) in list.iter().enumerate() {
+            let path = format!("pain.morphine.{i}");
+            let Some(dt) = d.as_table() else { return Err(Error::at_key(path, "expected a table")) };
+            s.morphine.push(resolve_morphine(&path, dt)?);
+        }
+    }
+    if s.condition == Condition::None && (s.stimulation.is_some() || !s.morphine.is_empty()) {
+        return Err(Error::at_key(
+            "pain.condition",
+            "stimulation and morphine need a pain model: set condition to \"postoperative\", \"neuropathic\", \"crps\" or \"experimental\"",
+        ));
+    }
+    Ok(s)
+}
+
+fn resolve_morphine(path: &str, t: &Table) -> Result<MorphineDose> {
+    let r = TableReader::new(path, t, &["route", "mg", "at_h", "over_min", "every_h", "times"]);
+    r.deny_unknown()?;
+    let route = r
+        .choice("route", &MORPHINE_ROUTES)?
+        .ok_or_else(|| Error::at_key(join(path, "route"), "missing required key: \"iv_bolus\", \"iv_infusion\" or \"oral\""))?;
+    let mg = r.f64_req("mg", "morphine in mg, e.g. mg = 5.0")?;
+    check_range(&join(path, "mg"), mg, 0.0, 5000.0, false, "mg")?;
+    let at_h = r.f64_opt("at_h")?.unwrap_or(0.0);
+    check_range(&join(path, "at_h"), at_h, 0.0, 8760.0, false, "h")?;
+    let over_min = r.f64_opt("over_min")?;
+    match (route, over_min) {
+        (MorphineRoute::IvInfusion, None) => {
+            return Err(Error::at_key(join(path, "over_min"), "an iv_infusion needs `over_min`, its duration in minutes"));
+        }
+        (MorphineRoute::IvInfusion, Some(m)) => check_range(&join(path, "over_min"), m, 0.01, 10080.0, false, "min")?,
+        (_, Some(_)) => {
+            return Err(Error::at_key(join(path, "over_min"), format!("`over_min` applies only to route \"iv_infusion\", not \"{}\"", route.name())));
+        }
+        _ => {}
+    }
+    let times = match r.u64_opt("times")? {
+        None => 1,
+        Some(n) if (1..=10_000).contains(&n) => n as u32,
+        Some(n) => return Err(Error::at_key(join(path, "times"), format!("value {n} is out of range; allowed: 1 to 10000"))),
+    };
+    let every_h = r.f64_opt("every_h")?;
+    if let Some(e) = every_h {
+        check_range(&join(path, "every_h"), e, 0.0, 8760.0, true, "h")?;
+        if over_min.is_some_and(|m| m / 60.0 > e) {
+            return Err(Error::at_key(join(path, "every_h"), "infusions of one [[pain.morphine]] must not overlap"));
+        }
+    } else if times > 1 {
+        return Err(Error::at_key(join(path, "every_h"), format!("`times = {times}` needs `every_h`, the interval between doses")));
+    }
+    Ok(MorphineDose { route, mg, at_h, over_min, every_h, times })
+}
+
+/// Read `[pca]`; absent → no pump. The pump needs a pain condition.
+pub fn resolve_pca(top: &Table, pain: &PainSetup) -> Result<Option<Pca>> {
+    let Some(v) = top.get("pca") else { return Ok(None) };
+    let Some(t) = v.as_table() else { return Err(Error::at_key("pca", "expected a table [pca]")) };
+    if pain.condition == Condition::None {
+        return Err(Error::at_key("pca", "a PCA pump needs a pain model: set [pain] condition to \"postoperative\", \"neuropathic\", \"crps\" or \"experimental\""));
+    }
+    let r = TableReader::new("pca", t, &["bolus_mg", "lockout_min", "limit_1h_mg", "limit_4h_mg", "demand_nrs", "retry_min", "from_h", "to_h"]);
+    r.deny_unknown()?;
+    let num = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| -> Result<f64> {
+        let v = r.f64_opt(key)?.unwrap_or(default);
+        check_range(&join("pca", key), v, lo, hi, false, unit)?;
+        Ok(v)
+    };
+    let default_from = if pain.condition == Condition::Postoperative { pain.surgery_at_h + pain.surgery_duration_h } else { 0.0 };
+    let from_h = num("from_h", default_from, 0.0, 8760.0, "h")?;
+    let to_h = r.f64_opt("to_h")?.unwrap_or(f64::INFINITY);
+    if to_h <= from_h {
+        return Err(Error::at_key("pca.to_h", format!("must be after from_h ({from_h} h), found {to_h}")));
+    }
+    Ok(Some(Pca {
+        bolus_mg: num("bolus_mg", 1.0, 0.0, 50.0, "mg IV morphine")?,
+        lockout_min: num("lockout_min", 6.0, 0.0, 240.0, "min")?,
+        limit_1h_mg: num("limit_1h_mg", 0.0, 0.0, 1000.0, "mg (0 = no limit)")?,
+        limit_4h_mg: num("limit_4h_mg", 0.0, 0.0, 1000.0, "mg (0 = no limit)")?,
+        demand_nrs: num("demand_nrs", 4.0, 0.0, 10.0, "NRS points")?,
+        retry_min: num("retry_min", 10.0, 0.1, 1440.0, "min")?,
+        from_h,
+        to_h,
+    }))
+}
