@@ -5,10 +5,14 @@
 //! package and the browser build call. See `ARCHITECTURE.md`.
 
 pub mod api;
+// The doc comments of the clap argument structs are command-line help text (`<name>`, `[set]`),
+// not rustdoc markup.
 #[cfg(feature = "cli")]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 pub mod batch;
 pub mod cancel;
 #[cfg(feature = "cli")]
+#[allow(rustdoc::invalid_html_tags)]
 pub mod cli;
 pub mod cohort;
 pub mod error;

@@ -4,9 +4,9 @@
 //!
 //! - a **run directory** (`trace.csv`, `events.csv`, `manifest.json`): one multi-panel figure of the
 //!   whole cascade on a shared, split time axis (the first hours on the left, the following days on
-//!   the right), with the dose and blocker periods shaded ([`run_figure`]);
+//!   the right), with the dose and blocker periods shaded (`run_figure`);
 //! - a **sweep directory** (a `summary.csv` with a `run_id` column): one summary column against one
-//!   swept key, replicate mean ± standard deviation ([`sweep_figure`]).
+//!   swept key, replicate mean ± standard deviation (`sweep_figure`).
 //!
 //! Columns are read by name, so a panel whose columns a run does not have is left out, and appears
 //! once they exist. Figures are PNG or SVG, chosen by the extension of the output path. Everything is

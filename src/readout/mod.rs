@@ -2,8 +2,8 @@
 //! and the events.
 //!
 //! # The column registry
-//! Every trace and summary column is declared **once**, in [`trace_columns!`] and
-//! [`summary_columns!`] below: its name (with its unit), unit, description, guard bound (trace) and
+//! Every trace and summary column is declared **once**, in the `trace_columns!` and
+//! `summary_columns!` tables below: its name (with its unit), unit, description, guard bound (trace) and
 //! how it is computed — a getter over the step's [`Sample`] (trace), or a [`Reduce`]r over every
 //! step (summary: peak, time of peak, minimum, value at a time, …). The CSV header and values
 //! ([`TraceRow`], [`SummaryRow`]), the manifest's column lists ([`TRACE_COLUMNS`],
