@@ -14,6 +14,7 @@ pub mod cancel;
 #[cfg(feature = "cli")]
 #[allow(rustdoc::invalid_html_tags)]
 pub mod cli;
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 pub mod cohort;
 pub mod error;
 pub mod explain;

@@ -110,11 +110,21 @@ fn single_infusion_vs_midazolam_response_at_24h() {
     assert!((0.49..=0.79).contains(&k), "ketamine response at 24 h {k}, published 0.64 (Murrough 2013)");
     assert!((0.13..=0.43).contains(&m), "midazolam response at 24 h {m}, published 0.28 (Murrough 2013)");
     assert!(k - m > 0.15, "difference {k} - {m}");
-    // CV of Cmax after 0.5 mg/kg over 40 min: approximately 25-35 % (issue 14; source not checked
-    // here). KNOWN DEVIATION: ketasim gives about 0.16-0.2 even with disposition CVs of 0.3-0.5
-    // (docs/trial.md); the band only requires real between-subject spread and no more than published.
-    let cv = value(&a, "ketamine", "24h", "cmax_ng_ml_cv");
-    assert!((0.12..=0.45).contains(&cv), "CV of Cmax {cv}");
+    let _ = fs::remove_dir_all(&d);
+}
+
+/// CV of Cmax after 0.5 mg/kg over 40 min: approximately 25-35 % (the figure the trial issue
+/// names; its primary source is still to be checked). KNOWN MISS, so this test is ignored until the
+/// model meets it: ketasim gives about 0.16-0.2 even with disposition CVs of 0.3-0.5
+/// (docs/trial.md). Run it with `cargo test --release --test trial -- --ignored`.
+#[test]
+#[ignore = "known miss: CV of Cmax about 0.16 against a published 0.25-0.35 (docs/trial.md)"]
+fn cmax_variability_single_infusion() {
+    let d = tmp("cmaxcv");
+    let f = with_subjects("single-infusion-vs-midazolam.toml", 120, &d);
+    run_trial(&f, &d.join("out"), &[]);
+    let cv = value(&arms(&d.join("out")), "ketamine", "24h", "cmax_ng_ml_cv");
+    assert!((0.25..=0.35).contains(&cv), "CV of Cmax {cv}, published about 0.25-0.35");
     let _ = fs::remove_dir_all(&d);
 }
 
@@ -140,10 +150,12 @@ fn saline_crossover_and_day7_persistence() {
 
 /// Murrough 2013 (Biol Psychiatry 74:250) and aan het Rot 2010 (Biol Psychiatry 67:139): after
 /// six infusions, median time to relapse of responders about 18 days (aan het Rot: about 19 days)
-/// after the last infusion. Band 7-36 days (0.4x to 2x the published median). KNOWN DEVIATION:
-/// ketasim reads about 10 days, at the low end (docs/trial.md).
+/// after the last infusion. The course itself is tested here (responders after six infusions, a
+/// survival table); the published median, 18 days with a band of 12-26 (the Kaplan-Meier interval of
+/// about 17 responders), is a KNOWN MISS: ketasim reads about 10 days (docs/trial.md), so
+/// `six_infusions_relapse_median_as_published` is ignored until the model meets it.
 #[test]
-fn six_infusions_relapse_median() {
+fn six_infusions_give_responders_who_relapse() {
     let d = tmp("relapse");
     let f = with_subjects("six-infusions-relapse.toml", 60, &d);
     run_trial(&f, &d.join("out"), &[]);
@@ -151,20 +163,32 @@ fn six_infusions_relapse_median() {
     let median = value(&a, "ketamine-x6", "end", "relapse_median_days");
     let responders = value(&a, "ketamine-x6", "end", "relapse_n_responders");
     assert!(responders >= 10.0, "responders after the sixth infusion: {responders}");
-    assert!((7.0..=36.0).contains(&median), "median time to relapse {median} days, published about 18 (Murrough 2013b)");
+    assert!(median.is_finite() && median > 0.0, "responders relapse within the follow-up: median {median} days");
     let surv = fs::read_to_string(d.join("out/survival.csv")).unwrap();
     assert!(surv.lines().count() > 3, "{surv}");
     let _ = fs::remove_dir_all(&d);
 }
 
+/// Murrough 2013b / aan het Rot 2010: median time to relapse about 18 days (band 12-26).
+#[test]
+#[ignore = "known miss: ketasim's median time to relapse is about 10 days against a published 18 (docs/trial.md)"]
+fn six_infusions_relapse_median_as_published() {
+    let d = tmp("relapse-median");
+    let f = with_subjects("six-infusions-relapse.toml", 60, &d);
+    run_trial(&f, &d.join("out"), &[]);
+    let median = value(&arms(&d.join("out")), "ketamine-x6", "end", "relapse_median_days");
+    assert!((12.0..=26.0).contains(&median), "median time to relapse {median} days, published about 18 (Murrough 2013b)");
+    let _ = fs::remove_dir_all(&d);
+}
+
 /// Popova 2019 (TRANSFORM-2, Am J Psychiatry 176:428): day 28 response about 69 % esketamine +
 /// oral antidepressant vs about 52 % placebo + oral antidepressant; remission about 53 % vs 31 %.
-/// 100 per arm here (as the file): bands ± 18 points for the placebo arm; the esketamine arm must do better.
-/// KNOWN DEVIATION: ketasim overshoots the esketamine arm (about 0.85-0.9 response, 0.7 remission:
-/// repeated doses accumulate more in the synaptic read-out than the trial shows, docs/trial.md),
-/// so its band is 0.55-0.95 (response) and 0.35-0.85 (remission).
+/// 100 per arm here (as the file): bands ± 18 points for the placebo arm; the esketamine arm must do
+/// better. The esketamine arm's own rates are a KNOWN MISS (about 0.85-0.9 response and 0.7
+/// remission against 0.69 and 0.53: repeated doses accumulate more in the synaptic read-out than
+/// the trial shows, docs/trial.md): `esketamine_arm_day28_as_published` is ignored until met.
 #[test]
-fn esketamine_induction_day28() {
+fn esketamine_induction_day28_placebo_arm() {
     let d = tmp("esketamine");
     let f = with_subjects("esketamine-induction.toml", 100, &d);
     run_trial(&f, &d.join("out"), &[]);
@@ -173,11 +197,25 @@ fn esketamine_induction_day28() {
     let p = value(&a, "placebo", "end", "response_rate");
     let er = value(&a, "esketamine", "end", "remission_rate");
     let pr = value(&a, "placebo", "end", "remission_rate");
-    assert!((0.55..=0.95).contains(&e), "esketamine response day 28 {e}, published about 0.69");
     assert!((0.34..=0.70).contains(&p), "placebo response day 28 {p}, published about 0.52");
-    assert!((0.35..=0.85).contains(&er), "esketamine remission day 28 {er}, published about 0.53");
     assert!((0.13..=0.49).contains(&pr), "placebo remission day 28 {pr}, published about 0.31");
     assert!(e > p && er > pr, "{e} {p} {er} {pr}");
+    let _ = fs::remove_dir_all(&d);
+}
+
+/// Popova 2019: esketamine arm response 0.69 and remission 0.53 at day 28 (± 14 points: the
+/// published intervals plus the sampling error of 100 subjects).
+#[test]
+#[ignore = "known miss: ketasim's esketamine arm responds about 0.88 and remits about 0.71 against a published 0.69 and 0.53 (docs/trial.md)"]
+fn esketamine_arm_day28_as_published() {
+    let d = tmp("esketamine-arm");
+    let f = with_subjects("esketamine-induction.toml", 100, &d);
+    run_trial(&f, &d.join("out"), &[]);
+    let a = arms(&d.join("out"));
+    let e = value(&a, "esketamine", "end", "response_rate");
+    let er = value(&a, "esketamine", "end", "remission_rate");
+    assert!((0.55..=0.83).contains(&e), "esketamine response day 28 {e}, published about 0.69");
+    assert!((0.39..=0.67).contains(&er), "esketamine remission day 28 {er}, published about 0.53");
     let _ = fs::remove_dir_all(&d);
 }
 
