@@ -77,6 +77,10 @@ pub enum Command {
         /// Sweep only: the summary column on the vertical axis, e.g. peak_glutamate_rel.
         #[arg(long)]
         y: Option<String>,
+        /// Replace an existing file at --out (without it, only a figure inside a ketasim result
+        /// directory is redrawn in place).
+        #[arg(long)]
+        force: bool,
     },
     /// Run a parameter sweep: every (point, replicate) of a sweep file, in parallel; writes
     /// runs/<run_id>/, summary.csv, points.csv and sweep.json (see docs/sweep.md).
@@ -163,8 +167,8 @@ pub fn run_command(cli: Cli) -> Result<()> {
             println!("# administrations: {}", sc.administrations().len());
             Ok(())
         }
-        Command::Plot { dir, out, x, y } => {
-            let written = crate::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref())?;
+        Command::Plot { dir, out, x, y, force } => {
+            let written = crate::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force)?;
             println!("{}", written.display());
             Ok(())
         }

@@ -329,6 +329,22 @@ fn a_held_lock_refuses_a_second_writer_with_its_pid() {
 }
 
 #[test]
+fn plot_never_overwrites_a_users_file_without_force() {
+    let dir = tmp();
+    let d = dir.path();
+    assert_ok(&run(d, "res", &[]));
+    fs::write(d.join("thesis.png"), "my figure").unwrap();
+    assert_refused(&ketasim(d, &["plot", "res", "--out", "thesis.png"]), &["thesis.png", "will not overwrite it", "--force"]);
+    assert_eq!(fs::read_to_string(d.join("thesis.png")).unwrap(), "my figure");
+    // A figure inside a ketasim result is redrawn in place; --force replaces the named file.
+    assert_ok(&ketasim(d, &["plot", "res"]));
+    assert_ok(&ketasim(d, &["plot", "res"]));
+    assert!(fs::read(d.join("res/figure.png")).unwrap().starts_with(b"\x89PNG"));
+    assert_ok(&ketasim(d, &["plot", "res", "--out", "thesis.png", "--force"]));
+    assert!(fs::read(d.join("thesis.png")).unwrap().starts_with(b"\x89PNG"));
+}
+
+#[test]
 fn two_concurrent_runs_into_one_directory_exactly_one_wins() {
     let dir = tmp();
     let d = dir.path();

@@ -425,13 +425,66 @@ fn sweep<'py>(
     Ok(d)
 }
 
+/// Run a trial file as `ketasim trial` does (subjects in blocks, `jobs` at a time), with the GIL
+/// released; Ctrl-C stops it cleanly (finished blocks stay for `resume`). Returns the directory
+/// and the counts.
+#[pyfunction]
+#[pyo3(signature = (trial, out, jobs=None, shard=None, resume=false, force=false, quiet=true))]
+#[allow(clippy::too_many_arguments)]
+fn trial<'py>(
+    py: Python<'py>,
+    trial: PathBuf,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    shard: Option<String>,
+    resume: bool,
+    force: bool,
+    quiet: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    use ketasim::batch::Shard;
+    use ketasim::cohort::{exec, trial::Trial};
+    let prepared = (|| -> api::Result<(Trial, exec::Options)> {
+        let shard = shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
+        let jobs = match jobs {
+            Some(0) => return Err(Error::input("--jobs 0: allowed 1 to 1024")),
+            Some(j) if j > 1024 => return Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
+            Some(j) => j,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if resume && force {
+            return Err(Error::input("resume and force cannot be used together"));
+        }
+        let t = Trial::load(&trial)?;
+        let stem = trial.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "trial".into());
+        let out = out.clone().unwrap_or_else(|| PathBuf::from("runs").join(stem));
+        Ok((t, exec::Options { out, jobs, shard, resume, force, quiet }))
+    })();
+    let (t, opts) = prepared.map_err(|e| py_err(py, e, Stage::Other))?;
+    let dir = opts.out.display().to_string();
+    // Trials stop on the process's token, like sweeps (reset before and after).
+    let token = ketasim::interrupt::token();
+    token.flag().store(0, Ordering::SeqCst);
+    let counters = Progress::default();
+    let result = wait_for(py, &token, &counters, None, move || exec::run(&t, &opts))?;
+    token.flag().store(0, Ordering::SeqCst);
+    let report = result.map_err(|e| py_err(py, e, Stage::Other))?;
+    let d = PyDict::new(py);
+    d.set_item("dir", dir)?;
+    d.set_item("units", report.units)?;
+    d.set_item("ran", report.ran)?;
+    d.set_item("resumed", report.resumed)?;
+    d.set_item("tables", report.tables)?;
+    d.set_item("wall_time_s", report.wall_time_s)?;
+    Ok(d)
+}
+
 /// Draw a run directory or a sweep directory as `ketasim plot DIR [--out OUT] [--x X] [--y Y]`
 /// does; returns the figure's path.
 #[pyfunction]
-#[pyo3(signature = (dir, out=None, x=None, y=None))]
-fn plot_dir(py: Python<'_>, dir: PathBuf, out: Option<PathBuf>, x: Option<String>, y: Option<String>) -> PyResult<String> {
+#[pyo3(signature = (dir, out=None, x=None, y=None, force=false))]
+fn plot_dir(py: Python<'_>, dir: PathBuf, out: Option<PathBuf>, x: Option<String>, y: Option<String>, force: bool) -> PyResult<String> {
     let written = py
-        .detach(move || ketasim::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref()))
+        .detach(move || ketasim::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force))
         .map_err(|e| py_err(py, e, Stage::Other))?;
     Ok(written.display().to_string())
 }
@@ -473,6 +526,7 @@ fn _ketasim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRun>()?;
     m.add_function(wrap_pyfunction!(resolve, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(trial, m)?)?;
     m.add_function(wrap_pyfunction!(scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(params, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -443,3 +444,20 @@ def test_warnings_name_and_repr_match_the_command_line(cli, tmp_path):
     assert run.name == run.summary.scenario.iloc[0] == run.scenario["name"]
     assert repr(run).startswith(f"<ketasim.Run {run.name!r}: {run.steps} steps")
     assert ketasim.run("iv-infusion", set=list(FAST)).warnings == []
+
+
+def test_trial_matches_ketasim_trial(cli, root, tmp_path):
+    # The bundled saline crossover with fewer subjects: the same tables as `ketasim trial`.
+    text = (root / "trials" / "saline-crossover.toml").read_text()
+    f = tmp_path / "small-trial.toml"
+    f.write_text(re.sub(r"(?m)^subjects\s*=\s*\d+", "subjects = 6", text))
+    res = ketasim.trial(f, tmp_path / "py", jobs=2)
+    cli("trial", f, "--out", tmp_path / "cli", "--jobs", "1", "--quiet")
+    for name in ("subjects.csv", "arms.csv", "timecourse.csv", "survival.csv"):
+        assert (tmp_path / "py" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    assert_frame_equal(res.arms, pd.read_csv(tmp_path / "cli" / "arms.csv"))
+    assert set(res.arms.arm) == {"ketamine", "saline"}
+    assert len(res.subjects) == 12
+    assert {"arm", "time_h"} <= set(res.timecourse.columns)
+    with pytest.raises(ketasim.InputError):
+        ketasim.trial(tmp_path / "missing.toml", tmp_path / "x")

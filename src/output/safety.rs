@@ -274,6 +274,18 @@ fn foreign_into(dir: &Path, rel: &Path, kind: Kind, out: &mut Vec<PathBuf>) -> s
     Ok(())
 }
 
+/// Whether `file` is a figure inside a ketasim result directory (a run, sweep or trial with its
+/// marker) under a name ketasim gives its figures there: `ketasim plot` may draw it again.
+pub fn is_own_figure(file: &Path) -> bool {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name().map(|n| n.to_string_lossy().into_owned())) else {
+        return false;
+    };
+    if !(name.ends_with(".png") || name.ends_with(".svg")) {
+        return false;
+    }
+    [Kind::Run, Kind::Sweep, Kind::Trial].into_iter().any(|k| marker_problem(dir, k).is_none() && own_file_name(&name, k))
+}
+
 /// Why `dir` is not a ketasim result of `kind` (its marker file), if it is not.
 fn marker_problem(dir: &Path, kind: Kind) -> Option<String> {
     let (file, ok): (&str, fn(&serde_json::Value) -> bool) = match kind {

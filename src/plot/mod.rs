@@ -94,13 +94,17 @@ pub fn dir_kind(dir: &Path) -> Result<DirKind> {
 /// `ketasim plot DIR [--out FILE] [--x KEY] [--y COLUMN]`: plot a run or a sweep directory and
 /// return the path of the figure written. The default output is `DIR/figure.png` for a run and
 /// `DIR/<y>-vs-<x>.png` for a sweep.
-pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>) -> Result<PathBuf> {
+///
+/// An existing file at `out` is replaced only if it is a figure in a ketasim result directory, or
+/// with `force` (the user named that file and asked for it): ketasim never overwrites a file of
+/// the user's by accident.
+pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>, force: bool) -> Result<PathBuf> {
     if let Some(out) = out {
         Format::of(out)?;
     }
     // One writer per figure file: a second `plot --out` of the same file exits 2 at once.
     let _lock = match out {
-        Some(out) => lock_figure(out)?,
+        Some(out) => lock_figure(out, force)?,
         None => None,
     };
     if trial_figure::is_trial_dir(dir) {
@@ -126,10 +130,16 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>
 
 /// Lock the figure file `out` (see [`crate::output::safety::Lock`]), refusing a directory. `None`
 /// when its directory does not exist (drawing then fails with a clear message).
-fn lock_figure(out: &Path) -> Result<Option<crate::output::safety::Lock>> {
+fn lock_figure(out: &Path, force: bool) -> Result<Option<crate::output::safety::Lock>> {
     let resolved = crate::output::safety::resolve(out)?;
     if resolved.is_dir() {
         return Err(input_at(out, "is a directory; give the figure's file name, ending in .png or .svg".into()));
+    }
+    if std::fs::symlink_metadata(&resolved).is_ok() && !force && !crate::output::safety::is_own_figure(&resolved) {
+        return Err(input_at(
+            out,
+            "exists and is not a figure inside a ketasim result directory; ketasim will not overwrite it. Choose another --out, or pass --force to replace this file".into(),
+        ));
     }
     match resolved.parent() {
         Some(p) if p.is_dir() => Ok(Some(crate::output::safety::Lock::acquire(&resolved, out)?)),

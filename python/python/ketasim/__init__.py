@@ -56,6 +56,7 @@ __all__ = [
     "plot",
     "scenario_descriptions",
     "trial",
+    "Trial",
     "CancelToken",
     "KetasimError",
     "InputError",
@@ -382,13 +383,65 @@ def plot(
     *,
     x: Optional[str] = None,
     y: Optional[str] = None,
+    force: bool = False,
 ) -> str:
-    """Draw a run directory (the whole cascade) or a sweep directory (``y`` against ``x``) as
-    ``ketasim plot DIR [--out OUT] [--x X] [--y Y]`` does; returns the figure's path."""
-    return _ketasim.plot_dir(os.fspath(dir), None if out is None else os.fspath(out), x, y)
+    """Draw a run directory (the whole cascade), a sweep directory (``y`` against ``x``) or a trial
+    directory as ``ketasim plot DIR [--out OUT] [--x X] [--y Y] [--force]`` does; returns the
+    figure's path. An existing file at ``out`` is replaced only with ``force=True`` (or when it is a
+    figure inside a ketasim result directory)."""
+    return _ketasim.plot_dir(os.fspath(dir), None if out is None else os.fspath(out), x, y, force)
 
 
-def trial(*args: Any, **kwargs: Any):
-    """Virtual clinical trials (cohorts of subjects) are not in ketasim yet: this function will
-    run them once the cohort issue is done. It raises NotImplementedError until then."""
-    raise NotImplementedError("ketasim.trial: cohorts/trials are not implemented in ketasim yet (a later issue)")
+class Trial:
+    """A finished trial directory (``ketasim trial``): its tables as pandas DataFrames, read with the
+    same dtypes as ``pandas.read_csv`` of the files (see docs/trial.md)."""
+
+    def __init__(self, info: Dict[str, Any]):
+        self.dir = info["dir"]
+        self.info = info
+
+    def _table(self, name: str) -> "pd.DataFrame":
+        import pandas as pd
+
+        return pd.read_csv(os.path.join(self.dir, name))
+
+    @property
+    def arms(self) -> "pd.DataFrame":
+        """arms.csv: per arm and visit, response and remission with Wilson intervals, NNT, relapse."""
+        return self._table("arms.csv")
+
+    @property
+    def subjects(self) -> "pd.DataFrame":
+        """subjects.csv: one row per subject and arm (covariates, exposure, MADRS at the visits)."""
+        return self._table("subjects.csv")
+
+    @property
+    def timecourse(self) -> "pd.DataFrame":
+        """timecourse.csv: per arm and sample time, mean, SD and quantiles of the key columns."""
+        return self._table("timecourse.csv")
+
+    @property
+    def survival(self) -> "pd.DataFrame":
+        """survival.csv: Kaplan-Meier time to relapse per arm, with the numbers at risk."""
+        return self._table("survival.csv")
+
+    def __repr__(self) -> str:
+        return f"Trial({self.dir!r}, {self.info['units']} subject-arms)"
+
+
+def trial(
+    trial_file: Union[str, "os.PathLike[str]"],
+    out: Union[str, "os.PathLike[str]", None] = None,
+    *,
+    jobs: Optional[int] = None,
+    shard: Optional[str] = None,
+    resume: bool = False,
+    force: bool = False,
+    quiet: bool = True,
+) -> Trial:
+    """Run an in-silico trial as ``ketasim trial`` does: every subject of every arm, ``jobs`` at a
+    time in Rust threads (default: all cores), into ``out`` (default ``runs/<file stem>``).
+    ``shard="K/N"`` runs one slice, ``resume=True`` keeps finished blocks, ``force=True`` replaces a
+    trial directory ketasim wrote. Ctrl-C stops it cleanly. See docs/trial.md."""
+    info = _ketasim.trial(os.fspath(trial_file), None if out is None else os.fspath(out), jobs, shard, resume, force, quiet)
+    return Trial(info)
