@@ -85,7 +85,7 @@ pub struct Run {
 }
 
 /// The files of a run directory, in the order `ketasim run` prints them.
-pub const RUN_FILES: &[&str] = &["trace.csv", "events.csv", "summary.csv", "manifest.json"];
+pub const RUN_FILES: &[&str] = &["trace.csv", "events.csv", "summary.csv", "doses.csv", "manifest.json"];
 
 /// Run `scenario` to its end.
 pub fn run(scenario: &Scenario, control: RunControl<'_>) -> Result<Run> {
@@ -141,6 +141,7 @@ impl Run {
             "trace.csv" => csv_bytes(&names(TRACE_COLUMNS), &self.output.trace),
             "events.csv" => csv_bytes(&names(EVENT_COLUMNS), &self.output.events),
             "summary.csv" => csv_bytes(&names(SUMMARY_COLUMNS), [&self.output.summary]),
+            "doses.csv" => self.doses_csv(),
             "manifest.json" => {
                 let v = crate::output::manifest(&self.scenario, &self.output, self.threads);
                 let mut text = serde_json::to_string_pretty(&v).map_err(|e| Error::internal(e.to_string()))?;
@@ -177,7 +178,7 @@ mod tests {
         let run = run(&sc, RunControl::default()).unwrap();
         let dir = std::env::temp_dir().join(format!("ketasim-api-{}", std::process::id()));
         let out = run.write(&dir.join("r"), false).unwrap();
-        for f in ["trace.csv", "events.csv", "summary.csv"] {
+        for f in ["trace.csv", "events.csv", "summary.csv", "doses.csv"] {
             assert_eq!(std::fs::read(out.join(f)).unwrap(), run.file(f).unwrap(), "{f}");
         }
         let cols = run.trace_columns();

@@ -211,6 +211,7 @@ pub fn run_command(cli: Cli) -> Result<()> {
                     println!("{}/trace.csv", dest.display());
                     println!("{}/events.csv", dest.display());
                     println!("{}/summary.csv", dest.display());
+                    println!("{}/doses.csv", dest.display());
                     println!("{}/manifest.json", dest.display());
                     if plot {
                         println!("{}/figure.png", dest.display());

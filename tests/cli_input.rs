@@ -546,7 +546,7 @@ fn default_output_is_runs_name() {
     assert!(o.stderr.is_empty(), "--quiet: nothing on stderr, got {}", stderr(&o));
     let listed: Vec<String> = stdout(&o).lines().map(String::from).collect();
     let want: Vec<String> =
-        ["trace.csv", "events.csv", "summary.csv", "manifest.json"].iter().map(|f| format!("runs/baseline/{f}")).collect();
+        ["trace.csv", "events.csv", "summary.csv", "doses.csv", "manifest.json"].iter().map(|f| format!("runs/baseline/{f}")).collect();
     assert_eq!(listed, want);
     for f in &want {
         assert!(dir.path().join(f).is_file(), "{f}");

@@ -39,6 +39,11 @@ fn every_summary_column_is_documented_with_its_unit() {
 }
 
 #[test]
+fn every_doses_column_is_documented_with_its_unit() {
+    check_columns(&output_md(), "doses.csv", ketasim::readout::doses::DOSE_COLUMNS);
+}
+
+#[test]
 fn every_event_kind_is_documented() {
     let doc = output_md();
     let missing: Vec<_> = EVENT_KINDS.iter().filter(|(kind, _)| table_row(&doc, kind).is_none()).map(|(k, _)| *k).collect();

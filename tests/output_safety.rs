@@ -359,7 +359,7 @@ fn two_concurrent_runs_into_one_directory_exactly_one_wins() {
     let loser = if a.status.code() == Some(2) { &a } else { &b };
     assert!(stderr(loser).contains("res is being written by another ketasim process (pid "), "{}", stderr(loser));
     assert!(is_complete_run(&d.join("res")));
-    assert_eq!(tree(&d.join("res")).len(), 4, "one complete run: {:?}", tree(&d.join("res")));
+    assert_eq!(tree(&d.join("res")).len(), 5, "one complete run (trace, events, summary, doses, manifest): {:?}", tree(&d.join("res")));
     assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
 
     // Also with --force on both, over an existing run.

@@ -166,12 +166,15 @@ def test_progress_callback_and_bar(capsys):
     assert "100%" in err and "steps)" in err
 
 
-def test_doses_and_trial_say_plainly_they_are_not_there():
-    run = ketasim.run("baseline", set=list(FAST))
-    with pytest.raises(NotImplementedError, match="doses table"):
-        run.doses
-    with pytest.raises(NotImplementedError, match="not implemented"):
-        ketasim.trial("iv-infusion")
+def test_doses_match_the_cli_file(cli, tmp_path):
+    run = ketasim.run("iv-infusion", set=list(FAST))
+    out = tmp_path / "py"
+    run.write(out)
+    ref = cli.run_dir("iv-infusion", *FAST)
+    assert (out / "doses.csv").read_bytes() == (ref / "doses.csv").read_bytes()
+    assert_frame_equal(run.doses, pd.read_csv(ref / "doses.csv"))
+    assert len(run.doses) == 1 and run.doses.drug.iloc[0] == "ketamine"
+    assert len(ketasim.run("baseline", set=list(FAST)).doses) == 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -205,6 +205,8 @@ pub fn write_run(staging: &Staging, sc: &Scenario, run: &RunOutput, threads: usi
     write_csv(&staging.tmp.join("trace.csv"), &names(TRACE_COLUMNS), &run.trace)?;
     write_csv(&staging.tmp.join("events.csv"), &names(EVENT_COLUMNS), &run.events)?;
     write_csv(&staging.tmp.join("summary.csv"), &names(SUMMARY_COLUMNS), [&run.summary])?;
+    let doses = crate::readout::doses::dose_rows(sc, &run.trace, &run.events);
+    write_csv(&staging.tmp.join("doses.csv"), &names(crate::readout::doses::DOSE_COLUMNS), doses)?;
     if let Some(p) = &run.pain { crate::pain::readout::write(&staging.tmp, p)?; }
     let path = staging.tmp.join("manifest.json");
     let text = serde_json::to_string_pretty(&manifest(sc, run, threads)).map_err(|e| Error::internal(e.to_string()))?;

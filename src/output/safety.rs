@@ -35,7 +35,17 @@ use crate::error::{Error, Location, Result};
 pub const RUN_FORMAT: &str = "ketasim-run/1";
 
 /// The files of a run directory (`ketasim run`, `run --plot`, `ketasim plot DIR`).
-pub const RUN_FILES: &[&str] = &["trace.csv", "events.csv", "summary.csv", "manifest.json", "figure.png", "figure.svg"];
+pub const RUN_FILES: &[&str] = &[
+    "trace.csv",
+    "events.csv",
+    "summary.csv",
+    "doses.csv",
+    "manifest.json",
+    "pain.csv",
+    "pain_summary.csv",
+    "figure.png",
+    "figure.svg",
+];
 
 /// The files of a sweep directory (besides `runs/` and the figures `ketasim plot` draws in it).
 pub const SWEEP_FILES: &[&str] = &["sweep.json", "summary.csv", "points.csv", "figure.png", "figure.svg"];

@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 #: The files of a run directory, in the order ``ketasim run`` prints them.
-RUN_FILES = ("trace.csv", "events.csv", "summary.csv", "manifest.json")
+RUN_FILES = ("trace.csv", "events.csv", "summary.csv", "doses.csv", "manifest.json")
 
 ScenarioLike = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 Sets = Union[Mapping[str, Any], Iterable[str], None]
@@ -164,11 +164,11 @@ class Run:
 
     @property
     def doses(self):
-        """Not available yet: ketasim's library has no doses table. The administrations are the
-        ``dose_start``/``dose_end`` rows of :attr:`events`."""
-        raise NotImplementedError(
-            "Run.doses: ketasim has no doses table yet; use run.events[run.events.kind.isin(['dose_start', 'dose_end'])]"
-        )
+        """doses.csv as a DataFrame: one row per administration given, with its own Cmax, AUC,
+        acute effects, discharge, and MADRS / spine density 24 h and 7 days after it."""
+        if "doses" not in self._cache:
+            self._cache["doses"] = _read_csv(self.file("doses.csv"))
+        return self._cache["doses"].copy()
 
     @property
     def manifest(self) -> Dict[str, Any]:
