@@ -1,5 +1,5 @@
 //! The clinical session against published figures (issue: clinical session). Bands and sources
-//! beside each assertion; figures in `../shared/reference/ketamine-literature.md` §6–7.
+//! beside each assertion; the papers in docs/references.md.
 
 use ketasim::readout::{Event, SummaryRow, TraceRow};
 use ketasim::scenario::{self, Scenario};

@@ -1,6 +1,6 @@
 //! The pathway against the published findings it is calibrated to (issue: pathway biology).
-//! Bands and sources are written beside each assertion; figures are in
-//! `../shared/reference/ketamine-literature.md` and docs/model.md.
+//! Bands and sources are written beside each assertion; the papers are in
+//! docs/references.md, the model's numbers beside them in docs/model.md.
 
 use ketasim::readout::{SummaryRow, TraceRow};
 use ketasim::scenario::{self, Scenario};

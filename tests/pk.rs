@@ -1,5 +1,4 @@
-//! Pharmacokinetics against published figures (see `../shared/reference/ketamine-literature.md`
-//! §1–2) and against the properties a linear compartment model must have.
+//! Pharmacokinetics against published figures (the papers are listed in docs/references.md) and against the properties a linear compartment model must have.
 //!
 //! Run with `cargo test --release --test pk -- --nocapture` to see the measured numbers.
 
@@ -135,7 +134,7 @@ fn auc_ratio(drug: Drug, route: Route, mg: f64) -> f64 {
 
 #[test]
 fn oral_racemic_bioavailability_16_to_20_percent() {
-    // Literature §2: oral racemic 16–20 % (Grant 1981; seed document 16–30 %).
+    // Literature §2: oral racemic 16–20 % (Grant 1981; 16–30 % across oral and sublingual studies, Rolan 2014).
     let r = auc_ratio(Drug::Ketamine, Route::Oral, 100.0);
     assert!((0.16..=0.20).contains(&r), "oral F = {r}");
 }

@@ -200,7 +200,7 @@ impl PyScenario {
         let sc = &self.0;
         let mut s = format!("# {} — resolved scenario (all defaults filled in)\n", sc.source);
         s.push_str(&sc.to_toml());
-        s.push_str("\n# dose classification (seed document: IV bolus <= 0.5 mg/kg, infusion <= 1 mg/kg/h)\n");
+        s.push_str("\n# dose classification (low-dose limits, docs/scenario.md: IV bolus <= 0.5 mg/kg, infusion <= 1 mg/kg/h)\n");
         if sc.doses.is_empty() {
             s.push_str("# no doses\n");
         }

@@ -84,7 +84,7 @@ population! {
     "parameters.esketamine_v1_l": LogNormalCv 0.5, mean 1.0, [0.0, 0.0], "CV", "assumption (as ketamine_v1_l)", "CV uncertain within 0.2-0.5";
     // Bioavailability and absorption per route.
     "parameters.bioavailability_oral": LogNormalCv 0.4, mean 1.0, [0.0, 0.0], "CV",
-        "seed document: oral bioavailability 16-30 % and 'less predictable'; CV: assumption", "CV uncertain within 0.3-0.6";
+        "Grant 1981 (17 %); oral and sublingual studies span 16-30 % (Rolan 2014), less predictable than IV; CV: assumption", "CV uncertain within 0.3-0.6";
     "parameters.bioavailability_sublingual": LogNormalCv 0.3, mean 1.0, [0.0, 0.0], "CV", "assumption (Rolan 2014 reports a narrow CI of the mean, not the spread)", "CV uncertain within 0.2-0.5";
     "parameters.bioavailability_intranasal_esketamine": LogNormalCv 0.3, mean 1.0, [0.0, 0.0], "CV",
         "Spravato label: between-subject variability of esketamine exposure roughly 20-65 % (Cmax more than AUC); value: assumption inside that range", "approximate";
