@@ -151,7 +151,10 @@ async function main() {
     await page.goto(base);
     await page.waitForFunction(() => window.lab && window.lab.ready, null, { timeout: 60000 });
     check('the page loads and the model starts', true, await page.textContent('#status'));
-    check('the lessons are listed', (await page.$$eval('#lesson option', (o) => o.length)) === 14);
+    // Every bundled scenario (scenarios/*.toml, the set built into the binary) is a lesson.
+    const bundled = fs.readdirSync(path.join(root, 'scenarios')).filter((f) => f.endsWith('.toml')).length;
+    const listed = await page.$$eval('#lesson option', (o) => o.length);
+    check('the lessons are listed', listed === bundled, `${listed} listed, ${bundled} bundled`);
 
     // Accessibility basics: every control has a label; the lesson text opens and closes with the keyboard.
     const unlabelled = await page.$$eval('input, select, button', (els) => els.filter((e) => {
@@ -273,12 +276,16 @@ async function main() {
       await page.selectOption('#lesson', name);
       await page.waitForFunction((n) => document.querySelector('#lesson-desc').textContent.length > 0 && window.lab && document.querySelector('#lesson').value === n, name);
       await page.waitForTimeout(200);
+      // A run still in flight (the page ignores Run while busy) must finish first.
+      await page.waitForFunction(() => !document.querySelector('#run-a').disabled, null, { timeout: 120000 });
       const k = await page.evaluate(() => window.lab.timings.length);
       await page.click('#run-a');
-      await page.waitForFunction((n) => window.lab.timings.length > n || document.querySelector('#status').textContent.startsWith('The run failed')
+      await page.waitForFunction((n) => (window.lab.timings.length > n && !document.querySelector('#run-a').disabled)
+        || document.querySelector('#status').textContent.startsWith('The run failed')
         || document.querySelector('#status').textContent.startsWith('Fix'), k, { timeout: 120000 });
       const t = await page.evaluate(() => window.lab.timings[window.lab.timings.length - 1]);
-      if (!t || t.lesson !== name || (await page.evaluate(() => window.lab.runs.A.changed))) failed.push(`${name}: ${await page.textContent('#status')}`);
+      const changedA = await page.evaluate(() => window.lab.runs.A.changed);
+      if (!t || t.lesson !== name || changedA) failed.push(`${name}: ran ${t && t.lesson}, changed ${changedA}, status ${await page.textContent('#status')}`);
     }
     check(`every bundled lesson runs unchanged in the page (${names.length})`, failed.length === 0, failed.join(' | '));
     await page.selectOption('#lesson', 'iv-infusion');
