@@ -391,12 +391,7 @@ fn sweep<'py>(
     use ketasim::batch::{self, Shard, Sweep, exec};
     let prepared = (|| -> api::Result<(Sweep, exec::Options)> {
         let shard = shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
-        let jobs = match jobs {
-            Some(0) => return Err(Error::input("--jobs 0: allowed 1 to 1024")),
-            Some(j) if j > 1024 => return Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
-            Some(j) => j,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let jobs = ketasim::batch::jobs(jobs)?;
         if resume && force {
             return Err(Error::input("resume and force cannot be used together"));
         }
@@ -445,12 +440,7 @@ fn trial<'py>(
     use ketasim::cohort::{exec, trial::Trial};
     let prepared = (|| -> api::Result<(Trial, exec::Options)> {
         let shard = shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
-        let jobs = match jobs {
-            Some(0) => return Err(Error::input("--jobs 0: allowed 1 to 1024")),
-            Some(j) if j > 1024 => return Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
-            Some(j) => j,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let jobs = ketasim::batch::jobs(jobs)?;
         if resume && force {
             return Err(Error::input("resume and force cannot be used together"));
         }

@@ -126,15 +126,20 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// The number of workers for `--jobs` (sweeps and trials): 1 to 1024, default all cores.
+pub fn jobs(requested: Option<usize>) -> Result<usize> {
+    match requested {
+        Some(0) => Err(Error::input("--jobs 0: allowed 1 to 1024")),
+        Some(j) if j > 1024 => Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
+        Some(j) => Ok(j),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
 pub fn sweep_command(args: SweepArgs) -> Result<()> {
     // Flags first (cheap), then the file; nothing is written before both are checked.
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
-    let jobs = match args.jobs {
-        Some(0) => return Err(Error::input("--jobs 0: allowed 1 to 1024")),
-        Some(j) if j > 1024 => return Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
-        Some(j) => j,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let jobs = jobs(args.jobs)?;
     if args.slurm == Some(0) {
         return Err(Error::input("--slurm 0: the number of shards (array tasks) must be at least 1"));
     }

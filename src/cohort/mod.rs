@@ -27,7 +27,7 @@ mod command {
     use std::path::{Path, PathBuf};
 
     use crate::batch::Shard;
-    use crate::error::{Error, Result};
+    use crate::error::Result;
 
     use super::exec;
     use super::trial::Trial;
@@ -65,12 +65,7 @@ mod command {
 
     pub fn trial_command(args: TrialArgs) -> Result<()> {
         let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
-        let jobs = match args.jobs {
-            Some(0) => return Err(Error::input("--jobs 0: allowed 1 to 1024")),
-            Some(j) if j > 1024 => return Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
-            Some(j) => j,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let jobs = crate::batch::jobs(args.jobs)?;
         let trial = Trial::load(&args.trial)?;
         let out = args.out.clone().unwrap_or_else(|| default_out(&args.trial));
         crate::interrupt::install()?;
