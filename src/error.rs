@@ -1,8 +1,12 @@
 //! Errors a user can meet, each mapped to the process exit code.
 //!
 //! - [`Error::Input`]: the scenario, a flag or the output directory is wrong → exit 2.
-//! - [`Error::Internal`]: ketasim itself failed (I/O while writing, a numerical guard) → exit 1.
-//! - [`Error::Interrupted`]: stopped by SIGINT (Ctrl-C) or SIGTERM → exit 128 + signal (130, 143).
+//! - [`Error::Numerical`]: a numerical guard tripped (a value left its physical range) → exit 1; it
+//!   carries the stage, the variable, the time and the value, for programs that want to react.
+//! - [`Error::Io`]: reading or writing a file failed (disk full, permissions) → exit 1.
+//! - [`Error::Internal`]: any other failure of ketasim itself → exit 1.
+//! - [`Error::Interrupted`]: stopped by SIGINT (Ctrl-C), SIGTERM or a [`crate::cancel::CancelToken`]
+//!   → exit 128 + signal (130, 143).
 //!
 //! Every message a user can meet is listed, with what to do, in `docs/errors.md`.
 
@@ -12,6 +16,7 @@ use std::path::PathBuf;
 /// Where a bad value sits: file, key path, and line/column when known.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Location {
+    /// The input file, when the value came from one.
     pub file: Option<PathBuf>,
     /// Dotted key path, e.g. `dose.0.mg_per_kg`.
     pub key: Option<String>,
@@ -35,17 +40,52 @@ impl fmt::Display for Location {
     }
 }
 
+/// Everything that can go wrong, typed by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input: exit code 2.
     #[error("{}{message}", location_prefix(.location))]
-    Input { location: Location, message: String },
-    /// Internal failure (I/O, numerical guard): exit code 1.
+    Input {
+        /// Where the bad value is (file, key, line and column, as far as known).
+        location: Location,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A numerical guard tripped (see [`crate::guard`]): exit code 1.
+    #[error("{message}")]
+    Numerical {
+        /// The model stage the variable belongs to (`pk`, `nmda`, …, `trace`).
+        stage: String,
+        /// The variable, as named in the trace or the stage's state (e.g. `glutamate_rel`).
+        variable: String,
+        /// Simulated time of the failure, h.
+        t_h: f64,
+        /// The offending value (NaN, infinite or out of range).
+        value: f64,
+        /// The whole message: stage, variable, time, allowed range and probable cause, and any
+        /// context added on the way up (which run of a sweep, what was kept).
+        message: String,
+    },
+    /// Reading or writing a file failed: exit code 1.
+    #[error("{message}")]
+    Io {
+        /// The operating system's error kind.
+        kind: std::io::ErrorKind,
+        /// The message, with the file and any context added on the way up.
+        message: String,
+    },
+    /// Any other failure of ketasim itself: exit code 1.
     #[error("{0}")]
     Internal(String),
-    /// Stopped by a signal (see [`crate::interrupt`]): exit code 128 + `signal` (130 for Ctrl-C).
+    /// Stopped by a signal or a cancelled token (see [`crate::cancel`]): exit code 128 + `signal`
+    /// (130 for Ctrl-C).
     #[error("{message}")]
-    Interrupted { signal: i32, message: String },
+    Interrupted {
+        /// The signal number (2 for SIGINT, 15 for SIGTERM).
+        signal: i32,
+        /// How far the work got and what was kept.
+        message: String,
+    },
 }
 
 fn location_prefix(loc: &Location) -> String {
@@ -54,10 +94,13 @@ fn location_prefix(loc: &Location) -> String {
 }
 
 impl Error {
+    /// Bad input without a known location (exit code 2).
     pub fn input(message: impl Into<String>) -> Self {
         Error::Input { location: Location::default(), message: message.into() }
     }
 
+    /// Bad input at a dotted key path such as `dose.0.mg_per_kg` (exit code 2); [`Error::in_file`]
+    /// later adds the file and the line and column.
     pub fn at_key(key: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Input {
             location: Location { key: Some(key.into()), ..Default::default() },
@@ -65,15 +108,31 @@ impl Error {
         }
     }
 
+    /// An internal failure (exit code 1).
     pub fn internal(message: impl Into<String>) -> Self {
         Error::Internal(message.into())
+    }
+
+    /// The same error with its message rewritten by `f` (to add context: which run, what was
+    /// kept); the variant, location and typed fields stay.
+    #[must_use]
+    pub fn map_message(self, f: impl FnOnce(String) -> String) -> Self {
+        match self {
+            Error::Input { location, message } => Error::Input { location, message: f(message) },
+            Error::Numerical { stage, variable, t_h, value, message } => {
+                Error::Numerical { stage, variable, t_h, value, message: f(message) }
+            }
+            Error::Io { kind, message } => Error::Io { kind, message: f(message) },
+            Error::Internal(message) => Error::Internal(f(message)),
+            Error::Interrupted { signal, message } => Error::Interrupted { signal, message: f(message) },
+        }
     }
 
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input { .. } => 2,
-            Error::Internal(_) => 1,
+            Error::Numerical { .. } | Error::Io { .. } | Error::Internal(_) => 1,
             Error::Interrupted { signal, .. } => 128 + signal,
         }
     }
@@ -103,10 +162,11 @@ impl Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::Internal(format!("I/O error: {e}"))
+        Error::Io { kind: e.kind(), message: format!("I/O error: {e}") }
     }
 }
 
+/// ketasim's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Make the binary's panics user-facing: printing to a closed pipe (`ketasim list | head -1`) ends
@@ -147,27 +207,12 @@ pub fn install_panic_hook() {
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = edit_distance(word, c);
+        let d = strsim::levenshtein(word, c);
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }
     best.filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(2)).map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -178,6 +223,5 @@ mod tests {
     fn suggestion_for_typo() {
         assert_eq!(did_you_mean("mg_per_kgg", ["mg", "mg_per_kg", "at_h"]), Some("mg_per_kg"));
         assert_eq!(did_you_mean("zzzzzz", ["mg", "at_h"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -5,7 +5,7 @@
 //! [`check_trace_row`], [`check_value`]); [`check_sample`] gathers the values of a running world
 //! (every agent's state, the circuit means, the PK exposure) and checks them in the causal order of
 //! the model, so the first violation names the stage where things went wrong. A violation is an
-//! [`Error::Internal`] (exit code 1) whose message names the stage, the variable, the time, the
+//! [`Error::Numerical`] (exit code 1) whose message names the stage, the variable, the time, the
 //! value, what is allowed, and a probable cause; the command line then removes the run's temporary
 //! directory, so nothing half-written is left.
 //!
@@ -123,11 +123,17 @@ pub fn probable_cause(stage: &str, overridden: &[String]) -> String {
 pub fn check_value(stage: &str, variable: &str, value: f64, bound: Bound, t_h: f64, overridden: &[String]) -> Result<()> {
     match bound.violation(value) {
         None => Ok(()),
-        Some(what) => Err(Error::internal(format!(
-            "numerical guard: stage `{stage}`, variable `{variable}` {what} at t = {t_h:.4} h (allowed: {}); probable cause: {}",
-            bound.describe(),
-            probable_cause(stage, overridden)
-        ))),
+        Some(what) => Err(Error::Numerical {
+            stage: stage.to_string(),
+            variable: variable.to_string(),
+            t_h,
+            value,
+            message: format!(
+                "numerical guard: stage `{stage}`, variable `{variable}` {what} at t = {t_h:.4} h (allowed: {}); probable cause: {}",
+                bound.describe(),
+                probable_cause(stage, overridden)
+            ),
+        }),
     }
 }
 

@@ -164,7 +164,13 @@ fn guard_names_stage_variable_time_and_cause() {
 
     let bad = TraceRow { glutamate_rel: f64::NAN, ..good };
     let e = guard::check_trace_row(&bad, &[]).unwrap_err();
-    assert!(matches!(e, Error::Internal(_)));
+    match &e {
+        Error::Numerical { stage, variable, t_h, value, .. } => {
+            assert_eq!((stage.as_str(), variable.as_str(), *t_h), ("trace", "glutamate_rel", 2.5));
+            assert!(value.is_nan());
+        }
+        other => panic!("expected a numerical error, got {other:?}"),
+    }
     assert_eq!(e.exit_code(), 1);
     let msg = e.to_string();
     for n in ["numerical guard", "`glutamate_rel`", "NaN", "t = 2.5000 h", "probable cause", "bug in ketasim"] {

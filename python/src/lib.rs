@@ -27,18 +27,9 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 /// How often a waiting call wakes up to check for Ctrl-C and report progress.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Which kind of Rust failure a Python exception stands for (see `ketasim._errors`).
-#[derive(Clone, Copy)]
-enum Stage {
-    /// Loading or checking input: `Error::Internal` is unexpected here (an internal error).
-    Other,
-    /// Inside the simulation: `Error::Internal` comes from a numerical guard → `NumericalError`.
-    Simulation,
-}
-
 /// The Python exception for a ketasim error: `InputError` (with file, key, line, column),
 /// `NumericalError`, `InternalError` or `Cancelled`, from `ketasim._errors`.
-fn py_err(py: Python<'_>, e: Error, stage: Stage) -> PyErr {
+fn py_err(py: Python<'_>, e: Error) -> PyErr {
     let make = || -> PyResult<PyErr> {
         let errors = py.import("ketasim._errors")?;
         let text = e.to_string();
@@ -51,13 +42,10 @@ fn py_err(py: Python<'_>, e: Error, stage: Stage) -> PyErr {
                 };
                 errors.getattr("InputError")?.call1((text, message.clone(), file, location.key.clone(), line, column))?
             }
-            Error::Internal(_) => {
-                let class = match stage {
-                    Stage::Simulation => "NumericalError",
-                    Stage::Other => "InternalError",
-                };
-                errors.getattr(class)?.call1((text,))?
+            Error::Numerical { stage, variable, t_h, value, .. } => {
+                errors.getattr("NumericalError")?.call1((text, stage.clone(), variable.clone(), *t_h, *value))?
             }
+            Error::Io { .. } | Error::Internal(_) => errors.getattr("InternalError")?.call1((text,))?,
             Error::Interrupted { signal, .. } => errors.getattr("Cancelled")?.call1((text, *signal))?,
         };
         Ok(PyErr::from_value(obj))
@@ -242,7 +230,7 @@ fn resolve(py: Python<'_>, kind: &str, value: &str, sets: Vec<String>, seed: Opt
         },
         other => return Err(PyRuntimeError::new_err(format!("unknown scenario kind {other:?}"))),
     };
-    result.map(PyScenario).map_err(|e| py_err(py, e, Stage::Other))
+    result.map(PyScenario).map_err(|e| py_err(py, e))
 }
 
 /// A finished run.
@@ -254,7 +242,7 @@ impl PyRun {
     /// The bytes of `trace.csv`, `events.csv`, `summary.csv` or `manifest.json`, exactly as
     /// `ketasim run` writes them.
     fn file<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = self.0.file(name).map_err(|e| py_err(py, e, Stage::Other))?;
+        let bytes = self.0.file(name).map_err(|e| py_err(py, e))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -268,7 +256,7 @@ impl PyRun {
     /// Write the run directory `dir` as `ketasim run --out DIR` does; returns the directory.
     fn write(&self, py: Python<'_>, dir: PathBuf, force: bool) -> PyResult<String> {
         let run = self.0.clone();
-        let out = py.detach(move || run.write(&dir, force)).map_err(|e| py_err(py, e, Stage::Other))?;
+        let out = py.detach(move || run.write(&dir, force)).map_err(|e| py_err(py, e))?;
         Ok(out.display().to_string())
     }
 
@@ -285,7 +273,7 @@ impl PyRun {
             let dir = run.write(&tmp.path().join("run"), false)?;
             ketasim::plot::plot_run(&dir, &out)
         })
-        .map_err(|e| py_err(py, e, Stage::Other))?;
+        .map_err(|e| py_err(py, e))?;
         Ok(path.display().to_string())
     }
 
@@ -324,7 +312,7 @@ fn run(
     cancel: Option<PyRef<'_, PyCancelToken>>,
 ) -> PyResult<PyRun> {
     if threads == 0 || threads > 1024 {
-        return Err(py_err(py, Error::input(format!("--threads {threads}: allowed 1 to 1024")), Stage::Other));
+        return Err(py_err(py, Error::input(format!("--threads {threads}: allowed 1 to 1024"))));
     }
     // The compute pool is process-wide: the first run of a process sets its size (as in the CLI).
     bevy_tasks::ComputeTaskPool::get_or_init(|| bevy_tasks::TaskPoolBuilder::new().num_threads(threads).build());
@@ -341,7 +329,7 @@ fn run(
             .with_cancel(tok);
         api::run(&sc, control)
     })?;
-    let mut run = result.map_err(|e| py_err(py, e, Stage::Simulation))?;
+    let mut run = result.map_err(|e| py_err(py, e))?;
     run.threads = threads;
     Ok(PyRun(Arc::new(run)))
 }
@@ -352,7 +340,7 @@ fn scenarios(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
     api::scenarios()
         .into_iter()
         .map(|name| {
-            let sc = api::scenario(name, &[], None).map_err(|e| py_err(py, e, Stage::Other))?;
+            let sc = api::scenario(name, &[], None).map_err(|e| py_err(py, e))?;
             Ok((name.to_string(), sc.description.clone()))
         })
         .collect()
@@ -399,7 +387,7 @@ fn sweep<'py>(
         let out = out.clone().unwrap_or_else(|| batch::default_out(&sweep));
         Ok((sw, exec::Options { out, jobs, shard, resume, force, quiet }))
     })();
-    let (sw, opts) = prepared.map_err(|e| py_err(py, e, Stage::Other))?;
+    let (sw, opts) = prepared.map_err(|e| py_err(py, e))?;
     // Sweeps stop on the process's token (the one the command line links to SIGINT). It is reset
     // here, so that a sweep after an interrupted one runs.
     let token = ketasim::interrupt::token();
@@ -407,8 +395,7 @@ fn sweep<'py>(
     let counters = Progress::default();
     let result = wait_for(py, &token, &counters, None, move || exec::run(&sw, &opts))?;
     token.flag().store(0, Ordering::SeqCst);
-    // A sweep's internal errors may be I/O as well as numerical guards: `InternalError` (the base).
-    let report = result.map_err(|e| py_err(py, e, Stage::Other))?;
+    let report = result.map_err(|e| py_err(py, e))?;
     let d = PyDict::new(py);
     d.set_item("summary", report.summary.display().to_string())?;
     d.set_item("points", report.points.as_ref().map(|p| p.display().to_string()))?;
@@ -449,7 +436,7 @@ fn trial<'py>(
         let out = out.clone().unwrap_or_else(|| PathBuf::from("runs").join(stem));
         Ok((t, exec::Options { out, jobs, shard, resume, force, quiet }))
     })();
-    let (t, opts) = prepared.map_err(|e| py_err(py, e, Stage::Other))?;
+    let (t, opts) = prepared.map_err(|e| py_err(py, e))?;
     let dir = opts.out.display().to_string();
     // Trials stop on the process's token, like sweeps (reset before and after).
     let token = ketasim::interrupt::token();
@@ -457,7 +444,7 @@ fn trial<'py>(
     let counters = Progress::default();
     let result = wait_for(py, &token, &counters, None, move || exec::run(&t, &opts))?;
     token.flag().store(0, Ordering::SeqCst);
-    let report = result.map_err(|e| py_err(py, e, Stage::Other))?;
+    let report = result.map_err(|e| py_err(py, e))?;
     let d = PyDict::new(py);
     d.set_item("dir", dir)?;
     d.set_item("units", report.units)?;
@@ -475,7 +462,7 @@ fn trial<'py>(
 fn plot_dir(py: Python<'_>, dir: PathBuf, out: Option<PathBuf>, x: Option<String>, y: Option<String>, force: bool) -> PyResult<String> {
     let written = py
         .detach(move || ketasim::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force))
-        .map_err(|e| py_err(py, e, Stage::Other))?;
+        .map_err(|e| py_err(py, e))?;
     Ok(written.display().to_string())
 }
 

@@ -4,6 +4,7 @@ same errors; cancellation; every public function."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import pathlib
 import re
@@ -273,6 +274,7 @@ def test_numerical_guard_raises_numerical_error(monkeypatch):
         ketasim.run("baseline", set=list(FAST))
     assert "glutamate" in str(e.value) and "NaN" in str(e.value)
     assert isinstance(e.value, RuntimeError)
+    assert e.value.stage == "glutamate" and math.isnan(e.value.value) and e.value.t_h >= 1.0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -374,16 +374,16 @@ fn run_in(
         };
         if i == u64::MAX {
             return Err(match e {
-                Error::Internal(m) => Error::Internal(format!("{m}; {kept}")),
-                other => other,
+                Error::Input { .. } | Error::Interrupted { .. } => e,
+                other => other.map_message(|m| format!("{m}; {kept}")),
             });
         }
         let (p, r) = sweep.point_replicate(i);
         let what = format!("run {} (point {p}, replicate {r}, seed {})", sweep.run_id(i), sweep.seed_of(i));
         return Err(match e {
-            Error::Internal(m) => Error::Internal(format!("{what} failed: {m}; {kept}")),
-            Error::Input { location, message } => Error::Input { location, message: format!("{what}: {message}; {kept}") },
-            Error::Interrupted { signal, message } => Error::Interrupted { signal, message: format!("{message} in {what}; {kept}") },
+            Error::Input { .. } => e.map_message(|m| format!("{what}: {m}; {kept}")),
+            Error::Interrupted { .. } => e.map_message(|m| format!("{m} in {what}; {kept}")),
+            other => other.map_message(|m| format!("{what} failed: {m}; {kept}")),
         });
     }
 

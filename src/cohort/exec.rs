@@ -138,8 +138,8 @@ fn run_block(t: &Trial, dir: &Path, b: u64, done: &dyn Fn()) -> Result<()> {
         #[cfg(not(feature = "cli"))]
         let token = crate::cancel::CancelToken::new();
         let r = t.simulate(arm, k, token).map_err(|e| match e {
-            Error::Internal(m) => Error::Internal(format!("arm `{}`, subject {k}: {m}", t.arms[arm].name)),
-            other => other,
+            Error::Input { .. } | Error::Interrupted { .. } => e,
+            other => other.map_message(|m| format!("arm `{}`, subject {k}: {m}", t.arms[arm].name)),
         })?;
         out.push(r);
         done();
@@ -243,11 +243,7 @@ pub fn run(t: &Trial, opts: &Options) -> Result<Report> {
     bar.finish_and_clear();
     if let Some((_, e)) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         let kept = format!("finished blocks are kept in {}: continue with --resume", dir.join("blocks").display());
-        return Err(match e {
-            Error::Internal(m) => Error::Internal(format!("{m}; {kept}")),
-            Error::Input { location, message } => Error::Input { location, message: format!("{message}; {kept}") },
-            Error::Interrupted { signal, message } => Error::Interrupted { signal, message: format!("{message}; {kept}") },
-        });
+        return Err(e.map_message(|m| format!("{m}; {kept}")));
     }
     let ran = pending_units;
     let tables = opts.shard.count == 1;

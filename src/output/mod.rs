@@ -116,11 +116,7 @@ impl Staging {
 /// `e`, with a note that the run's temporary directory was removed and `dest` not written.
 pub fn nothing_written(e: Error, dest: &Path) -> Error {
     let note = format!("; the unfinished results were removed, nothing was written to {}", dest.display());
-    match e {
-        Error::Input { location, message } => Error::Input { location, message: message + &note },
-        Error::Internal(message) => Error::Internal(message + &note),
-        Error::Interrupted { signal, message } => Error::Interrupted { signal, message: message + &note },
-    }
+    e.map_message(|m| m + &note)
 }
 
 /// The error text of an injected fault (test hook).

@@ -35,7 +35,17 @@ class InternalError(KetasimError, RuntimeError):
 
 class NumericalError(InternalError):
     """A numerical guard stopped the run: a state variable became NaN, infinite or left its
-    physical range. The message names the stage, the variable, the time and the value."""
+    physical range. The message names the stage, the variable, the time and the value; the parts
+    are in ``stage`` (``pk``, ``nmda``, …, ``trace``), ``variable`` (e.g. ``glutamate_rel``),
+    ``t_h`` (simulated hours) and ``value``."""
+
+    def __init__(self, text: str, stage: Optional[str] = None, variable: Optional[str] = None,
+                 t_h: Optional[float] = None, value: Optional[float] = None):
+        super().__init__(text)
+        self.stage = stage
+        self.variable = variable
+        self.t_h = t_h
+        self.value = value
 
 
 class Cancelled(KetasimError):
