@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release --example api [SCENARIO]` (default: `iv-infusion`).
 
-use ketasim::api::{self, RunControl};
+use ketasim::api::{self, DoseSpec, RunControl, Scenario};
 
 fn main() -> Result<(), ketasim::Error> {
     let name = std::env::args().nth(1).unwrap_or_else(|| "iv-infusion".to_string());
@@ -26,5 +26,14 @@ fn main() -> Result<(), ketasim::Error> {
     for (column, value) in header.iter().zip(row.iter()) {
         println!("  {column:<30} {value}");
     }
+
+    // The same kind of scenario built in code: the builder goes through the checks a file does.
+    let half = Scenario::builder("Half dose, built in code")
+        .duration_h(24.0)
+        .subject(70.0, "chronic_stress")
+        .dose(DoseSpec::new("ketamine", "iv_infusion").mg_per_kg(0.25).over_min(40.0))
+        .build()?;
+    let run = api::run(&half, RunControl::default())?;
+    println!("\n{}: Cmax {:.0} ng/mL", half.name, run.output.summary.cmax_ng_ml);
     Ok(())
 }

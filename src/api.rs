@@ -21,7 +21,7 @@ use serde::Serialize;
 pub use crate::cancel::CancelToken;
 pub use crate::error::{Error, Location, Result};
 pub use crate::params::{PARAMETERS, ParamInfo};
-pub use crate::scenario::Scenario;
+pub use crate::scenario::{DoseSpec, Scenario, ScenarioBuilder};
 pub use crate::sim::RunOutput;
 
 use crate::output::EVENT_COLUMNS;

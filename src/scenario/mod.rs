@@ -4,6 +4,7 @@
 //! overrides applied by dotted key path → typed [`Scenario`], checking every key and range. Errors
 //! name the file, the key path, the line and column, and what is allowed.
 
+pub mod builder;
 pub mod bundled;
 pub mod reader;
 
@@ -16,6 +17,7 @@ use toml::{Table, Value};
 use crate::error::{Error, Location, Result, did_you_mean};
 use crate::params::{self, Params};
 use crate::pk::{Administration, Drug, Route};
+pub use builder::{DoseSpec, ScenarioBuilder};
 use reader::{TableReader, check_range, join};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
