@@ -13,7 +13,8 @@ use toml::{Table, Value};
 
 use crate::error::{Error, Location, Result, did_you_mean};
 use crate::rng::mix64;
-use crate::scenario::{self, Scenario, ScenarioSource, reader::type_name};
+use crate::scenario::reader::{line_col, parse_toml, type_name};
+use crate::scenario::{self, Scenario, ScenarioSource};
 
 /// Most points one sweep may have (grid × sample).
 pub const MAX_POINTS: u64 = 1_000_000;
@@ -156,11 +157,6 @@ pub fn cell_text(v: &Value) -> String {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
-}
-
 /// Byte offset of every key in the TOML text, by its path of segments (tables only).
 fn key_offsets(text: &str) -> BTreeMap<Vec<String>, usize> {
     use toml::de::{DeTable, DeValue};
@@ -271,13 +267,7 @@ impl Sweep {
 
     /// Check a sweep given its text (`file` names it in messages and anchors a relative `base`).
     pub fn from_text(file: &Path, text: String) -> Result<Sweep> {
-        let table: Table = text.parse::<Table>().map_err(|e| {
-            let lc = e.span().map(|s| line_col(&text, s.start));
-            Error::Input {
-                location: Location { file: Some(file.to_path_buf()), key: None, line_col: lc },
-                message: format!("not valid TOML: {}", e.message().trim()),
-            }
-        })?;
+        let table = parse_toml(&text, file)?;
         let offsets = key_offsets(&text);
         let ctx = Ctx { file, text: &text, offsets: &offsets };
 

@@ -9,14 +9,14 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use toml::{Table, Value};
+use toml::Value;
 
 use crate::api::{self, RunControl};
 use crate::cancel::CancelToken;
 use crate::error::{Error, Location, Result};
 use crate::params;
 use crate::rng::mix64;
-use crate::scenario::reader::{TableReader, check_range, locate, type_name};
+use crate::scenario::reader::{TableReader, check_range, locate, parse_toml, type_name};
 use crate::scenario::{self, Scenario};
 
 use super::placebo::Placebo;
@@ -130,13 +130,7 @@ impl Trial {
     }
 
     fn parse(file: &Path, text: &str) -> Result<Trial> {
-        let table: Table = text.parse::<Table>().map_err(|e| {
-            let lc = e.span().map(|s| {
-                let before = &text[..s.start.min(text.len())];
-                (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
-            });
-            Error::Input { location: Location { file: Some(file.to_path_buf()), key: None, line_col: lc }, message: format!("not valid TOML: {}", e.message().trim()) }
-        })?;
+        let table = parse_toml(text, file)?;
         let top = TableReader::new("", &table, TOP_KEYS);
         top.deny_unknown()?;
         let name = top.str_req("name", "the trial's name, e.g. name = \"Ketamine vs midazolam\"")?.to_string();

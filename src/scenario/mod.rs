@@ -455,16 +455,7 @@ pub fn load(spec: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario> 
 
 pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
     let file = &src.origin;
-    let mut table: Table = src.text.parse::<Table>().map_err(|e| {
-        let line_col = e.span().map(|s| {
-            let before = &src.text[..s.start.min(src.text.len())];
-            (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
-        });
-        Error::Input {
-            location: Location { file: Some(file.clone()), key: None, line_col },
-            message: format!("not valid TOML: {}", e.message().trim()),
-        }
-    })?;
+    let mut table = reader::parse_toml(&src.text, file)?;
     // (key path, the whole assignment) of every --set, to attribute errors to the flag.
     let mut set_keys: Vec<(String, &str)> = Vec::new();
     for s in sets {

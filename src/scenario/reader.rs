@@ -1,10 +1,31 @@
-//! Reading a TOML table into typed values, with errors that name the key path and say what is allowed.
+//! Reading TOML documents (scenarios, sweeps, trials, sensitivity specs) into typed values, with
+//! errors that name the file, the key path, its line and column, and say what is allowed.
+//!
+//! [`parse_toml`] parses a document (a syntax error names the line and column); [`TableReader`]
+//! reads one table of it, refuses unknown keys with a "did you mean"; [`locate`] turns a key path
+//! back into a line and column for [`Error::in_file`].
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use toml::{Table, Value};
 
-use crate::error::{Error, Result, did_you_mean};
+use crate::error::{Error, Location, Result, did_you_mean};
+
+/// 1-based (line, column) of byte `offset` in `text`; the column counts characters.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+}
+
+/// Parse a TOML document; a syntax error is an [`Error::Input`] naming `file`, the line and column
+/// and what the parser expected.
+pub fn parse_toml(text: &str, file: &Path) -> Result<Table> {
+    text.parse::<Table>().map_err(|e| Error::Input {
+        location: Location { file: Some(file.to_path_buf()), key: None, line_col: e.span().map(|s| line_col(text, s.start)) },
+        message: format!("not valid TOML: {}", e.message().trim()),
+    })
+}
 
 /// A view of one TOML table at a key path, which remembers which keys were read so that the rest
 /// can be reported as unknown.
@@ -178,11 +199,7 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
         let owned = next.get_ref().clone();
         value = owned;
     }
-    let start = span?.start;
-    let before = &text[..start.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
-    Some((line, col))
+    Some(line_col(text, span?.start))
 }
 
 #[cfg(test)]
