@@ -110,7 +110,7 @@ pub enum Command {
 
 /// The default output directory for a scenario spec: `runs/<bundled name or file stem>`.
 pub fn default_out(spec: &str) -> PathBuf {
-    let stem = std::path::Path::new(spec).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| spec.to_string());
+    let stem = std::path::Path::new(spec).file_stem().map_or_else(|| spec.to_string(), |s| s.to_string_lossy().into_owned());
     PathBuf::from("runs").join(stem)
 }
 

@@ -121,7 +121,7 @@ pub fn install_panic_hook() {
         let msg = info
             .payload()
             .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
         if let Some(what) = msg.strip_prefix("failed printing to ") {

@@ -49,7 +49,7 @@ fn dir_error(dir: &Path, message: impl Into<String>) -> Error {
 }
 
 pub fn unix_time() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// The sweep.json of a directory: the resolved sweep, the shard, the state and timings.
@@ -328,21 +328,21 @@ fn run_in(
                         .unwrap_or_else(|p| {
                             let msg = p
                                 .downcast_ref::<&str>()
-                                .map(|s| s.to_string())
+                                .map(std::string::ToString::to_string)
                                 .or_else(|| p.downcast_ref::<String>().cloned())
                                 .unwrap_or_else(|| "panic".into());
                             Err(Error::internal(format!("panicked: {msg}")))
                         });
                     match outcome {
                         Ok(wall) => {
-                            let mut t = run_time.lock().unwrap_or_else(|e| e.into_inner());
+                            let mut t = run_time.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                             t.0 += 1;
                             t.1 += wall;
                             bar.inc(1);
                         }
                         Err(e) => {
                             stop.store(true, Ordering::Relaxed);
-                            let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                            let mut f = failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                             if f.as_ref().is_none_or(|(j, _)| i < *j) {
                                 *f = Some((i, e));
                             }
@@ -353,14 +353,14 @@ fn run_in(
             let spawned = std::thread::Builder::new().name(format!("ketasim-sweep-{w}")).stack_size(16 << 20).spawn_scoped(s, work);
             if let Err(e) = spawned {
                 stop.store(true, Ordering::Relaxed);
-                let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                let mut f = failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 f.get_or_insert((u64::MAX, Error::internal(format!("cannot start a worker thread: {e}"))));
             }
         }
     });
     bar.finish_and_clear();
-    let (ran, run_time_s) = *run_time.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((i, e)) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    let (ran, run_time_s) = *run_time.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((i, e)) = failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
         let done = resumed + ran;
         let next_step = if matches!(e, Error::Interrupted { .. }) { "continue" } else { "fix the cause and continue" };
         let kept = if staged {

@@ -159,7 +159,7 @@ pub fn merge(dest: &Path, dirs: &[PathBuf], force: bool) -> Result<Report> {
     let n = shards.len() as u64;
     let sweep = shards[0].json["sweep"].clone();
     let total = sweep["runs_total"].as_u64().ok_or_else(|| shard_error(&shards[0].dir, "sweep.json has no runs_total"))?;
-    let n_keys = sweep["keys"].as_array().map_or(0, |k| k.len());
+    let n_keys = sweep["keys"].as_array().map_or(0, std::vec::Vec::len);
 
     let inputs: Vec<output::Input> = shards.iter().map(|s| output::Input::Dir(s.dir.clone())).collect();
     let staging = output::stage(dest, output::Kind::Sweep, force, &inputs)?;
@@ -170,7 +170,7 @@ pub fn merge(dest: &Path, dirs: &[PathBuf], force: bool) -> Result<Report> {
             .map(|s| Cursor { path: s.dir.join("summary.csv"), pos: None, buf: Default::default() })
             .collect();
         let mut header = None;
-        for c in cursors.iter_mut() {
+        for c in &mut cursors {
             let h = c.header()?;
             match &header {
                 None => header = Some(h),

@@ -118,7 +118,7 @@ pub struct MergeArgs {
 
 /// The default output directory of a sweep file: `runs/<file stem>`.
 pub fn default_out(sweep: &Path) -> PathBuf {
-    let stem = sweep.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
+    let stem = sweep.file_stem().map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
     PathBuf::from("runs").join(stem)
 }
 
@@ -132,7 +132,7 @@ pub fn jobs(requested: Option<usize>) -> Result<usize> {
         Some(0) => Err(Error::input("--jobs 0: allowed 1 to 1024")),
         Some(j) if j > 1024 => Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
         Some(j) => Ok(j),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(std::thread::available_parallelism().map_or(1, std::num::NonZero::get)),
     }
 }
 

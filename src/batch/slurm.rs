@@ -17,7 +17,7 @@ pub fn shell_quote(s: &str) -> String {
 
 /// The directory the shards of `out` are written to: `<out>.shards/<K>`, beside `out`.
 pub fn shards_dir(out: &Path) -> std::path::PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
+    let name = out.file_name().map_or_else(|| "sweep".into(), |n| n.to_string_lossy().into_owned());
     out.with_file_name(format!("{name}.shards"))
 }
 
@@ -34,7 +34,7 @@ pub fn script(sweep: &Sweep, shards: u64, exe: &Path, sweep_file: &Path, out: &P
     let out_q = q(out);
     let shards_q = q(&shards_dir(out));
     let workdir_q = q(workdir);
-    let stem = sweep_file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
+    let stem = sweep_file.file_stem().map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
     let job: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let last = shards - 1;
     let runs = sweep.n_runs();

@@ -165,7 +165,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 fn key_offsets(text: &str) -> BTreeMap<Vec<String>, usize> {
     use toml::de::{DeTable, DeValue};
     fn walk(t: &DeTable<'_>, path: &mut Vec<String>, out: &mut BTreeMap<Vec<String>, usize>) {
-        for (k, v) in t.iter() {
+        for (k, v) in t {
             path.push(k.get_ref().to_string());
             out.insert(path.clone(), k.span().start);
             if let DeValue::Table(sub) = v.get_ref() {
@@ -227,7 +227,7 @@ impl Ctx<'_> {
 }
 
 fn seg(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
+    parts.iter().map(std::string::ToString::to_string).collect()
 }
 
 fn number(v: &Value) -> Option<f64> {

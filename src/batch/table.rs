@@ -26,7 +26,7 @@ pub fn single_run_header() -> Result<Vec<String>> {
 
 /// The header of a sweep's summary.csv.
 pub fn summary_header(keys: &[String]) -> Result<Vec<String>> {
-    let mut h: Vec<String> = RUN_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let mut h: Vec<String> = RUN_COLUMNS.iter().map(std::string::ToString::to_string).collect();
     h.extend(keys.iter().cloned());
     h.extend(single_run_header()?);
     Ok(h)

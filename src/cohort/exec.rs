@@ -225,7 +225,7 @@ pub fn run(t: &Trial, opts: &Options) -> Result<Report> {
                         .unwrap_or_else(|_| Err(Error::internal(format!("block {b} panicked"))));
                     if let Err(e) = outcome {
                         stop.store(true, Ordering::Relaxed);
-                        let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut f = failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                         if f.as_ref().is_none_or(|(j, _)| b < *j) {
                             *f = Some((b, e));
                         }
@@ -235,13 +235,13 @@ pub fn run(t: &Trial, opts: &Options) -> Result<Report> {
             let spawned = std::thread::Builder::new().name(format!("ketasim-trial-{w}")).stack_size(16 << 20).spawn_scoped(s, work);
             if let Err(e) = spawned {
                 stop.store(true, Ordering::Relaxed);
-                let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                let mut f = failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 f.get_or_insert((u64::MAX, Error::internal(format!("cannot start a worker thread: {e}"))));
             }
         }
     });
     bar.finish_and_clear();
-    if let Some((_, e)) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    if let Some((_, e)) = failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
         let kept = format!("finished blocks are kept in {}: continue with --resume", dir.join("blocks").display());
         return Err(match e {
             Error::Internal(m) => Error::Internal(format!("{m}; {kept}")),

@@ -59,7 +59,7 @@ mod command {
     }
 
     fn default_out(file: &Path) -> PathBuf {
-        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "trial".into());
+        let stem = file.file_stem().map_or_else(|| "trial".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("runs").join(stem)
     }
 

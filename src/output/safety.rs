@@ -246,7 +246,7 @@ pub fn foreign(dir: &Path, kind: Kind) -> std::io::Result<Vec<PathBuf>> {
 
 fn foreign_into(dir: &Path, rel: &Path, kind: Kind, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by_key(std::fs::DirEntry::file_name);
     for e in entries {
         if out.len() > SHOW_FOREIGN * 4 {
             return Ok(());

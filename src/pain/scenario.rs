@@ -35,7 +35,7 @@ pub const CONDITIONS: [(&str, Condition); 5] = [
 
 impl Condition {
     pub fn name(self) -> &'static str {
-        CONDITIONS.iter().find(|(_, c)| *c == self).map(|(n, _)| *n).unwrap_or("?")
+        CONDITIONS.iter().find(|(_, c)| *c == self).map_or("?", |(n, _)| *n)
     }
 }
 
@@ -52,7 +52,7 @@ pub const MORPHINE_ROUTES: [(&str, MorphineRoute); 3] =
 
 impl MorphineRoute {
     pub fn name(self) -> &'static str {
-        MORPHINE_ROUTES.iter().find(|(_, r)| *r == self).map(|(n, _)| *n).unwrap_or("?")
+        MORPHINE_ROUTES.iter().find(|(_, r)| *r == self).map_or("?", |(n, _)| *n)
     }
 }
 

@@ -48,7 +48,7 @@ impl Table {
     /// The text of column `name`, one entry per row.
     pub fn text(&self, name: &str) -> Option<Vec<&str>> {
         let i = self.index(name)?;
-        Some(self.rows.iter().map(|r| r.get(i).map(String::as_str).unwrap_or("")).collect())
+        Some(self.rows.iter().map(|r| r.get(i).map_or("", String::as_str)).collect())
     }
 
     /// Column `name` as numbers; empty or non-numeric cells are NaN.

@@ -181,7 +181,7 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     let start = span?.start;
     let before = &text[..start.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
+    let col = before.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
     Some((line, col))
 }
 
