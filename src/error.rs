@@ -12,6 +12,7 @@ use std::path::PathBuf;
 /// Where a bad value sits: file, key path, and line/column when known.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Location {
+    /// The file, when the value came from one.
     pub file: Option<PathBuf>,
     /// Dotted key path, e.g. `dose.0.mg_per_kg`.
     pub key: Option<String>,
@@ -35,17 +36,28 @@ impl fmt::Display for Location {
     }
 }
 
+/// An error a user can meet; its [`Error::exit_code`] is the process exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input: exit code 2.
     #[error("{}{message}", location_prefix(.location))]
-    Input { location: Location, message: String },
+    Input {
+        /// Where the bad value is (file, key, line and column as far as known).
+        location: Location,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
     /// Internal failure (I/O, numerical guard): exit code 1.
     #[error("{0}")]
     Internal(String),
     /// Stopped by a signal (see [`crate::interrupt`]): exit code 128 + `signal` (130 for Ctrl-C).
     #[error("{message}")]
-    Interrupted { signal: i32, message: String },
+    Interrupted {
+        /// The signal number (2 for SIGINT, 15 for SIGTERM).
+        signal: i32,
+        /// Which signal stopped the work and how far it got.
+        message: String,
+    },
 }
 
 fn location_prefix(loc: &Location) -> String {
@@ -54,10 +66,12 @@ fn location_prefix(loc: &Location) -> String {
 }
 
 impl Error {
+    /// An input error with no location (a flag, a combination of settings).
     pub fn input(message: impl Into<String>) -> Self {
         Error::Input { location: Location::default(), message: message.into() }
     }
 
+    /// An input error at the dotted key path `key` (the file and line are added by [`Error::in_file`]).
     pub fn at_key(key: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Input {
             location: Location { key: Some(key.into()), ..Default::default() },
@@ -65,6 +79,7 @@ impl Error {
         }
     }
 
+    /// An internal error (exit code 1).
     pub fn internal(message: impl Into<String>) -> Self {
         Error::Internal(message.into())
     }
@@ -107,6 +122,7 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// ketasim's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Make the binary's panics user-facing: printing to a closed pipe (`ketasim list | head -1`) ends

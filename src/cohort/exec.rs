@@ -28,21 +28,33 @@ pub const BLOCK: u64 = 25;
 /// The trial's output files, in the order they are printed.
 pub const TRIAL_FILES: &[&str] = &["subjects.csv", "arms.csv", "timecourse.csv", "survival.csv", "trial.json"];
 
+/// How to run a trial (the `ketasim trial` flags).
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Output directory.
     pub out: PathBuf,
+    /// Subjects simulated at a time.
     pub jobs: usize,
+    /// Which shard of the units to run.
     pub shard: Shard,
+    /// Keep the blocks already done in `out` and run the rest.
     pub resume: bool,
+    /// Replace a non-empty `out`.
     pub force: bool,
+    /// No progress bar or summary.
     pub quiet: bool,
 }
 
+/// What a trial run did.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// Units (subject × arm) in the trial or shard.
     pub units: u64,
+    /// Units simulated by this command.
     pub ran: u64,
+    /// Units kept from an earlier run (`--resume`).
     pub resumed: u64,
+    /// Wall-clock time, s.
     pub wall_time_s: f64,
     /// Whether the tables were written (unsharded runs and merges).
     pub tables: bool,

@@ -63,6 +63,7 @@ mod command {
         PathBuf::from("runs").join(stem)
     }
 
+    /// `ketasim trial`: load the trial file, run (or resume) it into `--out` and print where the files are.
     pub fn trial_command(args: TrialArgs) -> Result<()> {
         let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
         let jobs = crate::batch::jobs(args.jobs)?;

@@ -12,9 +12,13 @@ use crate::error::Result;
 /// What the tables need to know of the trial (kept in trial.json so that `merge` can rebuild them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableSpec {
+    /// Arm names, in trial order.
     pub arms: Vec<String>,
+    /// Name of the reference arm (for differences and NNT).
     pub reference: String,
+    /// Subjects per arm.
     pub subjects: u64,
+    /// How relapse is read.
     pub relapse: Relapse,
     /// Remission: observed MADRS at most this (10 by default; TRANSFORM-2 used 12).
     pub remission_max_madrs: f64,
@@ -23,6 +27,7 @@ pub struct TableSpec {
 }
 
 impl TableSpec {
+    /// The table spec of trial `t`.
     pub fn of(t: &Trial) -> Self {
         Self {
             arms: t.arms.iter().map(|a| a.name.clone()).collect(),

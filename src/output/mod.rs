@@ -32,6 +32,7 @@ pub use safety::{Input, Kind};
 pub struct Staging {
     /// The destination as given (named in messages and printed).
     pub dest: PathBuf,
+    /// The temporary directory beside the destination (`.NAME.partial-PID`) the files are written into, renamed into place on commit.
     pub tmp: PathBuf,
     kind: Kind,
     /// The checked, locked destination; `None` for a run inside a sweep (the sweep holds the lock).

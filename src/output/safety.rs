@@ -156,7 +156,9 @@ impl Identity {
 /// What was at the destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Snapshot {
+    /// Nothing there.
     Absent,
+    /// An empty directory.
     Empty(Identity),
     /// Not empty; ownership not yet decided.
     NonEmpty(Identity),
@@ -303,9 +305,8 @@ fn marker_problem(dir: &Path, kind: Kind) -> Option<String> {
         Kind::Sweep => ("sweep.json", |j| j["fingerprint"].is_string()),
         Kind::Trial => ("trial.json", |j| j["fingerprint"].is_string()),
     };
-    let text = match fs::read_to_string(dir.join(file)) {
-        Ok(t) => t,
-        Err(_) => return Some(format!("it has no {file}, so ketasim did not write it")),
+    let Ok(text) = fs::read_to_string(dir.join(file)) else {
+        return Some(format!("it has no {file}, so ketasim did not write it"));
     };
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(j) if ok(&j) => None,
@@ -507,6 +508,7 @@ pub struct Dest {
     pub resolved: PathBuf,
     /// What was there when the command started.
     pub before: Snapshot,
+    /// The lock on the destination, held while the command writes it.
     pub lock: Lock,
 }
 
