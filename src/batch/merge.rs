@@ -24,8 +24,11 @@ fn shard_error(dir: &Path, message: impl Into<String>) -> Error {
 /// What merge did.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// Runs in the merged sweep.
     pub runs: u64,
+    /// Shard directories merged.
     pub shards: u64,
+    /// The merged directory.
     pub dest: PathBuf,
 }
 

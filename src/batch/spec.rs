@@ -43,11 +43,14 @@ pub fn run_seed(sweep_seed: u64, point: u64, replicate: u64) -> u64 {
 /// How sample points are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// Latin hypercube: one point in each of `points` equal slices of every dimension.
     LatinHypercube,
+    /// Independent uniform draws.
     Random,
 }
 
 impl Method {
+    /// The method's name, as sweep files spell it.
     pub fn name(self) -> &'static str {
         match self {
             Method::LatinHypercube => "latin_hypercube",
@@ -59,17 +62,26 @@ impl Method {
 /// One sampled key: a range, linear or logarithmic, optionally rounded to integers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dim {
+    /// The scenario key, as `--set` takes it.
     pub key: String,
+    /// Lower end of the range.
     pub min: f64,
+    /// Upper end of the range.
     pub max: f64,
+    /// Sample uniformly in log(value) instead of value.
     pub log: bool,
+    /// Round sampled values to integers.
     pub integer: bool,
 }
 
+/// The `[sample]` section: `points` points drawn with `method` over `dims`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
+    /// How the points are drawn.
     pub method: Method,
+    /// Number of points.
     pub points: u64,
+    /// The sampled keys, in file order.
     pub dims: Vec<Dim>,
 }
 
@@ -103,8 +115,11 @@ pub struct Sweep {
     /// The base scenario resolved without any override.
     pub base_scenario: Scenario,
     base_table: Table,
+    /// Free text.
     pub description: String,
+    /// Runs per point, each with its own seed.
     pub replicates: u64,
+    /// The sweep seed: every run seed derives from it.
     pub seed: u64,
     /// Common random numbers: run seeds depend on the replicate only (`seeds = "by_replicate"`).
     pub seeds_by_replicate: bool,
@@ -112,9 +127,11 @@ pub struct Sweep {
     pub set: Vec<(String, Value)>,
     /// Grid keys and their values, in file order.
     pub grid: Vec<(String, Vec<Value>)>,
+    /// The `[sample]` section, if any.
     pub sample: Option<Sample>,
     /// The sample's points: one value per sample dimension.
     sample_values: Vec<Vec<Value>>,
+    /// Number of points: the grid's combinations times the sample's points.
     pub n_points: u64,
     /// A hash of everything the results depend on (ketasim version, base scenario text, the
     /// overrides, the grid, the sample, replicates and seed): shards and resumed directories must
@@ -578,6 +595,7 @@ impl Sweep {
         self.grid.iter().map(|(k, _)| k.clone()).chain(self.sample.iter().flat_map(|s| s.dims.iter().map(|d| d.key.clone()))).collect()
     }
 
+    /// Number of runs: points × replicates.
     pub fn n_runs(&self) -> u64 {
         self.n_points * self.replicates
     }

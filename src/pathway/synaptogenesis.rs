@@ -210,6 +210,7 @@ pub fn poisson<R: rand::Rng + ?Sized>(mean: f64, rng: &mut R) -> u32 {
 }
 
 /// Run condition: spine turnover runs on every `every_steps`-th step (never on a zero-length step).
+/// Reads `Clock`, `SpineBook::every_steps`; writes nothing.
 pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
     clock.dt_h > 0.0 && (clock.step + 1).is_multiple_of(book.every_steps)
 }

@@ -35,7 +35,9 @@ pub use data::Table;
 /// The file formats a figure can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// PNG (raster).
     Png,
+    /// SVG (vector).
     Svg,
 }
 
@@ -63,7 +65,9 @@ fn input_at(path: &Path, message: String) -> Error {
 /// What kind of directory `dir` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DirKind {
+    /// A run directory (with a trace.csv).
     Run,
+    /// A sweep directory (summary.csv with a `run_id` column).
     Sweep,
 }
 
