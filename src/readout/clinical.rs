@@ -214,7 +214,7 @@ pub struct Monitor {
     subject: Subject,
     sessions: Vec<Session>,
     alarm_on: [bool; 4],
-    /// Monitoring events so far (doses given or withheld, alarms, observation end, discharge), in time order.
+    /// Monitoring events so far (pre-dose checks, alarms, observation end, discharge, no driving), in time order.
     pub events: Vec<Event>,
     /// Number of alarms raised so far.
     pub alarms: u32,
