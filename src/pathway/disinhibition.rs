@@ -85,7 +85,7 @@ pub struct PyramidalStep {
 }
 
 impl PyramidalStep {
-    /// Precompute the step's decay factors for a step of `dt_h` hours.
+    /// Precompute what a step of `dt_h` hours shares across neurons (decay factors, `half_loss^n`).
     pub fn new(dt_h: f64, p: &Params) -> Self {
         Self {
             adaptation_decay: (-dt_h / (p.disinhibition_adaptation_tau_min / 60.0)).exp(),
