@@ -121,7 +121,7 @@ fn ecs_vs_plain(c: &mut Criterion) {
                 }
             });
             black_box(eliminated)
-        })
+        });
     });
     g.finish();
 }

@@ -11,15 +11,18 @@ use crate::params::PARAMETERS;
 use crate::scenario::{self, bundled};
 use crate::sim::Simulation;
 
+/// The command line: one subcommand and its flags.
 #[derive(Parser, Debug)]
 #[command(name = "ketasim", version, about = "Agent-based simulator of how low-dose ketamine acts on the brain",
     long_about = "ketasim simulates the chain from ketamine in plasma to NMDA block, interneuron disinhibition, the glutamate surge, AMPA, BDNF, mTORC1, synaptic proteins and new dendritic spines, and writes CSV traces.",
     after_help = "Examples:\n  ketasim list\n  ketasim run iv-infusion\n  ketasim check iv-infusion --set dose.0.mg_per_kg=0.25")]
 pub struct Cli {
+    /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a scenario and write trace.csv, events.csv, summary.csv and manifest.json.
@@ -110,7 +113,7 @@ pub enum Command {
 
 /// The default output directory for a scenario spec: `runs/<bundled name or file stem>`.
 pub fn default_out(spec: &str) -> PathBuf {
-    let stem = std::path::Path::new(spec).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| spec.to_string());
+    let stem = std::path::Path::new(spec).file_stem().map_or_else(|| spec.to_string(), |s| s.to_string_lossy().into_owned());
     PathBuf::from("runs").join(stem)
 }
 
@@ -122,6 +125,7 @@ fn init_threads(threads: usize) -> Result<()> {
     Ok(())
 }
 
+/// Run the parsed command line; its error carries the exit code ([`crate::error::Error::exit_code`]).
 pub fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Sweep(args) => crate::batch::sweep_command(args),

@@ -51,6 +51,7 @@ pub enum Bound {
 }
 
 impl Bound {
+    /// A fraction: finite and in `[0, 1]`.
     pub const FRACTION: Bound = Bound::Within(0.0, 1.0);
 
     fn describe(self) -> String {

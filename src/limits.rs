@@ -31,6 +31,7 @@ pub const SECONDS_PER_SPINE_HOUR: f64 = 1.5e-7;
 pub const SECONDS_PER_STEP: f64 = 5e-6;
 /// Bytes per trace row, measured (see the module docs), and per run for the other files.
 pub const BYTES_PER_ROW: f64 = 450.0;
+/// Bytes per run for the files besides the trace (summary, events, doses, manifest).
 pub const BYTES_PER_RUN: f64 = 30e3;
 
 /// A warning is printed above this estimated time (s) …
@@ -44,10 +45,15 @@ const SHOW_BYTES: f64 = 100e6;
 /// What one run will cost, estimated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
+    /// Pathway steps.
     pub steps: f64,
+    /// Trace rows written.
     pub rows: f64,
+    /// Peak memory, bytes.
     pub memory_bytes: f64,
+    /// Wall-clock time on one thread, s.
     pub seconds: f64,
+    /// Disk space of the run directory, bytes.
     pub disk_bytes: f64,
 }
 

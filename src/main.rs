@@ -1,3 +1,6 @@
+//! The `ketasim` binary: parses the command line (clap), runs it through the library and maps an
+//! error to its exit code. Everything else is in the library (`src/lib.rs`).
+
 use clap::Parser;
 
 fn main() {

@@ -13,13 +13,19 @@ pub const SECONDS_PER_HOUR: f64 = 3600.0;
 /// One row of the parameter table.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ParamInfo {
+    /// Parameter name, with its unit in the name (the `Params` field and the scenario key).
     pub name: &'static str,
+    /// Default value, in `unit`.
     pub default: f64,
+    /// Unit of the value.
     pub unit: &'static str,
+    /// Smallest allowed value (inclusive).
     pub min: f64,
+    /// Largest allowed value (inclusive).
     pub max: f64,
     /// Which stage reads it (pk, nmda, disinhibition, glutamate, ampa, bdnf, mtorc1, protein, spines, …).
     pub stage: &'static str,
+    /// Published source of the default (see docs/references.md).
     pub source: &'static str,
 }
 
@@ -27,7 +33,10 @@ macro_rules! parameters {
     ($( $stage:literal { $( $name:ident = $value:expr, $unit:literal, [$min:expr, $max:expr], $source:literal; )* } )*) => {
         /// All model parameters (see the module docs and `docs/model.md`).
         #[derive(Debug, Clone, PartialEq, Serialize)]
-        pub struct Params { $( $( pub $name: f64, )* )* }
+        pub struct Params { $( $(
+            #[doc = concat!("`", stringify!($name), "`, ", $unit, " (default ", stringify!($value), ", range ", stringify!($min), " to ", stringify!($max), "; ", $source, ").")]
+            pub $name: f64,
+        )* )* }
 
         impl Default for Params {
             fn default() -> Self { Self { $( $( $name: $value, )* )* } }
@@ -66,6 +75,7 @@ pub fn markdown_tables() -> String {
     out
 }
 
+/// The table row of the parameter called `name`, or `None` if there is no such parameter.
 pub fn info(name: &str) -> Option<&'static ParamInfo> {
     PARAMETERS.iter().find(|p| p.name == name)
 }

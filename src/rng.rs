@@ -12,11 +12,17 @@ use rand::rngs::Xoshiro256PlusPlus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
+    /// Per-interneuron traits (baseline rate, channel opening).
     InterneuronTraits = 1,
+    /// Per-pyramidal-neuron traits (baseline rate, channel opening, AMPA gain).
     PyramidalTraits = 2,
+    /// The initial spines of each neuron.
     InitialSpines = 3,
+    /// New spines formed per neuron and spine step.
     SpineFormation = 4,
+    /// Each spine's fate per spine step.
     SpineFate = 5,
+    /// The subject's response sensitivities (`readout::clinical::Sensitivity`).
     SubjectVariability = 6,
     /// A virtual subject's covariates and parameters in a trial (`cohort::population`).
     TrialSubject = 7,

@@ -70,11 +70,17 @@ fn draw(d: &Option<LogNormal<f64>>, rng: &mut impl rand::Rng) -> f64 {
 /// Everything a finished run produced.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
+    /// Sampled trace rows, one every `numerics.sample_every_min` and one at the end, from t = 0.
     pub trace: Vec<TraceRow>,
+    /// Dose, warning, intervention and clinical events, in time order.
     pub events: Vec<Event>,
+    /// The run's summary row (peaks, times of peak, values at fixed times after the dose).
     pub summary: SummaryRow,
+    /// The scenario's warnings (doses above the low-dose limits, doses after the end), for the manifest.
     pub warnings: Vec<String>,
+    /// Wall-clock time the run took, s.
     pub wall_time_s: f64,
+    /// Pathway steps run.
     pub steps: u64,
     /// pain.csv, pain_summary.csv and the pain events (only when `[pain]` is on).
     pub pain: Option<crate::pain::readout::PainOutput>,
@@ -91,6 +97,7 @@ struct Clinic {
 
 /// A world ready to run.
 pub struct Simulation {
+    /// The ECS world: agents, stage resources and read-out resources.
     pub world: World,
     schedule: Schedule,
     scenario: Scenario,
@@ -102,6 +109,7 @@ pub struct Simulation {
 }
 
 impl Simulation {
+    /// Build the world for `sc`: spawn the agents at their drug-free steady state, register the stages and read-outs, give the doses due at t = 0 and settle every read-out at t = 0.
     pub fn new(sc: &Scenario) -> Result<Self> {
         let p = sc.params();
         let mut world = World::new();
@@ -222,6 +230,7 @@ impl Simulation {
         Ok(sim)
     }
 
+    /// Number of pathway steps a full run takes.
     pub fn total_steps(&self) -> u64 {
         self.total_steps
     }

@@ -96,7 +96,7 @@ fn line_col(msg: &str, file: &str) -> Option<(usize, usize)> {
     let rest = &msg[at..];
     let mut it = rest.splitn(3, ':');
     let line = it.next()?.parse().ok()?;
-    let col_text: String = it.next()?.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let col_text: String = it.next()?.chars().take_while(char::is_ascii_digit).collect();
     Some((line, col_text.parse().ok()?))
 }
 

@@ -6,7 +6,7 @@ use ketasim::scenario::{self, Scenario};
 use ketasim::sim::{RunOutput, Simulation};
 
 fn scenario(name: &str, sets: &[&str]) -> Scenario {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let sets: Vec<String> = sets.iter().map(std::string::ToString::to_string).collect();
     scenario::load(name, &sets, None).expect("bundled scenario loads")
 }
 

@@ -63,7 +63,7 @@ fn watched<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> T {
         std::thread::spawn(|| {
             loop {
                 std::thread::sleep(Duration::from_millis(500));
-                let current = CURRENT.lock().unwrap_or_else(|e| e.into_inner());
+                let current = CURRENT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if let Some((thread, (_, input))) = current.iter().find(|(_, (t, _))| t.elapsed() > HANG_AFTER) {
                     eprintln!("HANG: test thread {thread} spent more than {HANG_AFTER:?} on one input:\n{input}");
                     std::process::abort();
@@ -75,11 +75,11 @@ fn watched<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> T {
     struct Done(String);
     impl Drop for Done {
         fn drop(&mut self) {
-            CURRENT.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.0);
+            CURRENT.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.0);
         }
     }
     let me = format!("{:?}", std::thread::current().id());
-    CURRENT.lock().unwrap_or_else(|e| e.into_inner()).insert(me.clone(), (Instant::now(), what()));
+    CURRENT.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(me.clone(), (Instant::now(), what()));
     let _done = Done(me);
     f()
 }
@@ -105,7 +105,7 @@ fn load(text: &str, sets: &[String]) -> Result<Scenario, String> {
 /// Run an accepted scenario briefly: ≤ 1 h, ≤ 1,500 steps, a tiny circuit. Must finish, and every
 /// trace value must be finite and non-negative.
 fn short_run(sc: Scenario, what: &str) {
-    run_clamped(sc, 1.0, what)
+    run_clamped(sc, 1.0, what);
 }
 
 /// Run `sc` for at most `max_h` and 1,500 steps on a tiny circuit (see [`short_run`]).
@@ -187,7 +187,7 @@ fn keys() -> Vec<String> {
         "\"a.b\"", "a.b", "dose.0", "1", "-", "_", "é",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     k.extend(PARAMETERS.iter().map(|p| p.name.to_string()));
     k
@@ -293,7 +293,7 @@ fn set_string() -> impl Strategy<Value = String> {
             "monitoring.observation_h",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
         p.extend(PARAMETERS.iter().map(|i| format!("parameters.{}", i.name)));
         p
@@ -526,7 +526,7 @@ fn binary_check(dir: &Path, args: &[&str]) -> i32 {
     let o = Command::new(BIN).args(args).current_dir(dir).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     let code = o.status.code();
-    assert!(matches!(code, Some(0) | Some(2)), "exit {code:?} for {args:?}:\n{err}");
+    assert!(matches!(code, Some(0 | 2)), "exit {code:?} for {args:?}:\n{err}");
     assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE") && !err.contains("stack backtrace"), "{err}");
     if code == Some(2) {
         assert!(err.starts_with("error: ") && err.trim().len() > "error:".len(), "{err}");

@@ -447,7 +447,7 @@ seed = 3
 "#;
 
 fn runs_done(runs: &Path) -> usize {
-    fs::read_dir(runs).map(|d| d.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).count()).unwrap_or(0)
+    fs::read_dir(runs).map_or(0, |d| d.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).count())
 }
 
 #[test]

@@ -297,7 +297,7 @@ fn huge_dose_runs_with_a_warning_and_stays_physical() {
     let out = dir.path().join("out");
     assert_physical(&out);
     let block = column(&out, "nmda_block_interneuron");
-    assert!(block.iter().cloned().fold(0.0, f64::max) > 0.95, "100 mg/kg blocks nearly every receptor");
+    assert!(block.iter().copied().fold(0.0, f64::max) > 0.95, "100 mg/kg blocks nearly every receptor");
 }
 
 #[test]
@@ -516,7 +516,7 @@ fn closed_or_full_standard_output_is_not_a_panic() {
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
     let err = stderr(&o);
-    assert!(matches!(o.status.code(), Some(0) | Some(141)), "exit {:?}: {err}", o.status.code());
+    assert!(matches!(o.status.code(), Some(0 | 141)), "exit {:?}: {err}", o.status.code());
     assert!(!err.contains("panicked"), "{err}");
     // A full disk behind standard output: one error line, exit code 1.
     if let Ok(full) = fs::OpenOptions::new().write(true).open("/dev/full") {

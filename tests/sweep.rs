@@ -100,8 +100,8 @@ fn summary_is_byte_identical_with_one_or_two_workers() {
 
     // summary.csv: run_id, point, replicate, seed, the swept keys, then every single-run column.
     let (header, rows) = csv_rows(&d.join("j1/summary.csv"));
-    let mut want: Vec<String> = ["run_id", "point", "replicate", "seed"].iter().map(|s| s.to_string()).collect();
-    want.extend(SMALL_KEYS.iter().map(|s| s.to_string()));
+    let mut want: Vec<String> = ["run_id", "point", "replicate", "seed"].iter().map(std::string::ToString::to_string).collect();
+    want.extend(SMALL_KEYS.iter().map(std::string::ToString::to_string));
     want.extend(single_run_header(d));
     assert_eq!(header, want);
     assert_eq!(rows.len(), 16, "8 points × 2 replicates");
@@ -215,7 +215,7 @@ seed = 3
 "#;
 
 fn finished_runs(runs: &Path) -> usize {
-    fs::read_dir(runs).map(|d| d.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).count()).unwrap_or(0)
+    fs::read_dir(runs).map_or(0, |d| d.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).count())
 }
 
 #[test]

@@ -24,23 +24,36 @@ use super::table::{self, CsvOut, single_run_header, summary_header, write_atomic
 /// How to run a sweep.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Output directory.
     pub out: PathBuf,
+    /// Runs simulated at a time.
     pub jobs: usize,
+    /// Which shard of the runs to do.
     pub shard: Shard,
+    /// Keep the runs already done in `out` and do the rest.
     pub resume: bool,
+    /// Replace a non-empty `out` (only once the new sweep is complete).
     pub force: bool,
+    /// No progress bar or summary.
     pub quiet: bool,
 }
 
 /// What a sweep did.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// Runs in the sweep or shard.
     pub runs: u64,
+    /// Runs simulated by this command.
     pub ran: u64,
+    /// Runs kept from an earlier run (`--resume`).
     pub resumed: u64,
+    /// Wall-clock time, s.
     pub wall_time_s: f64,
+    /// Path of summary.csv.
     pub summary: PathBuf,
+    /// Path of points.csv (`None` for a shard: `merge` writes it).
     pub points: Option<PathBuf>,
+    /// Path of sweep.json.
     pub sweep_json: PathBuf,
 }
 
@@ -48,8 +61,9 @@ fn dir_error(dir: &Path, message: impl Into<String>) -> Error {
     Error::Input { location: Location { file: Some(dir.to_path_buf()), ..Default::default() }, message: message.into() }
 }
 
+/// Seconds since the Unix epoch now (0 if the clock is before it).
 pub fn unix_time() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// The sweep.json of a directory: the resolved sweep, the shard, the state and timings.
@@ -65,12 +79,14 @@ pub fn sweep_json(sweep: &Sweep, shard: Option<Shard>, complete: bool, timings: 
     v
 }
 
+/// Write `v` as pretty JSON with a final newline to `path`, atomically.
 pub fn write_json(path: &Path, v: &serde_json::Value) -> Result<()> {
     let mut text = serde_json::to_string_pretty(v).map_err(|e| Error::internal(e.to_string()))?;
     text.push('\n');
     write_atomic(path, text.as_bytes())
 }
 
+/// The JSON in `path`, or `None` if it cannot be read or parsed.
 pub fn read_json(path: &Path) -> Option<serde_json::Value> {
     serde_json::from_str(&fs::read_to_string(path).ok()?).ok()
 }
@@ -328,21 +344,21 @@ fn run_in(
                         .unwrap_or_else(|p| {
                             let msg = p
                                 .downcast_ref::<&str>()
-                                .map(|s| s.to_string())
+                                .map(std::string::ToString::to_string)
                                 .or_else(|| p.downcast_ref::<String>().cloned())
                                 .unwrap_or_else(|| "panic".into());
                             Err(Error::internal(format!("panicked: {msg}")))
                         });
                     match outcome {
                         Ok(wall) => {
-                            let mut t = run_time.lock().unwrap_or_else(|e| e.into_inner());
+                            let mut t = run_time.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                             t.0 += 1;
                             t.1 += wall;
                             bar.inc(1);
                         }
                         Err(e) => {
                             stop.store(true, Ordering::Relaxed);
-                            let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                            let mut f = failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                             if f.as_ref().is_none_or(|(j, _)| i < *j) {
                                 *f = Some((i, e));
                             }
@@ -353,14 +369,14 @@ fn run_in(
             let spawned = std::thread::Builder::new().name(format!("ketasim-sweep-{w}")).stack_size(16 << 20).spawn_scoped(s, work);
             if let Err(e) = spawned {
                 stop.store(true, Ordering::Relaxed);
-                let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                let mut f = failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 f.get_or_insert((u64::MAX, Error::internal(format!("cannot start a worker thread: {e}"))));
             }
         }
     });
     bar.finish_and_clear();
-    let (ran, run_time_s) = *run_time.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((i, e)) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    let (ran, run_time_s) = *run_time.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((i, e)) = failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
         let done = resumed + ran;
         let next_step = if matches!(e, Error::Interrupted { .. }) { "continue" } else { "fix the cause and continue" };
         let kept = if staged {

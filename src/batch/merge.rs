@@ -24,8 +24,11 @@ fn shard_error(dir: &Path, message: impl Into<String>) -> Error {
 /// What merge did.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// Runs in the merged sweep.
     pub runs: u64,
+    /// Shard directories merged.
     pub shards: u64,
+    /// The merged directory.
     pub dest: PathBuf,
 }
 
@@ -159,7 +162,7 @@ pub fn merge(dest: &Path, dirs: &[PathBuf], force: bool) -> Result<Report> {
     let n = shards.len() as u64;
     let sweep = shards[0].json["sweep"].clone();
     let total = sweep["runs_total"].as_u64().ok_or_else(|| shard_error(&shards[0].dir, "sweep.json has no runs_total"))?;
-    let n_keys = sweep["keys"].as_array().map_or(0, |k| k.len());
+    let n_keys = sweep["keys"].as_array().map_or(0, std::vec::Vec::len);
 
     let inputs: Vec<output::Input> = shards.iter().map(|s| output::Input::Dir(s.dir.clone())).collect();
     let staging = output::stage(dest, output::Kind::Sweep, force, &inputs)?;
@@ -170,7 +173,7 @@ pub fn merge(dest: &Path, dirs: &[PathBuf], force: bool) -> Result<Report> {
             .map(|s| Cursor { path: s.dir.join("summary.csv"), pos: None, buf: Default::default() })
             .collect();
         let mut header = None;
-        for c in cursors.iter_mut() {
+        for c in &mut cursors {
             let h = c.header()?;
             match &header {
                 None => header = Some(h),

@@ -28,11 +28,14 @@ pub use spec::{Sweep, run_seed};
 /// The K-th (from 0) of N deterministic slices of a sweep's runs: runs `i` with `i % N == K`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// Which slice, 0 ≤ `index` < `count`.
     pub index: u64,
+    /// Number of slices.
     pub count: u64,
 }
 
 impl Shard {
+    /// The whole sweep (one slice).
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
 
     /// Parse `K/N` (0 ≤ K < N).
@@ -118,7 +121,7 @@ pub struct MergeArgs {
 
 /// The default output directory of a sweep file: `runs/<file stem>`.
 pub fn default_out(sweep: &Path) -> PathBuf {
-    let stem = sweep.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "sweep".into());
+    let stem = sweep.file_stem().map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
     PathBuf::from("runs").join(stem)
 }
 
@@ -132,10 +135,11 @@ pub fn jobs(requested: Option<usize>) -> Result<usize> {
         Some(0) => Err(Error::input("--jobs 0: allowed 1 to 1024")),
         Some(j) if j > 1024 => Err(Error::input(format!("--jobs {j}: allowed 1 to 1024"))),
         Some(j) => Ok(j),
-        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(std::thread::available_parallelism().map_or(1, std::num::NonZero::get)),
     }
 }
 
+/// `ketasim sweep`: check the flags and the sweep file, then run it (or its shard, or write a SLURM script) and print where the files are.
 pub fn sweep_command(args: SweepArgs) -> Result<()> {
     // Flags first (cheap), then the file; nothing is written before both are checked.
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
@@ -224,6 +228,7 @@ fn guard_script_path(path: &Path) -> Result<()> {
     }
 }
 
+/// `ketasim merge`: combine the shard directories of a sweep or a trial into `--out`.
 pub fn merge_command(args: MergeArgs) -> Result<()> {
     if args.shards.first().is_some_and(|d| crate::cohort::exec::is_trial_dir(d)) {
         return crate::cohort::merge_command(&args.out, &args.shards, args.force, args.quiet);

@@ -44,11 +44,14 @@ pub fn run_seed(sweep_seed: u64, point: u64, replicate: u64) -> u64 {
 /// How sample points are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// Latin hypercube: one point in each of `points` equal slices of every dimension.
     LatinHypercube,
+    /// Independent uniform draws.
     Random,
 }
 
 impl Method {
+    /// The method's name, as sweep files spell it.
     pub fn name(self) -> &'static str {
         match self {
             Method::LatinHypercube => "latin_hypercube",
@@ -60,17 +63,26 @@ impl Method {
 /// One sampled key: a range, linear or logarithmic, optionally rounded to integers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dim {
+    /// The scenario key, as `--set` takes it.
     pub key: String,
+    /// Lower end of the range.
     pub min: f64,
+    /// Upper end of the range.
     pub max: f64,
+    /// Sample uniformly in log(value) instead of value.
     pub log: bool,
+    /// Round sampled values to integers.
     pub integer: bool,
 }
 
+/// The `[sample]` section: `points` points drawn with `method` over `dims`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
+    /// How the points are drawn.
     pub method: Method,
+    /// Number of points.
     pub points: u64,
+    /// The sampled keys, in file order.
     pub dims: Vec<Dim>,
 }
 
@@ -104,8 +116,11 @@ pub struct Sweep {
     /// The base scenario resolved without any override.
     pub base_scenario: Scenario,
     base_table: Table,
+    /// Free text.
     pub description: String,
+    /// Runs per point, each with its own seed.
     pub replicates: u64,
+    /// The sweep seed: every run seed derives from it.
     pub seed: u64,
     /// Common random numbers: run seeds depend on the replicate only (`seeds = "by_replicate"`).
     pub seeds_by_replicate: bool,
@@ -113,9 +128,11 @@ pub struct Sweep {
     pub set: Vec<(String, Value)>,
     /// Grid keys and their values, in file order.
     pub grid: Vec<(String, Vec<Value>)>,
+    /// The `[sample]` section, if any.
     pub sample: Option<Sample>,
     /// The sample's points: one value per sample dimension.
     sample_values: Vec<Vec<Value>>,
+    /// Number of points: the grid's combinations times the sample's points.
     pub n_points: u64,
     /// A hash of everything the results depend on (ketasim version, base scenario text, the
     /// overrides, the grid, the sample, replicates and seed): shards and resumed directories must
@@ -161,7 +178,7 @@ pub fn cell_text(v: &Value) -> String {
 fn key_offsets(text: &str) -> BTreeMap<Vec<String>, usize> {
     use toml::de::{DeTable, DeValue};
     fn walk(t: &DeTable<'_>, path: &mut Vec<String>, out: &mut BTreeMap<Vec<String>, usize>) {
-        for (k, v) in t.iter() {
+        for (k, v) in t {
             path.push(k.get_ref().to_string());
             out.insert(path.clone(), k.span().start);
             if let DeValue::Table(sub) = v.get_ref() {
@@ -223,7 +240,7 @@ impl Ctx<'_> {
 }
 
 fn seg(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
+    parts.iter().map(std::string::ToString::to_string).collect()
 }
 
 fn number(v: &Value) -> Option<f64> {
@@ -568,6 +585,7 @@ impl Sweep {
         self.grid.iter().map(|(k, _)| k.clone()).chain(self.sample.iter().flat_map(|s| s.dims.iter().map(|d| d.key.clone()))).collect()
     }
 
+    /// Number of runs: points × replicates.
     pub fn n_runs(&self) -> u64 {
         self.n_points * self.replicates
     }

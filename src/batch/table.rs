@@ -26,7 +26,7 @@ pub fn single_run_header() -> Result<Vec<String>> {
 
 /// The header of a sweep's summary.csv.
 pub fn summary_header(keys: &[String]) -> Result<Vec<String>> {
-    let mut h: Vec<String> = RUN_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let mut h: Vec<String> = RUN_COLUMNS.iter().map(std::string::ToString::to_string).collect();
     h.extend(keys.iter().cloned());
     h.extend(single_run_header()?);
     Ok(h)
@@ -39,18 +39,22 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
+    /// A file for `dest`, written at `.NAME.partial-PID` beside it until committed.
     pub fn new(dest: &Path) -> Self {
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
         Self { dest: dest.to_path_buf(), tmp }
     }
+    /// The temporary path to write.
     pub fn tmp(&self) -> &Path {
         &self.tmp
     }
+    /// Move the temporary file into place; errs if the rename fails.
     pub fn commit(self) -> Result<()> {
         fs::rename(&self.tmp, &self.dest)
             .map_err(|e| Error::internal(format!("cannot move {} into place: {e}", self.dest.display())))
     }
+    /// Remove the temporary file (best effort).
     pub fn abandon(self) {
         let _ = fs::remove_file(&self.tmp);
     }
@@ -85,6 +89,7 @@ pub struct CsvOut {
 }
 
 impl CsvOut {
+    /// Create the temporary file and write `header`.
     pub fn create(dest: &Path, header: &[String]) -> Result<Self> {
         let file = AtomicFile::new(dest);
         let f = fs::File::create(file.tmp()).map_err(|e| csv_err(dest, e))?;
@@ -92,6 +97,7 @@ impl CsvOut {
         w.write_record(header).map_err(|e| csv_err(dest, e))?;
         Ok(Self { file, w })
     }
+    /// Write one record.
     pub fn row<I, T>(&mut self, fields: I) -> Result<()>
     where
         I: IntoIterator<Item = T>,
@@ -99,6 +105,7 @@ impl CsvOut {
     {
         self.w.write_record(fields).map_err(|e| csv_err(&self.file.dest, e))
     }
+    /// Flush, fsync and move the file into place at `dest`.
     pub fn finish(self) -> Result<()> {
         let dest = self.file.dest.clone();
         let inner = self.w.into_inner().map_err(|e| csv_err(&dest, e))?;

@@ -28,21 +28,33 @@ pub const BLOCK: u64 = 25;
 /// The trial's output files, in the order they are printed.
 pub const TRIAL_FILES: &[&str] = &["subjects.csv", "arms.csv", "timecourse.csv", "survival.csv", "trial.json"];
 
+/// How to run a trial (the `ketasim trial` flags).
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Output directory.
     pub out: PathBuf,
+    /// Subjects simulated at a time.
     pub jobs: usize,
+    /// Which shard of the units to run.
     pub shard: Shard,
+    /// Keep the blocks already done in `out` and run the rest.
     pub resume: bool,
+    /// Replace a non-empty `out`.
     pub force: bool,
+    /// No progress bar or summary.
     pub quiet: bool,
 }
 
+/// What a trial run did.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// Units (subject × arm) in the trial or shard.
     pub units: u64,
+    /// Units simulated by this command.
     pub ran: u64,
+    /// Units kept from an earlier run (`--resume`).
     pub resumed: u64,
+    /// Wall-clock time, s.
     pub wall_time_s: f64,
     /// Whether the tables were written (unsharded runs and merges).
     pub tables: bool,
@@ -225,7 +237,7 @@ pub fn run(t: &Trial, opts: &Options) -> Result<Report> {
                         .unwrap_or_else(|_| Err(Error::internal(format!("block {b} panicked"))));
                     if let Err(e) = outcome {
                         stop.store(true, Ordering::Relaxed);
-                        let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut f = failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                         if f.as_ref().is_none_or(|(j, _)| b < *j) {
                             *f = Some((b, e));
                         }
@@ -235,13 +247,13 @@ pub fn run(t: &Trial, opts: &Options) -> Result<Report> {
             let spawned = std::thread::Builder::new().name(format!("ketasim-trial-{w}")).stack_size(16 << 20).spawn_scoped(s, work);
             if let Err(e) = spawned {
                 stop.store(true, Ordering::Relaxed);
-                let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                let mut f = failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 f.get_or_insert((u64::MAX, Error::internal(format!("cannot start a worker thread: {e}"))));
             }
         }
     });
     bar.finish_and_clear();
-    if let Some((_, e)) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    if let Some((_, e)) = failure.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
         let kept = format!("finished blocks are kept in {}: continue with --resume", dir.join("blocks").display());
         return Err(e.map_message(|m| format!("{m}; {kept}")));
     }

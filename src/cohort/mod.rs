@@ -59,10 +59,11 @@ mod command {
     }
 
     fn default_out(file: &Path) -> PathBuf {
-        let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "trial".into());
+        let stem = file.file_stem().map_or_else(|| "trial".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("runs").join(stem)
     }
 
+    /// `ketasim trial`: load the trial file, run (or resume) it into `--out` and print where the files are.
     pub fn trial_command(args: TrialArgs) -> Result<()> {
         let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
         let jobs = crate::batch::jobs(args.jobs)?;

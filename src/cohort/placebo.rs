@@ -28,13 +28,17 @@ use super::population::normal;
 pub struct Placebo {
     /// Mean and SD of the expectancy fraction e_i (fraction of the MADRS removed at its peak).
     pub expectancy_mean: f64,
+    /// SD of the expectancy fraction e_i between subjects.
     pub expectancy_sd: f64,
     /// Onset and offset time constants of the expectancy response after each visit, h.
     pub onset_h: f64,
+    /// Offset time constant of the expectancy response after each visit, h.
     pub offset_h: f64,
     /// Mean and SD of the background fraction b_i, and its time constant, h.
     pub background_mean: f64,
+    /// SD of the background fraction b_i between subjects.
     pub background_sd: f64,
+    /// Time constant of the background response, h.
     pub background_tau_h: f64,
     /// SD of the MADRS rating error at each visit, points.
     pub noise_sd: f64,

@@ -38,14 +38,19 @@ pub struct Variability {
     pub key: &'static str,
     /// Further keys scaled by the same factor (log-normal entries only).
     pub also: &'static [&'static str],
+    /// How the entry varies (log-normal factor or normal value).
     pub dist: Dist,
     /// CV (log-normal) or SD (normal), in `unit`.
     pub value: f64,
     /// Mean of a normal entry; mean of the factor of a log-normal one.
     pub mean: f64,
+    /// Lower bound of a drawn value (normal entries), in `unit`.
     pub min: f64,
+    /// Upper bound of a drawn value (normal entries), in `unit`.
     pub max: f64,
+    /// Unit of `value`, `mean`, `min` and `max`.
     pub unit: &'static str,
+    /// Published source of the spread (see docs/references.md).
     pub source: &'static str,
     /// How sure the value is, in words.
     pub uncertainty: &'static str,
@@ -103,18 +108,26 @@ population! {
 /// bounds) for a key of the table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Override {
+    /// The population key it overrides (as in the table).
     pub key: String,
+    /// New CV (log-normal) or SD (normal).
     pub value: Option<f64>,
+    /// New mean (normal entries only).
     pub mean: Option<f64>,
+    /// New lower bound (normal entries only).
     pub min: Option<f64>,
+    /// New upper bound (normal entries only).
     pub max: Option<f64>,
 }
 
 /// One drawn value: the key and the factor (log-normal) or the value (normal).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Draw {
+    /// The population key drawn.
     pub key: &'static str,
+    /// Its distribution.
     pub dist: Dist,
+    /// The factor (log-normal) or the value (normal).
     pub x: f64,
 }
 

@@ -72,10 +72,15 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// `censored` subjects leaving, and the survival just after.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KmStep {
+    /// Time of the step (the unit of the input times).
     pub time: f64,
+    /// Subjects at risk just before `time`.
     pub at_risk: u64,
+    /// Events (relapses) at `time`.
     pub events: u64,
+    /// Subjects censored at `time`.
     pub censored: u64,
+    /// Kaplan–Meier survival just after `time` (0–1).
     pub survival: f64,
 }
 

@@ -12,9 +12,13 @@ use crate::error::Result;
 /// What the tables need to know of the trial (kept in trial.json so that `merge` can rebuild them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableSpec {
+    /// Arm names, in trial order.
     pub arms: Vec<String>,
+    /// Name of the reference arm (for differences and NNT).
     pub reference: String,
+    /// Subjects per arm.
     pub subjects: u64,
+    /// How relapse is read.
     pub relapse: Relapse,
     /// Remission: observed MADRS at most this (10 by default; TRANSFORM-2 used 12).
     pub remission_max_madrs: f64,
@@ -23,6 +27,7 @@ pub struct TableSpec {
 }
 
 impl TableSpec {
+    /// The table spec of trial `t`.
     pub fn of(t: &Trial) -> Self {
         Self {
             arms: t.arms.iter().map(|a| a.name.clone()).collect(),
@@ -89,7 +94,7 @@ pub fn outcome(spec: &TableSpec, u: &UnitResult, visit: &str) -> Option<(f64, bo
 
 /// subjects.csv: one row per subject × arm, in unit order.
 pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
-    let mut header: Vec<String> = ["arm", "subject", "person", "seed"].iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = ["arm", "subject", "person", "seed"].iter().map(std::string::ToString::to_string).collect();
     header.extend(spec.draw_columns.iter().cloned());
     for c in ["expectancy", "background", "cmax_ng_ml", "auc_ng_h_ml", "peak_dissociation_cadss", "peak_sbp_mmhg", "spine_density_rel_end"] {
         header.push(c.into());
@@ -101,7 +106,7 @@ pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         header.push(format!("response_{v}"));
         header.push(format!("remission_{v}"));
     }
-    header.extend(["last_dose_h", "responder_after_last_dose", "relapse_days", "relapsed"].iter().map(|s| s.to_string()));
+    header.extend(["last_dose_h", "responder_after_last_dose", "relapse_days", "relapsed"].iter().map(std::string::ToString::to_string));
     let mut rows = Vec::with_capacity(units.len());
     for u in units {
         let mut r = vec![spec.arms[u.arm].clone(), u.k.to_string(), u.person.to_string(), u.seed.to_string()];
@@ -154,7 +159,7 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         "cmax_ng_ml_mean", "cmax_ng_ml_cv",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     let by_arm: Vec<Vec<&UnitResult>> = (0..spec.arms.len()).map(|a| units.iter().filter(|u| u.arm == a).collect()).collect();
     let ref_idx = spec.arms.iter().position(|a| *a == spec.reference).unwrap_or(spec.arms.len() - 1);
@@ -194,7 +199,7 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
 
 /// timecourse.csv: per arm, sample time and key column: n, mean, SD, 5/50/95 % quantiles.
 pub fn timecourse_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["arm", "time_h", "column", "n", "mean", "sd", "p05", "p50", "p95"].iter().map(|s| s.to_string()).collect();
+    let header: Vec<String> = ["arm", "time_h", "column", "n", "mean", "sd", "p05", "p50", "p95"].iter().map(std::string::ToString::to_string).collect();
     let mut rows = Vec::new();
     for (a, name) in spec.arms.iter().enumerate() {
         let us: Vec<&UnitResult> = units.iter().filter(|u| u.arm == a).collect();
@@ -223,7 +228,7 @@ pub fn timecourse_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>>
 
 /// survival.csv: Kaplan–Meier time to relapse (days after the last dose) of each arm's responders.
 pub fn survival_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
-    let header: Vec<String> = ["arm", "day", "at_risk", "relapses", "censored", "survival"].iter().map(|s| s.to_string()).collect();
+    let header: Vec<String> = ["arm", "day", "at_risk", "relapses", "censored", "survival"].iter().map(std::string::ToString::to_string).collect();
     let mut rows = Vec::new();
     for (a, name) in spec.arms.iter().enumerate() {
         let rel: Vec<(f64, bool)> = units.iter().filter(|u| u.arm == a).filter_map(|u| u.relapse(&spec.relapse)).collect();

@@ -25,10 +25,13 @@ use super::population::{self, Dist, Variability};
 /// Domain separation of subject seeds ("ketatrl1").
 const SUBJECT_SEED_DOMAIN: u64 = 0x6B65_7461_7472_6C31;
 
+/// Who is in each arm (`design`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Design {
+    /// Different people in each arm: subject `k` of arm `a` is person `a · n + k`.
     Parallel,
+    /// The same people in every arm: subject `k` is person `k` in every arm.
     Crossover,
 }
 
@@ -54,8 +57,11 @@ impl Default for Relapse {
 /// One arm: a scenario, overrides, placebo and expectancy.
 #[derive(Debug, Clone, Serialize)]
 pub struct Arm {
+    /// Arm name (a column value in every table).
     pub name: String,
+    /// The arm's scenario (a bundled name or a file).
     pub scenario: String,
+    /// The arm's `--set KEY=VALUE` overrides, applied after the trial's.
     pub set: Vec<String>,
     /// Saline at the same visits: every dose's amount is 0.
     pub placebo: bool,
@@ -69,22 +75,36 @@ pub struct Arm {
 /// A loaded, checked trial.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trial {
+    /// The trial file.
     #[serde(skip)]
     pub file: PathBuf,
+    /// Trial name.
     pub name: String,
+    /// Free text.
     pub description: String,
+    /// The trial seed: every draw of every subject derives from it.
     pub seed: u64,
+    /// Subjects per arm.
     pub subjects: u64,
+    /// Parallel or crossover.
     pub design: Design,
+    /// Interval of the timecourse grid (a divisor of 24 h), h.
     pub sample_every_h: f64,
+    /// `--set KEY=VALUE` overrides applied to every arm's scenario.
     pub set: Vec<String>,
+    /// Name of the reference arm for differences and NNT.
     pub reference: String,
     /// Remission: MADRS at most this.
     pub remission_max_madrs: f64,
+    /// The population table (between-subject variability), with the trial's overrides.
     pub population: Vec<Variability>,
+    /// The placebo and rating model.
     pub placebo: Placebo,
+    /// How relapse is read.
     pub relapse: Relapse,
+    /// The arms, in file order.
     pub arms: Vec<Arm>,
+    /// Hash of everything that determines the results (checked by `--resume` and `merge`).
     #[serde(skip)]
     pub fingerprint: String,
 }
@@ -310,6 +330,7 @@ impl Trial {
         v
     }
 
+    /// Number of units (subject × arm) the trial simulates.
     pub fn n_units(&self) -> u64 {
         self.subjects * self.arms.len() as u64
     }
@@ -427,11 +448,17 @@ pub fn grid(duration_h: f64, every_h: f64) -> Vec<f64> {
 /// A subject's key columns at the trial's sample times.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Series {
+    /// Observed MADRS (drug effect, expectancy, background and rating noise), points.
     pub madrs: Vec<f64>,
+    /// MADRS from the drug alone (the run's `madrs`), points.
     pub madrs_drug: Vec<f64>,
+    /// Plasma parent drug, ng/mL.
     pub plasma_ketamine_ng_ml: Vec<f64>,
+    /// Dissociation, CADSS points.
     pub dissociation_cadss: Vec<f64>,
+    /// Systolic blood pressure, mmHg.
     pub sbp_mmhg: Vec<f64>,
+    /// Spine density relative to healthy drug-free.
     pub spine_density_rel: Vec<f64>,
 }
 
@@ -439,6 +466,7 @@ pub struct Series {
 pub const SERIES_COLUMNS: &[&str] = &["madrs", "madrs_drug", "plasma_ketamine_ng_ml", "dissociation_cadss", "sbp_mmhg", "spine_density_rel"];
 
 impl Series {
+    /// The series called `name` (one of [`SERIES_COLUMNS`]; any other name gives `spine_density_rel`).
     pub fn column(&self, name: &str) -> &[f64] {
         match name {
             "madrs" => &self.madrs,
@@ -454,21 +482,35 @@ impl Series {
 /// Everything kept of one subject in one arm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitResult {
+    /// Arm index.
     pub arm: usize,
+    /// Subject index within the arm.
     pub k: u64,
+    /// Person id (the same person in every arm of a crossover trial).
     pub person: u64,
+    /// The subject's run seed.
     pub seed: u64,
     /// One value per population entry: the factor (log-normal) or the value (normal).
     pub draws: Vec<f64>,
+    /// The subject's expectancy fraction e_i, before the arm's multiplier.
     pub expectancy: f64,
+    /// The subject's background fraction b_i.
     pub background: f64,
+    /// Baseline MADRS, points.
     pub baseline: f64,
+    /// Time of the last administration given, h (`None`: no dose).
     pub last_dose_h: Option<f64>,
+    /// Peak plasma parent drug, ng/mL.
     pub cmax_ng_ml: f64,
+    /// Plasma parent-drug AUC, ng·h/mL.
     pub auc_ng_h_ml: f64,
+    /// Peak dissociation, CADSS points.
     pub peak_dissociation_cadss: f64,
+    /// Peak systolic blood pressure, mmHg.
     pub peak_sbp_mmhg: f64,
+    /// The sample times, h.
     pub grid: Vec<f64>,
+    /// The key columns at the sample times.
     pub series: Series,
 }
 

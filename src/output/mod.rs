@@ -32,6 +32,7 @@ pub use safety::{Input, Kind};
 pub struct Staging {
     /// The destination as given (named in messages and printed).
     pub dest: PathBuf,
+    /// The temporary directory beside the destination (`.NAME.partial-PID`) the files are written into, renamed into place on commit.
     pub tmp: PathBuf,
     kind: Kind,
     /// The checked, locked destination; `None` for a run inside a sweep (the sweep holds the lock).
@@ -71,7 +72,7 @@ pub fn stage(dest: &Path, kind: Kind, force: bool, inputs: &[Input]) -> Result<S
 /// Stage a run inside a sweep's `runs/` (the sweep holds the lock and checked its directory):
 /// `.ID.partial-PID` beside `dest`, which must not exist.
 pub fn stage_in_sweep(dest: &Path) -> Result<Staging> {
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let name = dest.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
     let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     if fs::symlink_metadata(&tmp).is_ok() {

@@ -156,7 +156,9 @@ impl Identity {
 /// What was at the destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Snapshot {
+    /// Nothing there.
     Absent,
+    /// An empty directory.
     Empty(Identity),
     /// Not empty; ownership not yet decided.
     NonEmpty(Identity),
@@ -246,7 +248,7 @@ pub fn foreign(dir: &Path, kind: Kind) -> std::io::Result<Vec<PathBuf>> {
 
 fn foreign_into(dir: &Path, rel: &Path, kind: Kind, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by_key(std::fs::DirEntry::file_name);
     for e in entries {
         if out.len() > SHOW_FOREIGN * 4 {
             return Ok(());
@@ -303,9 +305,8 @@ fn marker_problem(dir: &Path, kind: Kind) -> Option<String> {
         Kind::Sweep => ("sweep.json", |j| j["fingerprint"].is_string()),
         Kind::Trial => ("trial.json", |j| j["fingerprint"].is_string()),
     };
-    let text = match fs::read_to_string(dir.join(file)) {
-        Ok(t) => t,
-        Err(_) => return Some(format!("it has no {file}, so ketasim did not write it")),
+    let Ok(text) = fs::read_to_string(dir.join(file)) else {
+        return Some(format!("it has no {file}, so ketasim did not write it"));
     };
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(j) if ok(&j) => None,
@@ -507,6 +508,7 @@ pub struct Dest {
     pub resolved: PathBuf,
     /// What was there when the command started.
     pub before: Snapshot,
+    /// The lock on the destination, held while the command writes it.
     pub lock: Lock,
 }
 

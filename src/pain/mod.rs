@@ -50,6 +50,7 @@ fn pain_key(seed: u64, agent: u64, purpose: u64) -> u64 {
 /// A wide-dynamic-range projection neuron and its afferents.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct Wdr {
+    /// Agent id (0..wdr_neurons): keys its random streams.
     pub id: u32,
     /// Output gain (mean 1).
     pub gain: f64,
@@ -62,19 +63,28 @@ pub struct Wdr {
 /// The state of a WDR neuron.
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct WdrState {
+    /// Fraction of its NMDA receptors blocked by ketamine (0–1).
     pub block: f64,
+    /// Wind-up state w at the end of the step.
     pub windup: f64,
+    /// Central-sensitization state S.
     pub sensitization: f64,
+    /// Output at rest over the step, Hz.
     pub rest_hz: f64,
+    /// Output at rest plus the response to the standard test stimulus, Hz.
     pub evoked_hz: f64,
+    /// C-fibre input over the step (ongoing and stimulation), Hz.
     pub c_hz: f64,
 }
 
 /// An inhibitory dorsal-horn interneuron.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct DhInterneuron {
+    /// Agent id (0..inhibitory_interneurons): keys its random stream.
     pub id: u32,
+    /// Rate without sensitization, Hz.
     pub baseline_hz: f64,
+    /// Rate now, Hz (falls with the mean sensitization).
     pub rate_hz: f64,
 }
 
@@ -83,14 +93,23 @@ pub struct DhInterneuron {
 /// What the pain model was set up with.
 #[derive(Resource, Debug, Clone)]
 pub struct PainModel {
+    /// The scenario's `[pain]` table.
     pub setup: PainSetup,
+    /// The scenario's `[pca]` table, if any.
     pub pca: Option<Pca>,
+    /// The model parameters, with the scenario's overrides.
     pub p: Params,
+    /// Run seed.
     pub seed: u64,
+    /// Scenario name (for pain_summary.csv).
     pub name: String,
+    /// Ectopic C-fibre rate that produces `baseline_nrs` at t = 0, Hz.
     pub ectopic_hz: f64,
+    /// Maintained sensitization: the condition's plus the opioid-induced hyperalgesia carried in.
     pub maintained: f64,
+    /// Time from which the 24-h and 48-h summary values count (end of surgery, else 0), h.
     pub reference_h: f64,
+    /// The subject (for the SpO2 under opioid).
     pub subject: crate::scenario::Subject,
     dt_h: f64,
     sample_every_steps: u64,
@@ -105,28 +124,44 @@ pub struct RespiratoryDepression(pub f64);
 /// Circuit-level pain state after the last step.
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct PainMeans {
+    /// Pain at rest, NRS 0–10.
     pub nrs_rest: f64,
+    /// Pain on the standard test stimulus, NRS 0–10.
     pub nrs_evoked: f64,
+    /// Mean C-fibre input per WDR neuron, Hz.
     pub c_hz: f64,
+    /// Mean wind-up state w.
     pub windup: f64,
+    /// Last / first response of the most recent completed stimulation train (0 before the first).
     pub windup_ratio: f64,
+    /// Mean central-sensitization state S.
     pub sensitization: f64,
+    /// Fraction of the maintained sensitization reversed by the slow ketamine compartment (0–1).
     pub reversal: f64,
+    /// Mean spinal NMDA block of the WDR neurons (0–1).
     pub block: f64,
+    /// Inhibitory interneuron output relative to its unsensitized value.
     pub inhibition_rel: f64,
+    /// Mean WDR output at rest, Hz.
     pub wdr_hz: f64,
+    /// μ-opioid receptor occupancy at the effect site (0–1).
     pub occupancy: f64,
+    /// Fraction of WDR output removed by morphine, tolerance included (0–1).
     pub analgesia: f64,
 }
 
 /// The opioid side: morphine PK, tolerance, the PCA pump, the slow ketamine compartment.
 #[derive(Resource, Debug, Clone)]
 pub struct PainDrug {
+    /// Morphine pharmacokinetics.
     pub pk: MorphinePk,
+    /// Acute opioid tolerance T (the analgesic C50 is multiplied by 1 + T).
     pub tolerance: f64,
+    /// Tolerance carried in by chronic opioid use, the floor T relaxes to.
     pub tolerance_floor: f64,
     /// Slow ketamine compartment D (µM racemic-equivalent; Dahan 2011).
     pub slow_um: f64,
+    /// The PCA pump's memory.
     pub pump: Pump,
     /// (time, route, mg, infusion hours) of every scheduled dose, in time order.
     doses: Vec<(f64, MorphineRoute, f64, f64)>,
@@ -134,7 +169,9 @@ pub struct PainDrug {
     /// (time, Δ rate mg/h) of infusion starts and ends, in time order.
     rates: Vec<(f64, f64)>,
     next_rate: usize,
+    /// Morphine given so far, IV-equivalent mg.
     pub cumulative_iv_eq_mg: f64,
+    /// The pain model's events so far (surgery, morphine doses, PCA demands, doses and refusals).
     pub events: Vec<Event>,
 }
 
@@ -277,7 +314,9 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
 
 // ---------------------------------------------------------------- systems
 
-/// PCA demands, scheduled morphine, morphine PK and PD, the slow ketamine compartment.
+/// PCA demands, scheduled morphine, morphine PK and PD, the slow ketamine compartment. Reads
+/// `Clock`, `PainModel`, `Exposure`, `PainMeans` (`nrs_rest` of the previous step, `block`);
+/// writes `PainDrug`, `RespiratoryDepression` and `PainMeans` (`reversal`, `occupancy`, `analgesia`).
 pub fn opioid_and_pca(
     clock: Res<Clock>,
     model: Res<PainModel>,
@@ -353,7 +392,8 @@ pub fn opioid_and_pca(
     resp.0 = opioid::spo2_drop_pct(ce, d.tolerance, p);
 }
 
-/// Inhibitory interneurons: rate falls with the mean sensitization of the last step.
+/// Inhibitory interneurons: rate falls with the mean sensitization of the last step. Reads
+/// `PainModel`, `PainMeans::sensitization`; writes each `DhInterneuron` and `PainMeans::inhibition_rel`.
 pub fn dh_interneurons(model: Res<PainModel>, mut means: ResMut<PainMeans>, mut cells: Query<&mut DhInterneuron>) {
     let (mut sum, mut base) = (0.0, 0.0);
     let s = means.sensitization;
@@ -366,6 +406,8 @@ pub fn dh_interneurons(model: Res<PainModel>, mut means: ResMut<PainMeans>, mut 
 }
 
 /// WDR neurons: afferent spikes, NMDA block, wind-up, sensitization, output; train responses.
+/// Reads `Clock`, `PainModel`, `Exposure`, `PainMeans` (`inhibition_rel`, `analgesia`, `reversal`,
+/// `occupancy`), each `Wdr`; writes each `WdrState`, `Trains` and `PainMeans` (the rest).
 pub fn wdr_neurons(
     clock: Res<Clock>,
     model: Res<PainModel>,
@@ -481,7 +523,8 @@ pub fn wdr_neurons(
     means.c_hz = sum_c / nf;
 }
 
-/// Record the pain trace at the trace's sample times, and the summary's running values.
+/// Record the pain trace at the trace's sample times, and the summary's running values. Reads
+/// `Clock`, `PainModel`, `Exposure`, `PainMeans`, `PainDrug`, `RespiratoryDepression`; writes `Record`.
 fn record(clock: Res<Clock>, model: Res<PainModel>, exposure: Res<Exposure>, means: Res<PainMeans>, drug: Res<PainDrug>, resp: Res<RespiratoryDepression>, mut rec: ResMut<Record>) {
     let initial = clock.dt_h == 0.0;
     let last = clock.step + 1 == model.total_steps;

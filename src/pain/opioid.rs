@@ -46,6 +46,7 @@ pub struct MorphinePk {
 }
 
 impl MorphinePk {
+    /// The morphine model of a subject of `weight_kg` (volumes and clearances scaled from 70 kg), with no drug yet.
     pub fn new(p: &Params, weight_kg: f64) -> Self {
         let s = weight_kg / 70.0;
         let (v1, v2, cl, q) = (p.morphine_v1_l * s, p.morphine_v2_l * s, p.morphine_cl_l_per_h * s, p.morphine_q_l_per_h * s);
@@ -66,9 +67,11 @@ impl MorphinePk {
         Self { x: [0.0; N], m, v1_l: v1, f_oral: f, phi: None }
     }
 
+    /// Give an IV bolus of `mg` morphine (into the central compartment).
     pub fn bolus_iv(&mut self, mg: f64) {
         self.x[A1] += mg;
     }
+    /// Give `mg` oral morphine (into the gut depot; the bioavailable fraction reaches plasma).
     pub fn oral(&mut self, mg: f64) {
         self.x[DEPOT] += mg;
     }
@@ -76,13 +79,16 @@ impl MorphinePk {
     pub fn add_rate(&mut self, mg_per_h: f64) {
         self.x[RATE] = (self.x[RATE] + mg_per_h).max(0.0);
     }
+    /// Current infusion rate, mg/h.
     pub fn rate_mg_per_h(&self) -> f64 {
         self.x[RATE]
     }
+    /// Oral bioavailability (fraction).
     pub fn oral_bioavailability(&self) -> f64 {
         self.f_oral
     }
 
+    /// Advance the state exactly by `h` hours (no change for `h ≤ 0`).
     pub fn advance(&mut self, h: f64) {
         if h <= 0.0 {
             return;
@@ -96,12 +102,15 @@ impl MorphinePk {
         self.x = y;
     }
 
+    /// Plasma morphine, ng/mL.
     pub fn plasma_ng_ml(&self) -> f64 {
         self.x[A1] / self.v1_l * 1000.0
     }
+    /// Effect-site morphine, ng/mL.
     pub fn effect_ng_ml(&self) -> f64 {
         self.x[CE] * 1000.0
     }
+    /// Morphine in the central and peripheral compartments, mg (the gut depot excluded).
     pub fn amount_in_body_mg(&self) -> f64 {
         self.x[A1] + self.x[A2]
     }

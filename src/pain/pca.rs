@@ -10,15 +10,20 @@ use super::scenario::Pca;
 /// Why a demand was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
+    /// The lockout since the last dose given has not passed.
     Lockout,
+    /// The bolus would exceed the 1-h limit.
     Limit1h,
+    /// The bolus would exceed the 4-h limit.
     Limit4h,
 }
 
 /// The outcome of one demand.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Decision {
+    /// A bolus of this many mg IV morphine is given.
     Given(f64),
+    /// The demand is refused, for this reason.
     Refused(Refusal),
 }
 
@@ -27,7 +32,9 @@ pub enum Decision {
 pub struct Pump {
     /// (time, mg) of every dose given.
     pub given: Vec<(f64, f64)>,
+    /// Time of the last demand, h (`None` before the first).
     pub last_demand_h: Option<f64>,
+    /// Demands so far (granted and refused).
     pub demands: u32,
 }
 
@@ -63,6 +70,7 @@ impl Pump {
         Decision::Given(cfg.bolus_mg)
     }
 
+    /// All morphine the pump has given, mg.
     pub fn total_mg(&self) -> f64 {
         self.given.iter().map(|(_, mg)| mg).sum()
     }

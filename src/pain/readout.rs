@@ -12,24 +12,43 @@ use crate::readout::Event;
 /// One sample of the pain trace. Field order is the CSV column order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct PainRow {
+    /// Time since the start of the run (the sample times of trace.csv), h.
     pub time_h: f64,
+    /// Pain at rest: 10·H(P; P50, n) of the mean WDR output P, NRS 0-10.
     pub nrs_rest: f64,
+    /// Pain on a standard test stimulus (pinprick C drive + brush Aβ drive) on top of rest, NRS 0-10.
     pub nrs_evoked: f64,
+    /// Mean C-fibre input rate per WDR neuron (background + ectopic + incisional + stimulation), Hz.
     pub c_fibre_rate_hz: f64,
+    /// Mean wind-up state w of the WDR neurons.
     pub windup: f64,
+    /// Last / first response of the most recent completed stimulation train (1 = no wind-up; 0 before the first train).
     pub windup_ratio: f64,
+    /// Mean central-sensitization state S of the WDR neurons.
     pub sensitization: f64,
+    /// R(D): fraction of the maintained sensitization reversed by the slow ketamine compartment (0–1).
     pub sensitization_reversal: f64,
+    /// Mean NMDA block of the WDR neurons (0–1).
     pub spinal_nmda_block: f64,
+    /// Inhibitory interneuron output relative to its drug-free, unsensitized value.
     pub inhibition_rel: f64,
+    /// Mean WDR output at rest, Hz.
     pub wdr_rate_hz: f64,
+    /// Plasma morphine, ng/mL.
     pub morphine_plasma_ng_ml: f64,
+    /// Effect-site morphine, ng/mL.
     pub morphine_effect_ng_ml: f64,
+    /// Fraction of WDR output removed by morphine (tolerance included) (0–1).
     pub opioid_analgesia: f64,
+    /// Acute tolerance T: the analgesic C50 is multiplied by 1 + T.
     pub opioid_tolerance: f64,
+    /// SpO2 lowered by opioid respiratory depression (already subtracted from trace.csv spo2_pct), percentage points.
     pub spo2_opioid_drop_pct: f64,
+    /// Morphine given so far, IV-equivalent (oral mg × oral bioavailability), mg IV morphine.
     pub cumulative_morphine_iv_eq_mg: f64,
+    /// PCA button presses so far.
     pub pca_demands: u32,
+    /// PCA boluses given so far.
     pub pca_doses: u32,
 }
 
@@ -59,23 +78,39 @@ pub const PAIN_COLUMNS: &[(&str, &str, &str)] = &[
 /// The pain summary of a run (one row). Empty cells: not reached in this run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PainSummary {
+    /// Scenario name.
     pub scenario: String,
+    /// Run seed.
     pub seed: u64,
+    /// The `[pain]` condition (its name).
     pub condition: String,
     /// Hours from which 24 h / 48 h are counted (end of surgery; 0 without surgery).
     pub reference_h: f64,
+    /// Morphine given (IV-equivalent) between reference_h and reference_h + 24 h, mg IV morphine.
     pub opioid_24h_mg: Option<f64>,
+    /// As opioid_24h_mg, to reference_h + 48 h, mg IV morphine.
     pub opioid_48h_mg: Option<f64>,
+    /// Pain at rest at reference_h + 24 h, NRS 0-10.
     pub nrs_rest_24h: Option<f64>,
+    /// Pain at rest at reference_h + 48 h, NRS 0-10.
     pub nrs_rest_48h: Option<f64>,
+    /// Evoked pain at reference_h + 24 h, NRS 0-10.
     pub nrs_evoked_24h: Option<f64>,
+    /// Time of the first PCA demand (`None`: no demand), h.
     pub first_pca_demand_h: Option<f64>,
+    /// PCA demands in the run.
     pub pca_demands: u32,
+    /// PCA boluses given in the run.
     pub pca_doses: u32,
+    /// All morphine given in the run, IV-equivalent, mg IV morphine.
     pub total_morphine_iv_eq_mg: f64,
+    /// Highest effect-site morphine, ng/mL.
     pub peak_morphine_effect_ng_ml: f64,
+    /// Lowest SpO2 (as trace.csv) while effect-site morphine is above 1 ng/mL (`None`: never), %.
     pub min_spo2_under_opioid_pct: Option<f64>,
+    /// Smallest wind-up ratio of a completed stimulation train (`None`: no train).
     pub windup_ratio_min: Option<f64>,
+    /// Largest wind-up ratio of a completed stimulation train.
     pub windup_ratio_max: Option<f64>,
 }
 
@@ -103,8 +138,11 @@ pub const PAIN_SUMMARY_COLUMNS: &[(&str, &str, &str)] = &[
 /// What the pain model hands back at the end of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PainOutput {
+    /// pain.csv rows, at the sample times of trace.csv.
     pub trace: Vec<PainRow>,
+    /// The pain_summary.csv row.
     pub summary: PainSummary,
+    /// The pain model's events (surgery, morphine doses, PCA demands, doses and refusals).
     pub events: Vec<Event>,
     /// (time of the train's end, wind-up ratio) of every completed stimulation train.
     pub trains: Vec<(f64, f64)>,

@@ -11,9 +11,11 @@ use toml::Table;
 use crate::error::{Error, Result};
 use crate::scenario::reader::{TableReader, check_range, join};
 
+/// The pain condition of a scenario (`[pain] condition`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
+    /// No pain model: nothing of src/pain runs and every output is unchanged.
     None,
     /// Surgery: incisional C-fibre barrage that heals over days.
     Postoperative,
@@ -25,6 +27,7 @@ pub enum Condition {
     Experimental,
 }
 
+/// Every condition, with its name as scenarios spell it.
 pub const CONDITIONS: [(&str, Condition); 5] = [
     ("none", Condition::None),
     ("postoperative", Condition::Postoperative),
@@ -34,38 +37,51 @@ pub const CONDITIONS: [(&str, Condition); 5] = [
 ];
 
 impl Condition {
+    /// The condition's name, as scenarios spell it.
     pub fn name(self) -> &'static str {
-        CONDITIONS.iter().find(|(_, c)| *c == self).map(|(n, _)| *n).unwrap_or("?")
+        CONDITIONS.iter().find(|(_, c)| *c == self).map_or("?", |(n, _)| *n)
     }
 }
 
+/// Route of a scheduled morphine dose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MorphineRoute {
+    /// Intravenous bolus.
     IvBolus,
+    /// Intravenous infusion over `over_min`.
     IvInfusion,
+    /// Oral (absorbed from a depot, with the oral bioavailability).
     Oral,
 }
 
+/// Every morphine route, with its name as scenarios spell it.
 pub const MORPHINE_ROUTES: [(&str, MorphineRoute); 3] =
     [("iv_bolus", MorphineRoute::IvBolus), ("iv_infusion", MorphineRoute::IvInfusion), ("oral", MorphineRoute::Oral)];
 
 impl MorphineRoute {
+    /// The route's name, as scenarios spell it.
     pub fn name(self) -> &'static str {
-        MORPHINE_ROUTES.iter().find(|(_, r)| *r == self).map(|(n, _)| *n).unwrap_or("?")
+        MORPHINE_ROUTES.iter().find(|(_, r)| *r == self).map_or("?", |(n, _)| *n)
     }
 }
 
 /// One scheduled morphine dose (`[[pain.morphine]]`), repeated `times` every `every_h`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MorphineDose {
+    /// Route of administration.
     pub route: MorphineRoute,
+    /// Amount of one administration, mg.
     pub mg: f64,
+    /// Time of the first administration, h.
     pub at_h: f64,
+    /// Infusion duration, min (`iv_infusion` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub over_min: Option<f64>,
+    /// Interval between administrations, h (set when `times > 1`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub every_h: Option<f64>,
+    /// Number of administrations.
     pub times: u32,
 }
 
@@ -73,32 +89,43 @@ pub struct MorphineDose {
 /// stimuli at `hz`, one train every `every_min`, from `from_h` to `to_h`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Stimulation {
+    /// Pulse frequency within a train, Hz.
     pub hz: f64,
+    /// Pulses per train.
     pub pulses: u32,
+    /// Interval between train starts, min.
     pub every_min: f64,
+    /// First train at, h.
     pub from_h: f64,
+    /// No train starts at or after this, h.
     pub to_h: f64,
 }
 
 /// `[pain]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PainSetup {
+    /// The pain condition (`None` turns the pain model off).
     pub condition: Condition,
     /// WDR projection neurons and inhibitory interneurons (agents).
     pub wdr_neurons: u32,
+    /// Inhibitory dorsal-horn interneurons (agents).
     pub inhibitory_interneurons: u32,
     /// Drug-free pain at rest at t = 0 (NRS 0-10) that the ongoing C-fibre input is set to produce
     /// (neuropathic, crps; 0 elsewhere by default).
     pub baseline_nrs: f64,
     /// Start and duration of surgery, h; severity 0-1 scales the incisional input (postoperative).
     pub surgery_at_h: f64,
+    /// Duration of surgery, h.
     pub surgery_duration_h: f64,
+    /// Severity of surgery, 0–1: scales the incisional C-fibre input.
     pub surgery_severity: f64,
     /// Tolerance carried into the run by chronic opioid use (0 = opioid-naive): the analgesic
     /// C50 is multiplied by 1 + this (opioid-tolerant patients).
     pub preop_opioid_tolerance: f64,
+    /// Repetitive C-fibre stimulation (`[pain.stimulation]`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stimulation: Option<Stimulation>,
+    /// Scheduled morphine doses (`[[pain.morphine]]`), in file order.
     #[serde(rename = "morphine", skip_serializing_if = "Vec::is_empty")]
     pub morphine: Vec<MorphineDose>,
 }
@@ -121,6 +148,7 @@ impl Default for PainSetup {
 }
 
 impl PainSetup {
+    /// Whether the pain model is off (`condition = "none"`).
     pub fn is_none(&self) -> bool {
         self.condition == Condition::None
     }
@@ -129,10 +157,13 @@ impl PainSetup {
 /// `[pca]`: patient-controlled analgesia with IV morphine.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Pca {
+    /// Morphine given per granted demand, mg IV.
     pub bolus_mg: f64,
+    /// Lockout after a dose given, during which demands are refused, min.
     pub lockout_min: f64,
     /// Most morphine given in any 1-h window and in any 4-h window (0 = no limit).
     pub limit_1h_mg: f64,
+    /// Most morphine given in any 4-h window, mg (0 = no limit).
     pub limit_4h_mg: f64,
     /// The virtual patient presses while pain at rest is at least this (NRS)...
     pub demand_nrs: f64,
@@ -140,6 +171,7 @@ pub struct Pca {
     pub retry_min: f64,
     /// The pump is connected from this time (default: end of surgery) to `to_h`.
     pub from_h: f64,
+    /// The pump is disconnected at this time, h.
     pub to_h: f64,
 }
 

@@ -64,6 +64,7 @@ fn check(world: &mut World, t_h: f64, ov: &[String]) -> crate::Result<()> {
 }
 use crate::params::Params;
 
+/// Interneuron firing rate, Hz: the baseline less the NMDA-driven fraction of it that `block` (0–1) removes.
 #[inline]
 pub fn interneuron_rate(baseline_hz: f64, block: f64, nmda_fraction: f64) -> f64 {
     baseline_hz * (1.0 - nmda_fraction * block)
@@ -84,6 +85,7 @@ pub struct PyramidalStep {
 }
 
 impl PyramidalStep {
+    /// Precompute what a step of `dt_h` hours shares across neurons (decay factors, `half_loss^n`).
     pub fn new(dt_h: f64, p: &Params) -> Self {
         Self {
             adaptation_decay: (-dt_h / (p.disinhibition_adaptation_tau_min / 60.0)).exp(),
@@ -96,9 +98,13 @@ impl PyramidalStep {
 /// State of one pyramidal neuron after a step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PyramidalState {
+    /// Slow homeostatic adaptation to lost inhibition (0–1).
     pub adaptation: f64,
+    /// Memory of deep (anaesthetic) NMDA block (0–1).
     pub suppression: f64,
+    /// Excitability left by the cell's own NMDA block, E(b) (0–1).
     pub excitability: f64,
+    /// Firing rate, Hz.
     pub rate_hz: f64,
 }
 

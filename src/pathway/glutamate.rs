@@ -39,6 +39,7 @@ impl Default for Glutamate {
     }
 }
 
+/// One exact step of glutamate `g` (relative) towards `1 + gain·(rate_rel − 1)` (floored at 0), where `rate_rel` is the pyramidal firing rate relative to baseline; `tau_h` and `dt_h` in hours.
 #[inline]
 pub fn glutamate_step(g: f64, rate_rel: f64, gain: f64, tau_h: f64, dt_h: f64) -> f64 {
     let target = (1.0 + gain * (rate_rel - 1.0)).max(0.0);

@@ -75,14 +75,18 @@ pub fn pow_n(x: f64, n: f64) -> f64 {
 /// Simulation time. `t_h` is the start of the current step; the step is `dt_h` long.
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct Clock {
+    /// Step number, counting from 0.
     pub step: u64,
+    /// Time at the start of the current step, h.
     pub t_h: f64,
+    /// Length of the current step, h.
     pub dt_h: f64,
 }
 
 /// Drug at the effect site during this step (written by the PK system).
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct Exposure {
+    /// Plasma and effect-site concentrations of every compound this step.
     pub conc: Concentrations,
     /// Racemic-ketamine-equivalent NMDA blocker at the effect site, µM: each drug weighted by
     /// its NMDA potency from the drug catalogue, plus `potency_NK·norketamine`.
@@ -131,19 +135,31 @@ pub struct InterventionPlan(pub Vec<(InterventionKind, f64, f64, f64)>);
 /// resource ([`CircuitMeans::of`]); no stage reads it.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CircuitMeans {
+    /// Mean fraction of interneuron NMDA receptors blocked (0–1).
     pub nmda_block_interneuron: f64,
+    /// Mean fraction of pyramidal-neuron NMDA receptors blocked (0–1).
     pub nmda_block_pyramidal: f64,
+    /// Mean interneuron firing rate, Hz.
     pub interneuron_rate_hz: f64,
+    /// Mean pyramidal-neuron firing rate, Hz.
     pub pyramidal_rate_hz: f64,
     /// Total interneuron output relative to its drug-free value (the inhibition pyramidal cells get).
     pub inhibition_rel: f64,
+    /// Extracellular glutamate relative to the drug-free steady state.
     pub glutamate_rel: f64,
+    /// Mean AMPA receptor activation (0–1).
     pub ampa_activation: f64,
+    /// Mean BDNF relative to the healthy drug-free steady state.
     pub bdnf_rel: f64,
+    /// Mean mTORC1 activity relative to the healthy drug-free steady state.
     pub mtorc1_rel: f64,
+    /// Mean synaptic protein relative to the healthy steady state.
     pub synaptic_protein_rel: f64,
+    /// Spines per pyramidal neuron (thin and mushroom).
     pub spines_per_neuron: f64,
+    /// Thin spines per pyramidal neuron.
     pub thin_spines_per_neuron: f64,
+    /// Mushroom spines per pyramidal neuron.
     pub mushroom_spines_per_neuron: f64,
 }
 
@@ -178,7 +194,9 @@ impl CircuitMeans {
 #[derive(Component, Debug, Clone, Copy)]
 #[require(NmdaBlock, FiringRate)]
 pub struct Interneuron {
+    /// Agent id, for guard messages.
     pub id: u32,
+    /// Drug-free tonic firing rate, Hz.
     pub baseline_rate_hz: f64,
     /// Relative tonic channel opening (mean 1): scales the rate at which block builds up.
     pub open_factor: f64,
@@ -201,7 +219,9 @@ pub struct Interneuron {
 pub struct Pyramidal {
     /// Index 0..n, also the index of its spine tallies.
     pub index: u32,
+    /// Drug-free firing rate, Hz.
     pub baseline_rate_hz: f64,
+    /// Relative tonic channel opening (mean 1): scales the rate at which block builds up.
     pub open_factor: f64,
     /// Relative AMPA receptor gain (mean 1).
     pub ampa_gain: f64,
@@ -249,6 +269,7 @@ pub struct SynapticProtein(pub f64);
 pub struct Spine {
     /// Key of this spine's random stream (from seed and spine id).
     pub key: u64,
+    /// Index of the pyramidal neuron the spine sits on.
     pub neuron: u32,
     /// Thin (false) or mushroom (true).
     pub mushroom: bool,

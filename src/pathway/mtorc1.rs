@@ -35,6 +35,7 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
 use crate::params::Params;
 use crate::scenario::InterventionKind;
 
+/// mTORC1 target (relative) for BDNF `bdnf` (relative): TrkB signalling above baseline raises it by `mtorc1_gain`; `trkb_antagonist` and `rapamycin` (fractions 0–1) cut it.
 #[inline]
 pub fn mtorc1_target(bdnf: f64, trkb_antagonist: f64, rapamycin: f64, p: &Params) -> f64 {
     let trkb = bdnf * (1.0 - trkb_antagonist);

@@ -84,8 +84,11 @@ pub struct SpineBook {
     pub every_steps: u64,
     /// Healthy, drug-free spines per neuron (`circuit.spines_per_pyramidal`).
     pub reference_per_neuron: f64,
+    /// Thin spines per neuron now (indexed by `Pyramidal::index`).
     pub thin: Vec<u32>,
+    /// Mushroom spines per neuron now (indexed by `Pyramidal::index`).
     pub mushroom: Vec<u32>,
+    /// Per neuron, the serial the next new spine gets (it keys the spine's random stream).
     pub next_serial: Vec<u32>,
     /// Number of spine steps done.
     pub steps_done: u64,
@@ -94,9 +97,13 @@ pub struct SpineBook {
 /// Rates of one neuron, per hour.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SpineRates {
+    /// New thin spines formed, per hour.
     pub formation_per_h: f64,
+    /// Probability rate of a thin spine being eliminated, per hour.
     pub thin_elimination_per_h: f64,
+    /// Probability rate of a thin spine maturing into a mushroom spine, per hour.
     pub maturation_per_h: f64,
+    /// Probability rate of a mushroom spine being eliminated, per hour.
     pub mushroom_elimination_per_h: f64,
 }
 
@@ -140,8 +147,11 @@ pub fn steady_state(protein: f64, stressed: bool, reference_per_neuron: f64, p: 
 /// What happens to one spine over a spine step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fate {
+    /// The spine stays as it is.
     Stays,
+    /// A thin spine matures into a mushroom spine.
     Matures,
+    /// The spine is eliminated (despawned).
     Eliminated,
 }
 
@@ -150,7 +160,9 @@ pub enum Fate {
 pub struct FateOdds {
     /// A thin spine is eliminated with `thin_eliminated`, matures with `thin_any − thin_eliminated`.
     pub thin_eliminated: f64,
+    /// Probability that a thin spine either is eliminated or matures.
     pub thin_any: f64,
+    /// Probability that a mushroom spine is eliminated.
     pub mushroom_eliminated: f64,
 }
 
@@ -194,10 +206,11 @@ pub fn poisson<R: rand::Rng + ?Sized>(mean: f64, rng: &mut R) -> u32 {
     if !(mean.is_finite() && mean > 0.0) {
         return 0;
     }
-    Poisson::new(mean).map(|d| d.sample(rng) as u32).unwrap_or(0)
+    Poisson::new(mean).map_or(0, |d| d.sample(rng) as u32)
 }
 
 /// Run condition: spine turnover runs on every `every_steps`-th step (never on a zero-length step).
+/// Reads `Clock`, `SpineBook::every_steps`; writes nothing.
 pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
     clock.dt_h > 0.0 && (clock.step + 1).is_multiple_of(book.every_steps)
 }

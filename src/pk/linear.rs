@@ -8,15 +8,19 @@
 /// A dense square matrix, row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Matrix {
+    /// Number of rows (and columns).
     pub n: usize,
+    /// The n·n entries, row-major.
     pub a: Vec<f64>,
 }
 
 impl Matrix {
+    /// The n × n zero matrix.
     pub fn zeros(n: usize) -> Self {
         Self { n, a: vec![0.0; n * n] }
     }
 
+    /// The n × n identity matrix.
     pub fn identity(n: usize) -> Self {
         let mut m = Self::zeros(n);
         for i in 0..n {
@@ -25,11 +29,13 @@ impl Matrix {
         m
     }
 
+    /// Entry at row `i`, column `j`.
     #[inline]
     pub fn at(&self, i: usize, j: usize) -> f64 {
         self.a[i * self.n + j]
     }
 
+    /// Add `v` to the entry at row `i`, column `j`.
     #[inline]
     pub fn add_at(&mut self, i: usize, j: usize, v: f64) {
         self.a[i * self.n + j] += v;

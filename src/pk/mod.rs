@@ -78,9 +78,13 @@ pub fn bioavailability(p: &Params, drug: Drug, route: Route) -> f64 {
 /// One administration, after schedules are expanded.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Administration {
+    /// Time of the dose from the start of the run, h.
     pub t_h: f64,
+    /// Drug given.
     pub drug: Drug,
+    /// Route of administration.
     pub route: Route,
+    /// Amount given, mg (for an infusion, the total over `duration_h`).
     pub mg: f64,
     /// Infusion duration (0 for every other route).
     pub duration_h: f64,
@@ -103,17 +107,26 @@ const N: usize = DEPOTS + 10;
 /// Disposition parameters of one compound, already scaled to the subject's weight.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Disposition {
+    /// Central volume, L.
     pub v1_l: f64,
+    /// Rapidly equilibrating peripheral volume, L.
     pub v2_l: f64,
+    /// Slowly equilibrating peripheral volume, L.
     pub v3_l: f64,
+    /// Systemic clearance, L/h.
     pub cl_l_per_h: f64,
+    /// Inter-compartmental clearance between the central and the rapid peripheral compartment, L/h.
     pub q2_l_per_h: f64,
+    /// Inter-compartmental clearance between the central and the slow peripheral compartment, L/h.
     pub q3_l_per_h: f64,
+    /// Norketamine volume of distribution, L.
     pub nk_v_l: f64,
+    /// Norketamine clearance, L/h.
     pub nk_cl_l_per_h: f64,
 }
 
 impl Disposition {
+    /// Disposition of `drug` from the drug catalogue and the parameter table, scaled linearly from 70 kg to `weight_kg`.
     pub fn new(p: &Params, drug: Drug, weight_kg: f64) -> Self {
         let s = weight_kg / 70.0;
         let d = (drug.info().disposition)(p);
@@ -133,7 +146,9 @@ impl Disposition {
 /// The linear system of one compound and its state.
 #[derive(Debug, Clone)]
 pub struct Compound {
+    /// The parent drug.
     pub drug: Drug,
+    /// Its disposition, scaled to the subject's weight.
     pub disp: Disposition,
     system: Matrix,
     x: [f64; N],
@@ -149,6 +164,7 @@ pub struct Compound {
 const CACHE_SIZE: usize = 32;
 
 impl Compound {
+    /// The compartment model of `drug` for a subject of `weight_kg`, with empty depots and compartments.
     pub fn new(p: &Params, drug: Drug, weight_kg: f64) -> Self {
         let d = Disposition::new(p, drug, weight_kg);
         let absorption = DEPOT_ROUTES.map(|r| (drug.info().absorption)(p, r));
@@ -242,9 +258,11 @@ impl Compound {
     pub fn effect_ng_ml(&self) -> f64 {
         self.x[CE] * 1000.0
     }
+    /// Plasma norketamine formed from this drug, ng/mL.
     pub fn norketamine_plasma_ng_ml(&self) -> f64 {
         self.x[NK] / self.disp.nk_v_l * 1000.0
     }
+    /// Effect-site (brain) norketamine formed from this drug, ng/mL.
     pub fn norketamine_effect_ng_ml(&self) -> f64 {
         self.x[NKE] * 1000.0
     }
@@ -276,17 +294,22 @@ enum Event {
 /// Snapshot of the concentrations the pathway reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Concentrations {
+    /// Plasma parent drug, all drugs summed, ng/mL.
     pub plasma_ketamine_ng_ml: f64,
+    /// Plasma norketamine, from all drugs, ng/mL.
     pub plasma_norketamine_ng_ml: f64,
+    /// Effect-site (brain) parent drug, all drugs summed, ng/mL.
     pub brain_ketamine_ng_ml: f64,
     /// Effect-site parent drug by drug (index [`Drug::index`]), ng/mL.
     pub brain_parent_ng_ml: [f64; Drug::COUNT],
     /// Effect-site norketamine, ng/mL.
     pub brain_norketamine_ng_ml: f64,
+    /// Area under the plasma curve of the parent drugs so far, all drugs summed, ng·h/mL.
     pub auc_ng_h_ml: f64,
 }
 
 impl Concentrations {
+    /// Effect-site parent drug (all drugs summed), µM.
     pub fn brain_ketamine_um(&self) -> f64 {
         self.brain_ketamine_ng_ml / KETAMINE_G_PER_MOL
     }
@@ -295,6 +318,7 @@ impl Concentrations {
 /// The whole PK model of a subject: one compound per drug, and the dose timeline.
 #[derive(Debug, Clone)]
 pub struct Pharmacokinetics {
+    /// One compound per drug, in [`Drug::ALL`] order.
     pub compounds: Vec<Compound>,
     /// (time, administration index, event), in time order.
     events: Vec<(f64, usize, Event)>,
@@ -304,6 +328,7 @@ pub struct Pharmacokinetics {
 }
 
 impl Pharmacokinetics {
+    /// The PK model of a subject of `weight_kg` who will receive `administrations`, at t = 0 with nothing given yet.
     pub fn new(p: &Params, weight_kg: f64, administrations: &[Administration]) -> Self {
         let compounds = Drug::ALL.iter().map(|&d| Compound::new(p, d, weight_kg)).collect();
         let mut events = Vec::new();
@@ -346,7 +371,7 @@ impl Pharmacokinetics {
     pub fn advance_to(&mut self, t_end_h: f64) {
         self.apply_due_events();
         while self.t_h < t_end_h {
-            let next_t = self.events.get(self.next_event).map(|e| e.0).unwrap_or(f64::INFINITY);
+            let next_t = self.events.get(self.next_event).map_or(f64::INFINITY, |e| e.0);
             let t_stop = if next_t < t_end_h - 1e-12 { next_t } else { t_end_h };
             let h = t_stop - self.t_h;
             for c in &mut self.compounds {
@@ -368,6 +393,7 @@ impl Pharmacokinetics {
         true
     }
 
+    /// The concentrations of every compound now, summed over drugs where the field says so.
     pub fn concentrations(&self) -> Concentrations {
         let mut c = Concentrations::default();
         for comp in &self.compounds {

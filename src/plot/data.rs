@@ -7,8 +7,11 @@ use crate::error::{Error, Location, Result};
 /// A CSV file held as text, addressed by column name.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// The file it was read from (named in messages).
     pub path: PathBuf,
+    /// Column names of the header row, trimmed.
     pub headers: Vec<String>,
+    /// The records, as text, one `Vec` per row.
     pub rows: Vec<Vec<String>>,
 }
 
@@ -37,10 +40,12 @@ impl Table {
         Ok(Table { path: path.to_path_buf(), headers, rows })
     }
 
+    /// Position of the column called `name`, if any.
     pub fn index(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
     }
 
+    /// Whether there is a column called `name`.
     pub fn has(&self, name: &str) -> bool {
         self.index(name).is_some()
     }
@@ -48,7 +53,7 @@ impl Table {
     /// The text of column `name`, one entry per row.
     pub fn text(&self, name: &str) -> Option<Vec<&str>> {
         let i = self.index(name)?;
-        Some(self.rows.iter().map(|r| r.get(i).map(String::as_str).unwrap_or("")).collect())
+        Some(self.rows.iter().map(|r| r.get(i).map_or("", String::as_str)).collect())
     }
 
     /// Column `name` as numbers; empty or non-numeric cells are NaN.

@@ -35,7 +35,9 @@ pub use data::Table;
 /// The file formats a figure can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// PNG (raster).
     Png,
+    /// SVG (vector).
     Svg,
 }
 
@@ -49,7 +51,7 @@ impl Format {
                 path,
                 format!(
                     "unsupported figure format {}: use a file name ending in .png or .svg",
-                    other.map(|e| format!("`.{e}`")).unwrap_or_else(|| "(no extension)".into())
+                    other.map_or_else(|| "(no extension)".into(), |e| format!("`.{e}`"))
                 ),
             )),
         }
@@ -63,7 +65,9 @@ fn input_at(path: &Path, message: String) -> Error {
 /// What kind of directory `dir` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DirKind {
+    /// A run directory (with a trace.csv).
     Run,
+    /// A sweep directory (summary.csv with a `run_id` column).
     Sweep,
 }
 
@@ -120,7 +124,7 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>
                         .into(),
                 ));
             }
-            let out = out.map(Path::to_path_buf).unwrap_or_else(|| dir.join("figure.png"));
+            let out = out.map_or_else(|| dir.join("figure.png"), Path::to_path_buf);
             plot_run(dir, &out)?;
             Ok(out)
         }
@@ -183,7 +187,7 @@ pub(crate) fn render<F: Figure>(fig: &F, out: &Path, format: Format) -> Result<(
                 root.present().map_err(draw_err)?;
             }
             // Written beside `out` and renamed into place, so a failure leaves nothing behind.
-            let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "figure.svg".into());
+            let name = out.file_name().map_or_else(|| "figure.svg".into(), |n| n.to_string_lossy().into_owned());
             let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
             let written = fs::write(&tmp, text)
                 .and_then(|_| fs::rename(&tmp, out))
@@ -201,7 +205,7 @@ pub(crate) fn render<F: Figure>(fig: &F, out: &Path, format: Format) -> Result<(
                 root.present().map_err(draw_err)?;
             }
             // Written beside `out` and renamed into place, so a failure leaves nothing behind.
-            let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "figure.png".into());
+            let name = out.file_name().map_or_else(|| "figure.png".into(), |n| n.to_string_lossy().into_owned());
             let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
             let written = write_png(&tmp, size, &rgb)
                 .and_then(|_| fs::rename(&tmp, out).map_err(|e| Error::internal(format!("cannot write {}: {e}", out.display()))));

@@ -423,8 +423,8 @@ impl RunFigure {
             serde_json::Value::Null
         };
         let scenario = &manifest["scenario"];
-        let dir_name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
-        let title = scenario["name"].as_str().map(str::to_string).unwrap_or(dir_name);
+        let dir_name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let title = scenario["name"].as_str().map_or(dir_name, str::to_string);
         let description = scenario["description"].as_str().unwrap_or("").to_string();
         let end_h = times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let start_h = times.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);

@@ -80,7 +80,7 @@ pub fn fmt_num(v: f64, d: usize) -> String {
 
 /// Width in pixels of `text` set in `style` (independent of the backend).
 pub fn text_width(style: &TextStyle, text: &str) -> u32 {
-    style.font.box_size(text).map(|(w, _)| w).unwrap_or((text.chars().count() as f64 * style.font.get_size() * 0.55) as u32)
+    style.font.box_size(text).map_or((text.chars().count() as f64 * style.font.get_size() * 0.55) as u32, |(w, _)| w)
 }
 
 /// A legend entry: a line sample (solid or dashed), or a filled patch.
@@ -132,7 +132,7 @@ pub fn draw_legend<DB: DrawingBackend>(
         let mid = cy + row_h / 2;
         match swatch {
             Swatch::Line(c) => {
-                area.draw(&PathElement::new(vec![(cx, mid), (cx + sample, mid)], c.stroke_width(3))).map_err(draw_err)?
+                area.draw(&PathElement::new(vec![(cx, mid), (cx + sample, mid)], c.stroke_width(3))).map_err(draw_err)?;
             }
             Swatch::Dashed(c) | Swatch::Dotted(c) => {
                 let (dash, gap) = if matches!(swatch, Swatch::Dashed(_)) { (8, 5) } else { (3, 4) };

@@ -39,7 +39,7 @@ fn num(s: &str) -> f64 {
 
 /// `ketasim plot TRIAL_DIR [--out FILE]` (default `DIR/trial.png`).
 pub fn plot_trial(dir: &Path, out: Option<&Path>) -> Result<PathBuf> {
-    let out = out.map(Path::to_path_buf).unwrap_or_else(|| dir.join("trial.png"));
+    let out = out.map_or_else(|| dir.join("trial.png"), Path::to_path_buf);
     let format = Format::of(&out)?;
     let arms_t = Table::read(&dir.join("arms.csv"))?;
     let tc = Table::read(&dir.join("timecourse.csv"))?;

@@ -43,12 +43,16 @@ use crate::scenario::{Monitoring, Subject};
 /// The subject's response sensitivities (mean 1 across subjects).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Sensitivity {
+    /// Multiplier of the blood-pressure rise (systolic and diastolic).
     pub blood_pressure: f64,
+    /// Multiplier of the heart-rate rise.
     pub heart_rate: f64,
+    /// Multiplier of dissociation (CADSS).
     pub dissociation: f64,
 }
 
 impl Sensitivity {
+    /// Every sensitivity exactly 1 (the typical subject).
     pub const TYPICAL: Sensitivity = Sensitivity { blood_pressure: 1.0, heart_rate: 1.0, dissociation: 1.0 };
 
     /// Draw the subject's sensitivities from its own stream (seed, subject 0, variability).
@@ -66,10 +70,15 @@ impl Sensitivity {
 /// Vital signs and dissociation at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Vitals {
+    /// Systolic blood pressure, mmHg.
     pub sbp_mmhg: f64,
+    /// Diastolic blood pressure, mmHg.
     pub dbp_mmhg: f64,
+    /// Heart rate, beats per minute.
     pub hr_bpm: f64,
+    /// Oxygen saturation, %.
     pub spo2_pct: f64,
+    /// Dissociation, CADSS points (0–92).
     pub dissociation_cadss: f64,
 }
 
@@ -205,11 +214,14 @@ pub struct Monitor {
     subject: Subject,
     sessions: Vec<Session>,
     alarm_on: [bool; 4],
+    /// Monitoring events so far (pre-dose checks, alarms, observation end, discharge, no driving), in time order.
     pub events: Vec<Event>,
+    /// Number of alarms raised so far.
     pub alarms: u32,
 }
 
 impl Monitor {
+    /// A monitor for `subject` under the protocol `cfg`, with no session yet.
     pub fn new(cfg: Monitoring, subject: Subject) -> Self {
         Self { cfg, subject, sessions: Vec::new(), alarm_on: [false; 4], events: Vec::new(), alarms: 0 }
     }

@@ -17,22 +17,37 @@ use crate::scenario::Scenario;
 pub struct DoseRow {
     /// 0-based index among the administrations given.
     pub dose: usize,
+    /// Start of the administration, h.
     pub time_h: f64,
+    /// Drug name.
     pub drug: String,
+    /// Route name.
     pub route: String,
+    /// Amount given, mg.
     pub mg: f64,
+    /// Infusion length, min (0 for a bolus or spray).
     pub duration_min: f64,
+    /// Peak plasma parent drug from this dose's start to the next dose (trace samples), ng/mL.
     pub cmax_ng_ml: f64,
+    /// Time of that peak after the dose's start, h.
     pub tmax_h: f64,
+    /// Plasma parent-drug AUC from this dose's start to the next dose (trapezoids over the trace samples), ng·h/mL.
     pub auc_ng_h_ml: f64,
+    /// Highest dissociation in the window, CADSS points.
     pub peak_dissociation_cadss: f64,
+    /// Highest systolic pressure in the window, mmHg.
     pub peak_sbp_mmhg: f64,
     /// Hours after the dose's start when the patient was ready to go home (empty if not in the window).
     pub discharge_after_h: Option<f64>,
+    /// MADRS at the dose's start, points.
     pub madrs_before: f64,
+    /// MADRS 24 h after this dose, points (`None` if the run ends before).
     pub madrs_24h: Option<f64>,
+    /// MADRS 7 days after this dose, points (`None` if the run ends before).
     pub madrs_7d: Option<f64>,
+    /// Spine density 24 h after this dose, relative to healthy drug-free (`None` if the run ends before).
     pub spine_density_rel_24h: Option<f64>,
+    /// Spine density 7 days after this dose, relative to healthy drug-free (`None` if the run ends before).
     pub spine_density_rel_7d: Option<f64>,
 }
 

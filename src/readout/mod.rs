@@ -294,11 +294,15 @@ summary_columns! {
 /// A timed event of the run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
+    /// Time of the event, h.
     pub time_h: f64,
+    /// Event kind, one of [`EVENT_KINDS`].
     pub kind: String,
+    /// Human-readable detail (drug, route, amount; kind and strength; the alarm's variable).
     pub detail: String,
 }
 
+/// (kind, meaning) of every event kind in events.csv.
 pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("dose_start", "an administration begins (detail: drug, route, amount)"),
     ("dose_end", "an administration ends (the end of an infusion; same time as dose_start otherwise)"),

@@ -25,10 +25,12 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("neuropathic-infusion", include_str!("../../scenarios/neuropathic-infusion.toml")),
 ];
 
+/// The TOML text of the bundled scenario `name`, or `None` if there is none.
 pub fn get(name: &str) -> Option<&'static str> {
     BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// Names of the bundled scenarios, in listing order.
 pub fn names() -> impl Iterator<Item = &'static str> {
     BUNDLED.iter().map(|(n, _)| *n)
 }

@@ -20,13 +20,17 @@ use crate::pk::{Administration, Drug, Route};
 pub use builder::{DoseSpec, ScenarioBuilder};
 use reader::{TableReader, check_range, join};
 
+/// The subject's condition, which sets the steady state the run starts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectState {
+    /// A healthy subject: the healthy drug-free steady state.
     Healthy,
+    /// Chronically stressed (a model of depression): fewer spines and less synaptic protein at the start.
     ChronicStress,
 }
 
+/// A pharmacological or genetic intervention that inhibits one stage of the pathway (`[[intervention]]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum InterventionKind {
@@ -63,17 +67,22 @@ impl InterventionKind {
     }
 }
 
+/// The subject (`[subject]`): body weight, condition and baseline read-outs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Subject {
+    /// Body weight, kg: converts `mg_per_kg` to mg and scales every volume and clearance by `weight_kg / 70`.
     pub weight_kg: f64,
+    /// Healthy or chronically stressed.
     pub state: SubjectState,
     /// Baseline systolic / diastolic blood pressure, mmHg.
     pub sbp_mmhg: f64,
+    /// Baseline diastolic blood pressure, mmHg.
     pub dbp_mmhg: f64,
     /// Baseline heart rate, beats/min.
     pub hr_bpm: f64,
     /// Baseline oxygen saturation, %.
     pub spo2_pct: f64,
+    /// Age, years (recorded; no effect on the model in this version).
     pub age_y: f64,
     /// Baseline MADRS depression score (0-60).
     pub madrs: f64,
@@ -81,9 +90,13 @@ pub struct Subject {
 
 /// Defaults of the subject's baseline read-outs (documented in docs/model.md).
 pub const DEFAULT_SBP_MMHG: f64 = 125.0;
+/// Default baseline diastolic blood pressure, mmHg.
 pub const DEFAULT_DBP_MMHG: f64 = 80.0;
+/// Default baseline heart rate, beats/min.
 pub const DEFAULT_HR_BPM: f64 = 72.0;
+/// Default baseline oxygen saturation, %.
 pub const DEFAULT_SPO2_PCT: f64 = 98.0;
+/// Default age, years.
 pub const DEFAULT_AGE_Y: f64 = 40.0;
 /// Murrough 2013: treatment-resistant depression, baseline MADRS about 32.
 pub const DEFAULT_MADRS_STRESSED: f64 = 32.0;
@@ -96,18 +109,24 @@ pub const DEFAULT_MADRS_HEALTHY: f64 = 5.0;
 pub struct Monitoring {
     /// Pre-dose check: withhold the dose when SBP or DBP is above these.
     pub predose_max_sbp_mmhg: f64,
+    /// Pre-dose check: withhold the dose when DBP is above this, mmHg.
     pub predose_max_dbp_mmhg: f64,
     /// Alarms during observation: above (SBP, DBP, HR) or below (SpO2) these.
     pub alarm_sbp_mmhg: f64,
+    /// Alarm when DBP rises above this, mmHg.
     pub alarm_dbp_mmhg: f64,
+    /// Alarm when the heart rate rises above this, beats/min.
     pub alarm_hr_bpm: f64,
+    /// Alarm when SpO2 falls below this, %.
     pub alarm_spo2_pct: f64,
     /// Observation after the end of each administration, h.
     pub observation_h: f64,
     /// Discharge: blood pressure and heart rate within these of baseline, SpO2 at least
     /// `alarm_spo2_pct`, dissociation at most `discharge_max_cadss`.
     pub discharge_bp_within_mmhg: f64,
+    /// Discharge: heart rate within this of baseline, beats/min.
     pub discharge_hr_within_bpm: f64,
+    /// Discharge: dissociation at most this, CADSS points.
     pub discharge_max_cadss: f64,
     /// Clock time of day at t = 0, h (for "no driving for the rest of the day").
     pub start_clock_h: f64,
@@ -165,19 +184,28 @@ impl Monitoring {
     }
 }
 
+/// One `[[dose]]` entry: one administration, or `times` administrations `every_h` apart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dose {
+    /// Drug given.
     pub drug: Drug,
+    /// Route of administration.
     pub route: Route,
+    /// Amount of one administration per kg body weight, mg/kg (exactly one of this and `mg` is set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mg_per_kg: Option<f64>,
+    /// Amount of one administration, mg (exactly one of this and `mg_per_kg` is set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mg: Option<f64>,
+    /// Time of the first administration (start of the infusion), h.
     pub at_h: f64,
+    /// Infusion duration, min (set for `iv_infusion` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub over_min: Option<f64>,
+    /// Interval between administrations, h (set when `times > 1`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub every_h: Option<f64>,
+    /// Number of administrations.
     pub times: u32,
 }
 
@@ -186,24 +214,34 @@ impl Dose {
     pub fn amount_mg(&self, weight_kg: f64) -> f64 {
         self.mg.unwrap_or_else(|| self.mg_per_kg.unwrap_or(0.0) * weight_kg)
     }
+    /// The amount of one administration, mg per kg of `weight_kg`.
     pub fn amount_mg_per_kg(&self, weight_kg: f64) -> f64 {
         self.amount_mg(weight_kg) / weight_kg
     }
 }
 
+/// One `[[intervention]]` entry: a blocker acting from `from_h` to `to_h`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Intervention {
+    /// What is inhibited.
     pub kind: InterventionKind,
+    /// Start, h (may be negative: given before the run starts).
     pub from_h: f64,
+    /// End, h (`None`: until the end of the run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to_h: Option<f64>,
+    /// Fraction of the target inhibited (0–1).
     pub strength: f64,
 }
 
+/// Size of the simulated circuit (`[circuit]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Circuit {
+    /// Pyramidal-neuron agents.
     pub pyramidal_neurons: u32,
+    /// GABAergic interneuron agents.
     pub interneurons: u32,
+    /// Spine sites per pyramidal neuron in the healthy, drug-free circuit.
     pub spines_per_pyramidal: u32,
 }
 
@@ -213,9 +251,12 @@ impl Default for Circuit {
     }
 }
 
+/// Time step and sampling (`[numerics]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Numerics {
+    /// Time step of the pathway, s.
     pub dt_s: f64,
+    /// Trace sampling interval, min (a whole number of steps).
     pub sample_every_min: f64,
 }
 
@@ -245,24 +286,36 @@ impl Default for Mechanisms {
 /// A fully resolved scenario: every default filled in, every value checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scenario {
+    /// The scenario's name (also the `scenario` column of summary.csv; `--set` overrides are appended).
     pub name: String,
+    /// Free text, shown by `ketasim list`.
     pub description: String,
+    /// Simulated time, h.
     pub duration_h: f64,
+    /// Seed of the random cell-to-cell and subject variation.
     pub seed: u64,
+    /// The subject.
     pub subject: Subject,
+    /// Size of the circuit.
     pub circuit: Circuit,
+    /// Time step and sampling.
     pub numerics: Numerics,
+    /// Which hypotheses are switched on.
     pub mechanisms: Mechanisms,
+    /// The clinic's monitoring protocol.
     pub monitoring: Monitoring,
     /// Only the parameters that differ from their documented defaults.
     pub parameters: BTreeMap<String, f64>,
+    /// The `[[dose]]` entries, in file order (`dose.0`, `dose.1`, …).
     #[serde(rename = "dose")]
     pub doses: Vec<Dose>,
+    /// The `[[intervention]]` entries, in file order.
     #[serde(rename = "intervention")]
     pub interventions: Vec<Intervention>,
     /// `[pain]` and `[pca]` (src/pain/scenario.rs); condition "none" is left out of the resolved scenario.
     #[serde(skip_serializing_if = "crate::pain::scenario::PainSetup::is_none")]
     pub pain: crate::pain::scenario::PainSetup,
+    /// Patient-controlled analgesia (`[pca]`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pca: Option<crate::pain::scenario::Pca>,
     /// The file it came from, or `bundled:<name>`.
@@ -276,11 +329,15 @@ pub struct Scenario {
 /// How a dose compares with the low-dose limits (Schwenk 2018; Sanacora 2017).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DoseClass {
+    /// Whether the dose is within the low-dose limits.
     pub low_dose: bool,
+    /// One line saying how the dose compares with the limits.
     pub text: String,
 }
 
+/// Largest IV bolus still classed as low dose, mg/kg (Sanacora 2017).
 pub const LOW_DOSE_MAX_BOLUS_MG_PER_KG: f64 = 0.5;
+/// Largest IV infusion rate still classed as low dose, mg/kg/h (Schwenk 2018).
 pub const LOW_DOSE_MAX_INFUSION_MG_PER_KG_PER_H: f64 = 1.0;
 
 impl Scenario {
@@ -397,6 +454,7 @@ impl Scenario {
 /// Where the scenario text came from.
 #[derive(Debug, Clone)]
 pub struct ScenarioSource {
+    /// The scenario's TOML text.
     pub text: String,
     /// File path, or `bundled:<name>`.
     pub origin: PathBuf,
@@ -453,6 +511,7 @@ pub fn load(spec: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario> 
     from_source(&src, sets, seed)
 }
 
+/// Resolve the scenario text of `src`, applying `--set KEY=VALUE` overrides and `--seed`; an input error names the file, key and line.
 pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
     let file = &src.origin;
     let mut table = reader::parse_toml(&src.text, file)?;

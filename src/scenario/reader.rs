@@ -30,15 +30,18 @@ pub fn parse_toml(text: &str, file: &Path) -> Result<Table> {
 /// A view of one TOML table at a key path, which remembers which keys were read so that the rest
 /// can be reported as unknown.
 pub struct TableReader<'a> {
+    /// Dotted key path of the table (`""` at the top level), prefixed to every key in messages.
     pub path: String,
     table: &'a Table,
     allowed: BTreeSet<&'static str>,
 }
 
+/// The dotted key path of `key` inside `path`.
 pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
 
+/// The type of a TOML value as messages spell it ("a string", "an integer", …).
 pub fn type_name(v: &Value) -> &'static str {
     match v {
         Value::String(_) => "a string",
@@ -52,6 +55,7 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 impl<'a> TableReader<'a> {
+    /// A reader of `table` at `path` that accepts only the keys in `allowed`.
     pub fn new(path: impl Into<String>, table: &'a Table, allowed: &[&'static str]) -> Self {
         Self { path: path.into(), table, allowed: allowed.iter().copied().collect() }
     }
@@ -77,10 +81,12 @@ impl<'a> TableReader<'a> {
         join(&self.path, key)
     }
 
+    /// The value at `key`, unchecked.
     pub fn raw(&self, key: &str) -> Option<&'a Value> {
         self.table.get(key)
     }
 
+    /// The number at `key` (an integer is accepted), `None` if absent; errs on another type.
     pub fn f64_opt(&self, key: &str) -> Result<Option<f64>> {
         match self.table.get(key) {
             None => Ok(None),
@@ -90,10 +96,12 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// The number at `key`; errs if it is absent (naming `what`) or not a number.
     pub fn f64_req(&self, key: &str, what: &str) -> Result<f64> {
         self.f64_opt(key)?.ok_or_else(|| Error::at_key(self.key(key), format!("missing required key: {what}")))
     }
 
+    /// The non-negative integer at `key`, `None` if absent; errs on a negative integer or another type.
     pub fn u64_opt(&self, key: &str) -> Result<Option<u64>> {
         match self.table.get(key) {
             None => Ok(None),
@@ -105,6 +113,7 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// The boolean at `key`, `None` if absent; errs on another type.
     pub fn bool_opt(&self, key: &str) -> Result<Option<bool>> {
         match self.table.get(key) {
             None => Ok(None),
@@ -113,6 +122,7 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// The string at `key`, `None` if absent; errs on another type.
     pub fn str_opt(&self, key: &str) -> Result<Option<&'a str>> {
         match self.table.get(key) {
             None => Ok(None),
@@ -121,6 +131,7 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// The string at `key`; errs if it is absent (naming `what`) or not a string.
     pub fn str_req(&self, key: &str, what: &str) -> Result<&'a str> {
         self.str_opt(key)?.ok_or_else(|| Error::at_key(self.key(key), format!("missing required key: {what}")))
     }
@@ -139,6 +150,7 @@ impl<'a> TableReader<'a> {
         Err(Error::at_key(self.key(key), msg))
     }
 
+    /// The table at `key`, `None` if absent; errs on another type.
     pub fn table_opt(&self, key: &str) -> Result<Option<&'a Table>> {
         match self.table.get(key) {
             None => Ok(None),
