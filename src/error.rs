@@ -16,11 +16,7 @@ use std::path::PathBuf;
 /// Where a bad value sits: file, key path, and line/column when known.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Location {
-<<<<<<< HEAD
     /// The input file, when the value came from one.
-=======
-    /// The file, when the value came from one.
->>>>>>> docs
     pub file: Option<PathBuf>,
     /// Dotted key path, e.g. `dose.0.mg_per_kg`.
     pub key: Option<String>,
@@ -44,26 +40,17 @@ impl fmt::Display for Location {
     }
 }
 
-<<<<<<< HEAD
 /// Everything that can go wrong, typed by what the caller can do about it.
-=======
-/// An error a user can meet; its [`Error::exit_code`] is the process exit code.
->>>>>>> docs
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input: exit code 2.
     #[error("{}{message}", location_prefix(.location))]
     Input {
-<<<<<<< HEAD
         /// Where the bad value is (file, key, line and column, as far as known).
-=======
-        /// Where the bad value is (file, key, line and column as far as known).
->>>>>>> docs
         location: Location,
         /// What is wrong and what is allowed.
         message: String,
     },
-<<<<<<< HEAD
     /// A numerical guard tripped (see [`crate::guard`]): exit code 1.
     #[error("{message}")]
     Numerical {
@@ -88,9 +75,6 @@ pub enum Error {
         message: String,
     },
     /// Any other failure of ketasim itself: exit code 1.
-=======
-    /// Internal failure (I/O, numerical guard): exit code 1.
->>>>>>> docs
     #[error("{0}")]
     Internal(String),
     /// Stopped by a signal or a cancelled token (see [`crate::cancel`]): exit code 128 + `signal`
@@ -99,11 +83,7 @@ pub enum Error {
     Interrupted {
         /// The signal number (2 for SIGINT, 15 for SIGTERM).
         signal: i32,
-<<<<<<< HEAD
         /// How far the work got and what was kept.
-=======
-        /// Which signal stopped the work and how far it got.
->>>>>>> docs
         message: String,
     },
 }
@@ -114,21 +94,13 @@ fn location_prefix(loc: &Location) -> String {
 }
 
 impl Error {
-<<<<<<< HEAD
     /// Bad input without a known location (exit code 2).
-=======
-    /// An input error with no location (a flag, a combination of settings).
->>>>>>> docs
     pub fn input(message: impl Into<String>) -> Self {
         Error::Input { location: Location::default(), message: message.into() }
     }
 
-<<<<<<< HEAD
     /// Bad input at a dotted key path such as `dose.0.mg_per_kg` (exit code 2); [`Error::in_file`]
     /// later adds the file and the line and column.
-=======
-    /// An input error at the dotted key path `key` (the file and line are added by [`Error::in_file`]).
->>>>>>> docs
     pub fn at_key(key: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Input {
             location: Location { key: Some(key.into()), ..Default::default() },
@@ -136,11 +108,7 @@ impl Error {
         }
     }
 
-<<<<<<< HEAD
     /// An internal failure (exit code 1).
-=======
-    /// An internal error (exit code 1).
->>>>>>> docs
     pub fn internal(message: impl Into<String>) -> Self {
         Error::Internal(message.into())
     }
