@@ -36,7 +36,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestRunner};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
+use crate::util::BIN;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Cases per property: PROPTEST_CASES if set, else `default`.

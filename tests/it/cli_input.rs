@@ -8,14 +8,12 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ketasim::scenario::bundled::BUNDLED;
 
-mod common;
-use common::{stderr, stdout, tree};
+use crate::util::{stderr, stdout, tree};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
 
 /// The trace columns every run must start with, in this order (later work may append columns).
 const TRACE_HEADER: &[&str] = &[
@@ -71,13 +69,9 @@ const FILE: &str = "bad.toml";
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
-}
+use crate::util::tmp;
 
-fn ketasim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).args(args).current_dir(dir).output().expect("run the ketasim binary")
-}
+use crate::util::ketasim;
 
 /// `text` with `from` replaced by `to`; panics if `from` is not there (so no case is a silent no-op).
 fn edit(text: &str, from: &str, to: &str) -> String {

@@ -1,7 +1,7 @@
 //! `ketasim explain`: the account follows the run's own numbers and names the reason for the
 //! inverted U (pyramidal block) and for a blocked chain.
 
-mod common;
+use crate::util;
 
 use std::process::Command;
 
@@ -17,10 +17,10 @@ fn run_and_explain(dir: &std::path::Path, scenario: &str, sets: &[&str]) -> (Str
         c.args(["--set", s]);
     }
     let o = c.output().unwrap();
-    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(o.status.success(), "{}", util::stderr(&o));
     let e = ketasim().arg("explain").arg(&out).output().unwrap();
-    assert!(e.status.success(), "{}", common::stderr(&e));
-    (common::stdout(&e), std::fs::read_to_string(out.join("summary.csv")).unwrap())
+    assert!(e.status.success(), "{}", util::stderr(&e));
+    (util::stdout(&e), std::fs::read_to_string(out.join("summary.csv")).unwrap())
 }
 
 fn summary_value(summary: &str, column: &str) -> f64 {
@@ -52,5 +52,5 @@ fn a_directory_without_a_run_is_bad_input() {
     let tmp = tempfile::tempdir().unwrap();
     let e = ketasim().arg("explain").arg(tmp.path()).output().unwrap();
     assert_eq!(e.status.code(), Some(2));
-    assert!(common::stderr(&e).contains("is not a run directory"), "{}", common::stderr(&e));
+    assert!(util::stderr(&e).contains("is not a run directory"), "{}", util::stderr(&e));
 }

@@ -1,10 +1,22 @@
 //! Helpers shared by the integration tests that drive the `ketasim` binary.
-#![allow(dead_code)] // each test file uses a subset
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
+
+/// The `ketasim` binary built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
+
+/// A fresh temporary directory, removed when dropped (tests never write anywhere else).
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("create a temporary directory")
+}
+
+/// Run the binary with `args` in `dir` and wait for it.
+pub fn ketasim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).args(args).current_dir(dir).output().expect("run the ketasim binary")
+}
 
 /// The process's standard error as text.
 pub fn stderr(o: &Output) -> String {

@@ -17,10 +17,9 @@ use ketasim::guard::{self, Bound};
 use ketasim::pathway::{CircuitMeans, Exposure};
 use ketasim::readout::{SUMMARY_COLUMNS, TRACE_COLUMNS, TraceRow};
 
-mod common;
-use common::{stderr};
+use crate::util::{stderr};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
+use crate::util::BIN;
 
 /// A small, fast scenario that every extreme case edits.
 const BASE: &str = r#"name = "robustness"

@@ -13,17 +13,14 @@ use std::time::{Duration, Instant};
 
 use ketasim::guard;
 
-mod common;
-use common::{stderr, stdout, tree};
+use crate::util::{stderr, stdout, tree};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
+use crate::util::BIN;
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
-}
+use crate::util::tmp;
 
 /// The binary in `dir`, with `HOME` set to `dir/home` (never a real home) and `env`.
 fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {

@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 
 use ketasim::batch::run_seed;
 
-mod common;
-use common::{stderr, tree};
+use crate::util::{stderr, tree};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
+use crate::util::BIN;
 
 /// 2 doses × 2 infusion times × 2 sampled ke0 = 8 points, 2 replicates: 16 runs of 2 h.
 const SMALL: &str = r#"base = "iv-infusion"
@@ -42,13 +41,9 @@ const SMALL_KEYS: &[&str] = &["duration_h", "dose.0.mg_per_kg", "dose.0.over_min
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
-}
+use crate::util::tmp;
 
-fn ketasim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).args(args).current_dir(dir).output().expect("run the ketasim binary")
-}
+use crate::util::ketasim;
 
 fn ok(dir: &Path, args: &[&str]) -> Output {
     let o = ketasim(dir, args);

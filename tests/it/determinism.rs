@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
+use crate::util::BIN;
 
 /// `ketasim run iv-infusion --out <out> --set duration_h=48 --quiet [extra]` in `dir`.
 fn run(dir: &Path, out: &str, extra: &[&str]) {

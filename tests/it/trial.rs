@@ -12,10 +12,10 @@ use std::process::{Command, Output};
 use ketasim::api::{self, RunControl};
 use ketasim::cohort::stats::{Z95, difference, kaplan_meier, km_median, nnt, wilson};
 
-mod common;
-use common::stderr;
+use crate::util;
+use util::stderr;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ketasim");
+use crate::util::BIN;
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ketasim-trial-{}-{name}", std::process::id()));

@@ -1,0 +1,25 @@
+//! The integration tests, one crate (one link of the library instead of one per file).
+//!
+//! Each module is one area of the acceptance list (input errors, clinical read-outs, determinism,
+//! output safety, the pathway's published time courses, …); [`util`] holds what they share: the
+//! binary's path, temporary directories, running the binary and reading its output.
+//! `cargo test --release --test it MODULE::` runs one area.
+
+mod cli_input;
+mod clinical;
+mod determinism;
+mod docs;
+mod explain;
+mod fuzz;
+mod model_doc;
+mod numerics;
+mod output_safety;
+mod pain;
+mod pathway;
+mod pk;
+mod plot;
+mod references;
+mod robustness;
+mod sweep;
+mod trial;
+mod util;
