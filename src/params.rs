@@ -104,6 +104,9 @@ parameters! {
         norketamine_v_l = 221.0, "L per 70 kg", [0.1, 1e4], "Simons 2022 (norketamine volume); one compartment: assumption";
         norketamine_cl_l_per_h = 60.0, "L/h per 70 kg", [0.01, 1e4], "Simons 2022: 1.00 L/min";
         norketamine_fraction_of_clearance = 0.8, "fraction", [0.0, 1.0], "Simons 2022: 80 % of S-ketamine clearance forms norketamine; applied to the racemate too (assumption)";
+        hepatic_blood_flow_l_per_h = 151.0, "L/h", [1.0, 1e4], "Perez-Ruixo 2021 Table 3: Qh of the esketamine well-stirred liver model; ketamine clearance is flow-limited, so age acts through it (applied to racemic and R-ketamine too: assumption)";
+        hepatic_flow_decline_l_per_h_per_y = 2.19, "L/h per year", [0.0, 10.0], "Perez-Ruixo 2021 Table 3: Qh falls 2.19 L/h per year of age above 60";
+        hepatic_flow_decline_from_age_y = 60.0, "years", [0.0, 120.0], "Perez-Ruixo 2021: the age effect on Qh starts at 60 years";
         norketamine_fraction_of_first_pass = 0.9, "fraction", [0.0, 1.0], "assumption: first-pass loss is mostly N-demethylated, more than systemic clearance (Grant 1981: an oral dose appears largely as norketamine)";
         ke0_per_h = 60.0, "1/h", [0.1, 1000.0], "effect-site equilibration 1 min^-1, within the literature's 0.5-3 min^-1";
         bioavailability_oral = 0.17, "fraction", [0.0, 1.0], "Grant 1981 (17 %); oral and sublingual studies span 16-30 % (Rolan 2014)";

@@ -111,7 +111,8 @@ pub struct Simulation {
 impl Simulation {
     /// Build the world for `sc`: spawn the agents at their drug-free steady state, register the stages and read-outs, give the doses due at t = 0 and settle every read-out at t = 0.
     pub fn new(sc: &Scenario) -> Result<Self> {
-        let p = sc.params();
+        // The subject's own parameters: the table's, the scenario's overrides, the covariates (age).
+        let p = crate::pk::covariates::individual(sc.params(), &sc.subject);
         let mut world = World::new();
         let stressed = sc.subject.state == SubjectState::ChronicStress;
         let dt_h = sc.numerics.dt_s / SECONDS_PER_HOUR;

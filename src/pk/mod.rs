@@ -20,6 +20,7 @@
 //! intranasal doses add to their depot. The whole system is linear, and each interval between dose
 //! events is integrated exactly with a matrix exponential ([`linear`]).
 
+pub mod covariates;
 pub mod drugs;
 pub mod linear;
 

@@ -82,7 +82,8 @@ pub struct Subject {
     pub hr_bpm: f64,
     /// Baseline oxygen saturation, %.
     pub spo2_pct: f64,
-    /// Age, years (recorded; no effect on the model in this version).
+    /// Age, years: above 60 it lowers the ketamine clearances through liver blood flow
+    /// (`pk::covariates`, Perez-Ruixo 2021).
     pub age_y: f64,
     /// Baseline MADRS depression score (0-60).
     pub madrs: f64,

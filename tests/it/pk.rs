@@ -351,3 +351,34 @@ fn same_mg_per_kg_gives_the_same_concentrations_at_any_weight() {
     let auc = |w: f64| parent_auc(&p, w, zarate_infusion(w, 0.0), AUC_UNTIL_H);
     assert!(rel_diff(auc(70.0), auc(35.0)) < 1e-9);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Covariates: age on clearance (Perez-Ruixo 2021, well-stirred liver; src/pk/covariates.rs)
+
+/// The subject's parameters for a typical scenario at `age_y`.
+fn params_at_age(age_y: f64) -> Params {
+    let sc = ketasim::scenario::Scenario::builder("age")
+        .duration_h(1.0)
+        .subject(70.0, "chronic_stress")
+        .set("subject.age_y", age_y)
+        .build()
+        .unwrap();
+    ketasim::pk::covariates::individual(sc.params(), &sc.subject)
+}
+
+#[test]
+fn an_older_subject_clears_esketamine_more_slowly_and_auc_times_clearance_is_the_dose() {
+    let young = params_at_age(40.0);
+    assert_eq!(young, Params::default(), "no age effect at 60 or younger");
+    let old = params_at_age(80.0);
+    // Well-stirred: Qh 151 → 107.2 L/h at 80 y gives 0.806 of the clearance (see the unit test).
+    let f = old.esketamine_cl_l_per_h / young.esketamine_cl_l_per_h;
+    assert!((f - 0.806).abs() < 0.001, "{f}");
+    let a = dose(Drug::Esketamine, Route::IvBolus, 28.0, 0.0, 0.0);
+    let (auc_young, auc_old) = (parent_auc(&young, 70.0, a, AUC_UNTIL_H), parent_auc(&old, 70.0, a, AUC_UNTIL_H));
+    // Conserved: AUC∞ · CL = dose (28 mg = 28,000 µg; ng·h/mL · L/h = µg).
+    for (auc, p) in [(auc_young, &young), (auc_old, &old)] {
+        assert!(rel_diff(auc * p.esketamine_cl_l_per_h, 28_000.0) < 0.01, "AUC {auc} · CL {}", p.esketamine_cl_l_per_h);
+    }
+    assert!(rel_diff(auc_old / auc_young, 1.0 / f) < 0.01, "{} vs {}", auc_old / auc_young, 1.0 / f);
+}
