@@ -62,7 +62,10 @@ pub struct Wdr {
 /// The state of a WDR neuron.
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct WdrState {
+    /// Trapping NMDA block of the slow gate (sensitization, tolerance, hyperalgesia), IC50_spinal.
     pub block: f64,
+    /// Trapping NMDA block of the wind-up current, IC50_windup (the receptor's own IC50).
+    pub windup_block: f64,
     pub windup: f64,
     pub sensitization: f64,
     pub rest_hz: f64,
@@ -195,7 +198,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
                 let c_hz = c_factor * base_c;
                 let s0 = dorsal_horn::sensitization_target(c_hz, 0.0, maintained, 0.0, 0.0, &p);
                 let state = WdrState {
-                    windup: p.windup_increment * c_hz * p.windup_tau_s,
+                    windup: p.windup_background_fraction * p.windup_increment * c_hz * p.windup_tau_s,
                     sensitization: s0,
                     c_hz,
                     ..Default::default()
@@ -421,6 +424,8 @@ pub fn wdr_neurons(
     cells.iter_mut().for_each(|(cell, mut st)| {
         st.block = crate::pathway::nmda::trapping_block_step(st.block, exposure.blocker_um, 1.0, p.spinal_nmda_ic50_um, tau_unblock_h, dt_h);
         let b = st.block;
+        st.windup_block =
+            crate::pathway::nmda::trapping_block_step(st.windup_block, exposure.blocker_um, 1.0, p.windup_nmda_ic50_um, tau_unblock_h, dt_h);
         let lam_c = cell.c_factor * shared_c;
         let (n_c, n_ab) = if dt_s > 0.0 {
             let draw = |key: u64, mu: f64| dorsal_horn::poisson(mu, rng::uniform(key, 2 * step), rng::uniform(key, 2 * step + 1));
@@ -429,9 +434,9 @@ pub fn wdr_neurons(
             (0, 0)
         };
         let (c_hz, ab_hz) = if dt_s > 0.0 { (n_c as f64 / dt_s, n_ab as f64 / dt_s) } else { (lam_c, p.abeta_background_hz) };
-        let incr = dorsal_horn::windup_increment(b, p);
+        let incr = dorsal_horn::windup_increment(st.windup_block, p);
         let (w_end, w_mean) = if dt_s > 0.0 {
-            dorsal_horn::windup_step(st.windup, incr * c_hz, p.windup_tau_s, dt_s, &pulse_times, incr, &mut before)
+            dorsal_horn::windup_step(st.windup, p.windup_background_fraction * incr * c_hz, p.windup_tau_s, dt_s, &pulse_times, incr, &mut before)
         } else {
             (st.windup, st.windup)
         };
