@@ -1,5 +1,5 @@
 //! Pain: a spinal dorsal-horn circuit as ECS agents, morphine as a second drug class, PCA, and
-//! the pain read-outs. Installed into a run only when `[pain] condition` is not `"none"`
+//! the pain read-outs. A pathway stage ([`plugin`] in `pathway::STAGES`, systems in [`Set`]) that installs itself only when `[pain] condition` is not `"none"`
 //! ([`install`]); otherwise nothing here runs and every output is unchanged.
 //!
 //! ```text
@@ -161,8 +161,23 @@ struct Record {
 
 // ---------------------------------------------------------------- install
 
-/// Set up the pain model in `world` and add its systems to `schedule` (after the PK system).
-/// Call only when `sc.pain.condition` is not `none`.
+/// The pain stage's set: ordered after the cortical stages and before the read-outs in
+/// [`crate::pathway::build`].
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The pain stage plugin (an entry of [`crate::pathway::STAGES`]): installs the pain model when the
+/// run's scenario ([`crate::pathway::RunScenario`]) has a `[pain] condition` other than `none`;
+/// otherwise it registers nothing, so every output stays as without the pain model.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    let Some(sc) = world.get_resource::<crate::pathway::RunScenario>().map(|r| r.0.clone()) else { return };
+    if !sc.pain.is_none() {
+        install(world, schedule, &sc);
+    }
+}
+
+/// Set up the pain model in `world` and add its systems to `schedule`, in [`Set`].
+/// Call only when `sc.pain.condition` is not `none` ([`plugin`] checks).
 pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
     let p = sc.params();
     let setup = sc.pain.clone();
@@ -274,7 +289,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         total_h: sc.duration_h,
     });
     schedule.add_systems(
-        (opioid_and_pca, dh_interneurons, wdr_neurons, record).chain().after(crate::pathway::PkSet).before(crate::pathway::Readout),
+        (opioid_and_pca, dh_interneurons, wdr_neurons, record).chain().in_set(Set),
     );
 }
 
