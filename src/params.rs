@@ -205,10 +205,10 @@ parameters! {
         spinal_nmda_ic50_um = 17.0, "uM", [0.1, 100.0], "calibrated: perioperative opioid sparing about 19 % at 24 h and 13 mg at 48 h (Brinck 2018); 3x the GluN2A/2B IC50 with physiological Mg2+ of 5 uM (Kotermanski & Johnson 2009)";
         c_fibre_background_hz = 0.1, "Hz", [0.0, 50.0], "assumption: sparse spontaneous C-fibre firing in healthy skin";
         abeta_background_hz = 2.0, "Hz", [0.0, 100.0], "assumption: ongoing low-threshold (touch) input";
-        surgery_c_fibre_hz = 4.0, "Hz per unit severity", [0.0, 50.0], "calibrated: IV PCA morphine about 50 mg in the first 24 h after major surgery, pain at rest about NRS 3-4 at 24 h (assumption)";
+        surgery_c_fibre_hz = 8.5, "Hz per unit severity", [0.0, 50.0], "calibrated: IV PCA morphine about 45-50 mg in the first 24 h after major surgery, pain at rest about NRS 3-4 at 24 h (assumption)";
         surgery_heal_tau_h = 48.0, "h", [0.1, 1e4], "assumption: incisional input subsides over days";
-        windup_increment = 0.3, "per C-fibre spike", [0.0, 10.0], "calibrated: 10 stimuli at 1 Hz about double the response (Mendell 1966; Herrero 2000)";
-        windup_tau_s = 3.0, "s", [0.1, 600.0], "calibrated: wind-up needs stimuli at 0.3 Hz or faster and fades within seconds when they stop (Mendell 1966; Herrero 2000)";
+        windup_increment = 0.3, "per C-fibre spike", [0.0, 10.0], "calibrated: 10 stimuli at 1 Hz about double the response (Herrero 2000)";
+        windup_tau_s = 3.0, "s", [0.1, 600.0], "calibrated: wind-up needs stimuli at 0.3 Hz or faster and fades within seconds when they stop (Herrero 2000)";
         windup_nmda_cooperativity = 3.0, "1", [1.0, 10.0], "calibrated: low-dose ketamine flattens wind-up more than its NMDA block alone (Arendt-Nielsen 1995; Guirimand 2000); wind-up needs regenerative NMDA depolarisation (Herrero 2000)";
         windup_gain = 1.0, "response per unit wind-up", [0.0, 100.0], "assumption (scale of the wind-up state)";
         sensitization_per_c_hz = 0.3, "per Hz of C-fibre input", [0.0, 100.0], "assumption: central sensitization grows with the nociceptive barrage (Herrero 2000)";
@@ -233,7 +233,7 @@ parameters! {
         morphine_v2_l = 206.5, "L per 70 kg", [0.1, 1e4], "Vss about 3.2 L/kg (Stanski 1978) minus V1";
         morphine_cl_l_per_h = 63.0, "L/h per 70 kg", [0.01, 1e4], "clearance about 15 mL/kg/min (Stanski 1978)";
         morphine_q_l_per_h = 250.0, "L/h per 70 kg", [0.0, 1e4], "calibrated: terminal half-life about 3 h (Stanski 1978)";
-        morphine_ke0_half_life_h = 2.5, "h", [0.01, 24.0], "slow blood-brain equilibration of morphine, hours (Lötsch 2005); value: assumption within 2-3 h";
+        morphine_ke0_half_life_h = 2.5, "h", [0.01, 24.0], "Lötsch 2001: morphine plasma-effect-site transfer half-life median 2.8 h (range 1.8-4.4 h, pupil size); value within that range";
         morphine_bioavailability_oral = 0.3, "fraction", [0.01, 1.0], "oral morphine about 30 % (extensive first-pass glucuronidation); range 0.15-0.65: assumption";
         morphine_ka_oral_per_h = 1.5, "1/h", [0.01, 100.0], "assumption: immediate-release tablet, Tmax about 1 h";
         morphine_c50_ng_ml = 12.0, "ng/mL effect site", [0.01, 1e4], "assumption: with surgery_c_fibre_hz, sets PCA consumption (about 50 mg IV in 24 h)";
@@ -245,6 +245,8 @@ parameters! {
         morphine_spo2_drop_max_pct = 15.0, "percentage points", [0.0, 50.0], "assumption: opioid respiratory depression lowers SpO2 (room air)";
         morphine_resp_c50_ng_ml = 60.0, "ng/mL effect site", [0.01, 1e4], "assumption: SpO2 below 92 % only well above analgesic concentrations";
         morphine_resp_hill = 2.0, "1", [0.1, 10.0], "assumption";
+        windup_nmda_ic50_um = 5.0, "uM", [0.1, 100.0], "GluN2A/2B IC50 with physiological Mg2+ (Kotermanski & Johnson 2009): wind-up is the WDR neurons' own NMDA current, blocked as the receptor is; checked against temporal summation under sub-anaesthetic ketamine (Guirimand 2000; Arendt-Nielsen 1995; Andersen 1996)";
+        windup_background_fraction = 0.05, "fraction of a volley's wind-up", [0.0, 1.0], "calibrated: perioperative opioid sparing about 19 % at 24 h (Brinck 2018); assumption: one asynchronous background C spike adds a fraction of the wind-up of a synchronous stimulation volley, which recruits the whole receptive field at once";
     }
 }
 

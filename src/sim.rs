@@ -203,12 +203,10 @@ impl Simulation {
         // `pathway::build`.
         let mut schedule = Schedule::default();
         schedule.add_systems(pharmacokinetics.in_set(PkSet));
+        world.insert_resource(RunScenario(sc.clone()));
         pathway::build(&mut world, &mut schedule);
         for plugin in crate::readout::READOUTS {
             plugin(&mut world, &mut schedule);
-        }
-        if !sc.pain.is_none() {
-            crate::pain::install(&mut world, &mut schedule, sc);
         }
 
         let total_s = sc.duration_h * SECONDS_PER_HOUR;

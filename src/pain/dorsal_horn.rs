@@ -7,7 +7,9 @@
 //! λ_C,i(t) = f_i · (λ_bg + λ_ectopic + severity · λ_surg · s(t))       C-fibre rate, Hz
 //! n_C ~ Poisson(λ_C,i · dt),  n_Aβ ~ Poisson(λ_Aβ · dt)                 (counter-based draws)
 //! b      : trapping NMDA block at the spinal effect site (stage 1's equation, IC50_spinal)
-//! dw/dt  = −w/τ_w + Δ·(1 − b)·Σ δ(t − t_k)                              wind-up (each C spike)
+//! b_w    : the same trapping block of the wind-up current, at the receptor's IC50_windup
+//! dw/dt  = −w/τ_w + Δ·(1 − b_w)^h·Σ_k a_k δ(t − t_k)                     wind-up (each C input)
+//!          a_k = 1 for a stimulation volley, f_bg for one asynchronous background spike
 //! S*     = α·(1 − b)·n_C/dt + S_m·(1 − R(D)) + h_OIH·occ·(1 − b)         sensitization target
 //! dS/dt  = (S* − S)/τ_S                                                  (hours)
 //! dD/dt  = ln2/t½_D · (c_blocker − D),   R(D) = Emax_R · D/(D + C50_R)  (weeks; Dahan 2011)
@@ -148,10 +150,10 @@ pub fn nrs(p_hz: f64, p: &Params) -> f64 {
 }
 
 /// Population-mean, drug-free steady-state WDR output for a total C-fibre rate `c_hz` and
-/// maintained sensitization `maintained` (Poisson input: mean wind-up `Δ λ τ_w`).
+/// maintained sensitization `maintained` (Poisson input: mean wind-up `f_bg Δ λ τ_w`).
 pub fn steady_output(c_hz: f64, maintained: f64, p: &Params) -> f64 {
     let s = p.sensitization_per_c_hz * c_hz + maintained;
-    let w = p.windup_increment * c_hz * p.windup_tau_s;
+    let w = p.windup_background_fraction * p.windup_increment * c_hz * p.windup_tau_s;
     let i_rel = 1.0 - p.dh_interneuron_loss_per_s * s / (1.0 + s);
     wdr_rate(c_hz, p.abeta_background_hz, w, s, 1.0, output_factor(i_rel, 0.0, p), p)
 }

@@ -1,5 +1,5 @@
 //! Pain: a spinal dorsal-horn circuit as ECS agents, morphine as a second drug class, PCA, and
-//! the pain read-outs. Installed into a run only when `[pain] condition` is not `"none"`
+//! the pain read-outs. A pathway stage ([`plugin`] in `pathway::STAGES`, systems in [`Set`]) that installs itself only when `[pain] condition` is not `"none"`
 //! ([`install`]); otherwise nothing here runs and every output is unchanged.
 //!
 //! ```text
@@ -63,8 +63,10 @@ pub struct Wdr {
 /// The state of a WDR neuron.
 #[derive(Component, Debug, Clone, Copy, Default)]
 pub struct WdrState {
-    /// Fraction of its NMDA receptors blocked by ketamine (0–1).
+    /// Trapping NMDA block of the slow gate (sensitization, tolerance, hyperalgesia), IC50_spinal.
     pub block: f64,
+    /// Trapping NMDA block of the wind-up current, IC50_windup (the receptor's own IC50).
+    pub windup_block: f64,
     /// Wind-up state w at the end of the step.
     pub windup: f64,
     /// Central-sensitization state S.
@@ -195,8 +197,23 @@ struct Record {
 
 // ---------------------------------------------------------------- install
 
-/// Set up the pain model in `world` and add its systems to `schedule` (after the PK system).
-/// Call only when `sc.pain.condition` is not `none`.
+/// The pain stage's set: ordered after the cortical stages and before the read-outs in
+/// [`crate::pathway::build`].
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Set;
+
+/// The pain stage plugin (an entry of [`crate::pathway::STAGES`]): installs the pain model when the
+/// run's scenario ([`crate::pathway::RunScenario`]) has a `[pain] condition` other than `none`;
+/// otherwise it registers nothing, so every output stays as without the pain model.
+pub fn plugin(world: &mut World, schedule: &mut Schedule) {
+    let Some(sc) = world.get_resource::<crate::pathway::RunScenario>().map(|r| r.0.clone()) else { return };
+    if !sc.pain.is_none() {
+        install(world, schedule, &sc);
+    }
+}
+
+/// Set up the pain model in `world` and add its systems to `schedule`, in [`Set`].
+/// Call only when `sc.pain.condition` is not `none` ([`plugin`] checks).
 pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
     let p = sc.params();
     let setup = sc.pain.clone();
@@ -232,7 +249,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
                 let c_hz = c_factor * base_c;
                 let s0 = dorsal_horn::sensitization_target(c_hz, 0.0, maintained, 0.0, 0.0, &p);
                 let state = WdrState {
-                    windup: p.windup_increment * c_hz * p.windup_tau_s,
+                    windup: p.windup_background_fraction * p.windup_increment * c_hz * p.windup_tau_s,
                     sensitization: s0,
                     c_hz,
                     ..Default::default()
@@ -308,7 +325,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         total_h: sc.duration_h,
     });
     schedule.add_systems(
-        (opioid_and_pca, dh_interneurons, wdr_neurons, record).chain().after(crate::pathway::PkSet).before(crate::pathway::Readout),
+        (opioid_and_pca, dh_interneurons, wdr_neurons, record).chain().in_set(Set),
     );
 }
 
@@ -463,6 +480,8 @@ pub fn wdr_neurons(
     cells.iter_mut().for_each(|(cell, mut st)| {
         st.block = crate::pathway::nmda::trapping_block_step(st.block, exposure.blocker_um, 1.0, p.spinal_nmda_ic50_um, tau_unblock_h, dt_h);
         let b = st.block;
+        st.windup_block =
+            crate::pathway::nmda::trapping_block_step(st.windup_block, exposure.blocker_um, 1.0, p.windup_nmda_ic50_um, tau_unblock_h, dt_h);
         let lam_c = cell.c_factor * shared_c;
         let (n_c, n_ab) = if dt_s > 0.0 {
             let draw = |key: u64, mu: f64| dorsal_horn::poisson(mu, rng::uniform(key, 2 * step), rng::uniform(key, 2 * step + 1));
@@ -471,9 +490,9 @@ pub fn wdr_neurons(
             (0, 0)
         };
         let (c_hz, ab_hz) = if dt_s > 0.0 { (n_c as f64 / dt_s, n_ab as f64 / dt_s) } else { (lam_c, p.abeta_background_hz) };
-        let incr = dorsal_horn::windup_increment(b, p);
+        let incr = dorsal_horn::windup_increment(st.windup_block, p);
         let (w_end, w_mean) = if dt_s > 0.0 {
-            dorsal_horn::windup_step(st.windup, incr * c_hz, p.windup_tau_s, dt_s, &pulse_times, incr, &mut before)
+            dorsal_horn::windup_step(st.windup, p.windup_background_fraction * incr * c_hz, p.windup_tau_s, dt_s, &pulse_times, incr, &mut before)
         } else {
             (st.windup, st.windup)
         };

@@ -7,7 +7,7 @@
 //! d depot/dt = −ka · depot                                          (oral)
 //! dA1/dt     = F ka depot − (k10 + k12) A1 + k21 A2 + R_inf(t)       k10 = CL/V1, k12 = Q/V1, k21 = Q/V2
 //! dA2/dt     = k12 A1 − k21 A2
-//! dCe/dt     = ke0 (A1/V1 − Ce),   ke0 = ln 2 / t½,ke0               (slow: hours, Lötsch 2005)
+//! dCe/dt     = ke0 (A1/V1 − Ce),   ke0 = ln 2 / t½,ke0               (slow: hours, Lötsch 2001)
 //! ```
 //! The system is linear with the infusion rate as a constant state, so one matrix exponential per
 //! step length integrates it exactly (crate::pk::linear). Doses are applied at the start of the

@@ -289,6 +289,11 @@ pub struct InterventionsSet;
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Readout;
 
+/// The run's scenario, for stage plugins configured by more than the parameters (the pain stage
+/// reads `[pain]` and `[pca]`). Inserted by the simulation before [`build`].
+#[derive(Resource, Debug, Clone)]
+pub struct RunScenario(pub crate::scenario::Scenario);
+
 /// A stage plugin: registers the stage's resources, systems (in its set) and guard checks.
 pub type Plugin = fn(&mut World, &mut Schedule);
 
@@ -303,6 +308,7 @@ pub const STAGES: &[Plugin] = &[
     mtorc1::plugin,
     protein::plugin,
     synaptogenesis::plugin,
+    crate::pain::plugin,
 ];
 
 /// Order the sets once — the seed's chain, top to bottom — and register every stage.
@@ -319,6 +325,7 @@ pub fn build(world: &mut World, schedule: &mut Schedule) {
             mtorc1::Set,
             protein::Set,
             synaptogenesis::Set,
+            crate::pain::Set,
             Readout,
         )
             .chain(),

@@ -36,17 +36,22 @@ fn windup_needs_frequent_stimuli_and_low_dose_ketamine_flattens_it() {
     let r = run("windup", &[]);
     let p = pain(&r);
     // Before the drug (trains up to 1 h): the 10th response of a 1-Hz train is larger than the
-    // first (temporal summation; Mendell 1966, Herrero 2000). Band 1.3-3x: wide, our assumption
+    // first (temporal summation; Herrero 2000). Band 1.3-3x: wide, our assumption
     // for "the response grows severalfold at most over 10 stimuli".
     let before = trains(p, 0.0, 1.0);
     assert!((1.3..=3.0).contains(&before), "wind-up ratio before the drug {before}");
-    // During the low-dose infusion (0.5 mg/kg over 40 min from 1 h): the wind-up curve flattens
-    // (Arendt-Nielsen 1995; Guirimand 2000: ketamine at sub-anaesthetic doses reduces temporal
-    // summation, not the response to a single stimulus). Band: the excess over 1 falls by 5-80 %
-    // (wide: we do not take a number from either paper's figures).
+    // During the low-dose infusion (0.5 mg/kg over 40 min from 1 h; plasma about 100-230 ng/mL over
+    // 1.4-1.9 h, inside the 100-300 ng/mL of the human studies): the wind-up curve flattens.
+    // Guirimand 2000 (n = 6): after 0.15 mg/kg IV the wind-up of the RIII reflex and of pain to 15
+    // stimuli at 1 Hz was significantly reduced while the response to single stimuli (recruitment
+    // curve) was not; Andersen 1996 and Arendt-Nielsen 1995: sub-anaesthetic ketamine reduces temporal
+    // summation of repeated stimuli. None of the abstracts gives a percentage; band: the excess over 1
+    // falls by 30-90 % (our assumption: a significant reduction in six subjects is a large one, and
+    // wind-up is not abolished at these doses).
     let during = trains(p, 1.4, 1.9);
     let reduction = 1.0 - (during - 1.0) / (before - 1.0);
-    assert!((0.05..=0.80).contains(&reduction), "wind-up excess reduced by {reduction:.3} ({before:.3} -> {during:.3})");
+    eprintln!("wind-up ratio before {before:.3}, during {during:.3}: excess reduced by {reduction:.3}");
+    assert!((0.30..=0.90).contains(&reduction), "wind-up excess reduced by {reduction:.3} ({before:.3} -> {during:.3})");
     // And it recovers as the drug washes out.
     let after = trains(p, 3.5, 4.0);
     assert!(after > during, "wind-up recovers: {after} vs {during}");
@@ -72,6 +77,7 @@ fn perioperative_ketamine_spares_opioid_at_24_and_48_h() {
     let (c48, k48) = (c.opioid_48h_mg.unwrap(), k.opioid_48h_mg.unwrap());
     // Brinck 2018 (Cochrane): about 19 % less opioid at 24 h; band 8-35 %.
     let s24 = sparing(c24, k24);
+    eprintln!("24 h: {c24:.1} vs {k24:.1} mg (sparing {s24:.3}); 48 h: {c48:.1} vs {k48:.1} mg");
     assert!((0.08..=0.35).contains(&s24), "sparing at 24 h {s24:.3} ({c24} vs {k24} mg)");
     // Brinck 2018: about 13 mg morphine less at 48 h; band 5-30 mg.
     assert!((5.0..=30.0).contains(&(c48 - k48)), "48 h: {c48} vs {k48} mg");
@@ -104,6 +110,7 @@ fn sparing_is_larger_in_opioid_tolerant_patients() {
     let s48 = sparing(pain(&ctl).summary.opioid_48h_mg.unwrap(), pain(&ket).summary.opioid_48h_mg.unwrap());
     // Loftus 2010: about 37 % less morphine at 48 h in opioid-dependent back-surgery patients;
     // band 20-55 %.
+    eprintln!("tolerant sparing at 48 h {s48:.3}");
     assert!((0.20..=0.55).contains(&s48), "tolerant sparing at 48 h {s48:.3}");
     let naive = sparing(
         pain(&run("postop-opioid-only", &[])).summary.opioid_48h_mg.unwrap(),
