@@ -114,8 +114,8 @@ parameters! {
         midazolam_q3_l_per_h = 23.4, "L/h per 70 kg", [0.0, 1e4], "Zomorodi 1998: 0.39 L/min";
         midazolam_bioavailability_oral = 0.44, "fraction", [0.0, 1.0], "Allonen et al. 1981, Clin Pharmacol Ther 30:653 (44 %); also used for sublingual midazolam (assumption)";
         midazolam_ka_oral_per_h = 3.0, "1/h", [0.01, 100.0], "Allonen 1981: absorption half-life 0.23 h (ln 2 / 0.23 h); also used for sublingual midazolam (assumption)";
-        midazolam_bioavailability_intranasal = 0.75, "fraction", [0.0, 1.0], "Br J Clin Pharmacol 2017;83:721 (doi 10.1111/bcp.13163): intranasal F 0.74-0.76";
-        midazolam_ka_intranasal_per_h = 6.0, "1/h", [0.01, 100.0], "assumption: Tmax 11-14 min after intranasal midazolam (Br J Clin Pharmacol 2017;83:721)";
+        midazolam_bioavailability_intranasal = 0.75, "fraction", [0.0, 1.0], "Nazolam 2017 (Br J Clin Pharmacol 83:721, doi 10.1111/bcp.13163): intranasal F 0.74-0.76";
+        midazolam_ka_intranasal_per_h = 6.0, "1/h", [0.01, 100.0], "assumption: Tmax 11-14 min after intranasal midazolam (Nazolam 2017)";
     }
     "nmda" {
         potency_esketamine_rel = 2.0, "x racemate", [0.0, 10.0], "S-ketamine about 2x the racemate (Ki 0.3 vs 0.5 uM)";

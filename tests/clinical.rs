@@ -198,7 +198,7 @@ fn midazolam_active_placebo_blocks_no_nmda_receptor() {
 }
 
 /// Midazolam's plasma levels against a published study: 2.5 mg IV in healthy adults gives an
-/// AUC(0-inf) of 93.9 ng·h/mL (geometric mean, CV 33.8 %; Br J Clin Pharmacol 2017;83:721, doi
+/// AUC(0-inf) of 93.9 ng·h/mL (geometric mean, CV 33.8 %; Nazolam 2017, Br J Clin Pharmacol 83:721, doi
 /// 10.1111/bcp.13163, Table 1). The typical subject of the Zomorodi 1998 model must lie within one
 /// CV of that mean (70-126 ng·h/mL), and the AUC must equal dose / CL (mass balance).
 #[test]
