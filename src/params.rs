@@ -119,6 +119,16 @@ parameters! {
         ka_intranasal_esketamine_per_h = 0.7, "1/h", [0.01, 100.0], "calibrated: 56 mg gives Cmax about 73 ng/mL at 20-40 min with the Simons 2022 disposition (Spravato label; Perez-Ruixo 2021's 2.93 1/h belongs to their own disposition model)";
         ka_intranasal_arketamine_per_h = 0.7, "1/h", [0.01, 100.0], "assumption: as ka_intranasal_esketamine_per_h (same formulation and disposition)";
         ka_intranasal_ketamine_per_h = 1.5, "1/h", [0.01, 100.0], "calibrated: Tmax 14-23 min (Pharmacotherapy 2022;42:298)";
+        midazolam_v1_l = 32.2, "L per 70 kg", [0.1, 1e4], "Zomorodi et al. 1998, Anesthesiology 89:1418 (adult three-compartment population model, V1 32.2 L)";
+        midazolam_v2_l = 53.0, "L per 70 kg", [0.1, 1e4], "Zomorodi 1998 (V2 53 L)";
+        midazolam_v3_l = 245.0, "L per 70 kg", [0.1, 1e4], "Zomorodi 1998 (V3 245 L)";
+        midazolam_cl_l_per_h = 25.8, "L/h per 70 kg", [0.01, 1e4], "Zomorodi 1998: 0.43 L/min";
+        midazolam_q2_l_per_h = 33.6, "L/h per 70 kg", [0.0, 1e4], "Zomorodi 1998: 0.56 L/min";
+        midazolam_q3_l_per_h = 23.4, "L/h per 70 kg", [0.0, 1e4], "Zomorodi 1998: 0.39 L/min";
+        midazolam_bioavailability_oral = 0.44, "fraction", [0.0, 1.0], "Allonen et al. 1981, Clin Pharmacol Ther 30:653 (44 %); also used for sublingual midazolam (assumption)";
+        midazolam_ka_oral_per_h = 3.0, "1/h", [0.01, 100.0], "Allonen 1981: absorption half-life 0.23 h (ln 2 / 0.23 h); also used for sublingual midazolam (assumption)";
+        midazolam_bioavailability_intranasal = 0.75, "fraction", [0.0, 1.0], "Nazolam 2017 (Br J Clin Pharmacol 83:721, doi 10.1111/bcp.13163): intranasal F 0.74-0.76";
+        midazolam_ka_intranasal_per_h = 6.0, "1/h", [0.01, 100.0], "assumption: Tmax 11-14 min after intranasal midazolam (Nazolam 2017)";
     }
     "nmda" {
         potency_esketamine_rel = 2.0, "x racemate", [0.0, 10.0], "S-ketamine about 2x the racemate (Ki 0.3 vs 0.5 uM)";

@@ -125,7 +125,8 @@ pub fn default_out(sweep: &Path) -> PathBuf {
     PathBuf::from("runs").join(stem)
 }
 
-fn absolute(p: &Path) -> PathBuf {
+/// `p` made absolute (against the current directory), or `p` itself if that fails.
+pub fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
@@ -155,30 +156,8 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
         let file = std::fs::canonicalize(&args.sweep).unwrap_or_else(|_| absolute(&args.sweep));
         let workdir = std::env::current_dir().map_err(|e| Error::internal(format!("cannot read the current directory: {e}")))?;
         let text = slurm::script(&sweep, n, &exe, &file, &absolute(&out), &workdir);
-        match &args.slurm_script {
-            None => print!("{text}"),
-            Some(path) => {
-                guard_script_path(path)?;
-                let _lock = crate::output::safety::Lock::acquire(&crate::output::safety::resolve(path)?, path)?;
-                table::write_atomic(path, text.as_bytes())?;
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
-                }
-                if !args.quiet {
-                    eprintln!(
-                        "wrote {}: {} runs in {n} array tasks plus a merge job into {}; submit with: bash {}",
-                        path.display(),
-                        sweep.n_runs(),
-                        absolute(&out).display(),
-                        path.display()
-                    );
-                }
-                println!("{}", path.display());
-            }
-        }
-        return Ok(());
+        let what = format!("{} runs in {n} array tasks", sweep.n_runs());
+        return emit_slurm_script(&text, args.slurm_script.as_deref(), &what, &out, args.quiet);
     }
 
     // Memory against the machine's, and the estimate, before anything is allocated or written.
@@ -203,6 +182,34 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
         println!("{}", p.display());
     }
     println!("{}", report.sweep_json.display());
+    Ok(())
+}
+
+/// Print a generated SLURM script, or write it to `--slurm-script FILE` (atomically, executable,
+/// never over a file ketasim did not write); `what` says what it runs, for the message.
+pub fn emit_slurm_script(text: &str, script: Option<&Path>, what: &str, out: &Path, quiet: bool) -> Result<()> {
+    match script {
+        None => print!("{text}"),
+        Some(path) => {
+            guard_script_path(path)?;
+            let _lock = crate::output::safety::Lock::acquire(&crate::output::safety::resolve(path)?, path)?;
+            table::write_atomic(path, text.as_bytes())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+            }
+            if !quiet {
+                eprintln!(
+                    "wrote {}: {what} plus a merge job into {}; submit with: bash {}",
+                    path.display(),
+                    absolute(out).display(),
+                    path.display()
+                );
+            }
+            println!("{}", path.display());
+        }
+    }
     Ok(())
 }
 

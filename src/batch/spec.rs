@@ -657,6 +657,8 @@ impl Sweep {
         let (p, _) = self.point_replicate(i);
         let mut sc = self.scenario(p)?;
         sc.seed = self.seed_of(i);
+        // `[subject] draw = true`: each run draws its own subject from its own seed.
+        sc.draw_subject()?;
         Ok(sc)
     }
 

@@ -34,7 +34,7 @@ mod command {
 
     /// `ketasim trial`.
     #[derive(clap::Args, Debug)]
-    #[command(after_help = "Examples:\n  ketasim trial trials/single-infusion-vs-midazolam.toml\n  ketasim trial trials/six-infusions-relapse.toml --out runs/relapse --jobs 2\n  ketasim trial trials/esketamine-induction.toml --shard 0/2 --out runs/esk.shards/0\n  ketasim merge --out runs/esk runs/esk.shards/0 runs/esk.shards/1\n\nFormat, definitions and calibration: docs/trial.md")]
+    #[command(after_help = "Examples:\n  ketasim trial trials/single-infusion-vs-midazolam.toml\n  ketasim trial trials/six-infusions-relapse.toml --out runs/relapse --jobs 2\n  ketasim trial trials/esketamine-induction.toml --shard 0/2 --out runs/esk.shards/0\n  ketasim merge --out runs/esk runs/esk.shards/0 runs/esk.shards/1\n  ketasim trial trials/esketamine-induction.toml --slurm 8 --slurm-script esk.sh\n\nFormat, definitions and calibration: docs/trial.md")]
     pub struct TrialArgs {
         /// The trial file (.toml): seed, subjects per arm, design, [population], [placebo], [[arm]].
         pub trial: PathBuf,
@@ -56,6 +56,13 @@ mod command {
         /// No progress bar and no messages on stderr except errors.
         #[arg(long)]
         pub quiet: bool,
+        /// Print (or write with --slurm-script) an sbatch script that runs the trial as a SLURM job
+        /// array of N shards plus a merge job; runs nothing here (docs/cluster.md).
+        #[arg(long, value_name = "N", conflicts_with_all = ["shard", "resume", "force"])]
+        pub slurm: Option<u64>,
+        /// Write the --slurm script to FILE instead of printing it.
+        #[arg(long, value_name = "FILE", requires = "slurm")]
+        pub slurm_script: Option<PathBuf>,
     }
 
     fn default_out(file: &Path) -> PathBuf {
@@ -67,8 +74,29 @@ mod command {
     pub fn trial_command(args: TrialArgs) -> Result<()> {
         let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
         let jobs = crate::batch::jobs(args.jobs)?;
+        if args.slurm == Some(0) {
+            return Err(crate::error::Error::input("--slurm 0: the number of shards (array tasks) must be at least 1"));
+        }
         let trial = Trial::load(&args.trial)?;
         let out = args.out.clone().unwrap_or_else(|| default_out(&args.trial));
+        if let Some(n) = args.slurm {
+            use crate::batch::{absolute, slurm};
+            let internal = |what: &str, e: std::io::Error| crate::error::Error::internal(format!("cannot {what}: {e}"));
+            let exe = std::env::current_exe().map_err(|e| internal("find the ketasim binary", e))?;
+            let file = std::fs::canonicalize(&args.trial).unwrap_or_else(|_| absolute(&args.trial));
+            let workdir = std::env::current_dir().map_err(|e| internal("read the current directory", e))?;
+            let units = trial.n_units();
+            let what = format!(
+                "Trial:  {}  (fingerprint {})\n#         {} arms x {} subjects = {units} subject-arms, in {n} shards",
+                file.display(),
+                trial.fingerprint,
+                trial.arms.len(),
+                trial.subjects
+            );
+            let job = slurm::Job { command: "trial", file: &file, what, results: &["arms.csv", "subjects.csv"] };
+            let text = slurm::job_script(&job, n, &exe, &absolute(&out), &workdir);
+            return crate::batch::emit_slurm_script(&text, args.slurm_script.as_deref(), &format!("{units} subject-arms in {n} array tasks"), &out, args.quiet);
+        }
         crate::interrupt::install()?;
         let opts = exec::Options { out: out.clone(), jobs, shard, resume: args.resume, force: args.force, quiet: args.quiet };
         let report = exec::run(&trial, &opts)?;

@@ -19,7 +19,10 @@
 use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
+use crate::error::{Error, Result};
+use crate::params;
 use crate::rng::{self, Purpose};
+use crate::scenario::Scenario;
 
 /// How an entry is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -100,8 +103,8 @@ population! {
     "parameters.ka_intranasal_ketamine_per_h": LogNormalCv 0.5, mean 1.0, [0.0, 0.0], "CV", "assumption (as ka_oral_per_h)", "CV uncertain within 0.3-0.8";
     // Antidepressant response: one gain on both MADRS weights. Responders and non-responders
     // emerge from its spread and from each subject's exposure; nobody is assigned a class.
-    "parameters.madrs_protein_weight" ["parameters.madrs_spine_weight"]: LogNormalCv 2.5, mean 1.2, [0.0, 0.0], "CV",
-        "calibrated: response at 24 h about 64 % vs 28 % on midazolam (Murrough 2013 Am J Psychiatry) and about 35 % still responding at day 7 (Zarate 2006) need a heavy-tailed gain (median 0.45, mean 1.2): many weak responders, a few strong and durable ones", "calibrated on 150 subjects per arm, see docs/trial.md; mean 1.0-1.5 and CV 1.5-2.5 all stay inside the bands";
+    "parameters.madrs_protein_weight" ["parameters.madrs_spine_weight"]: LogNormalCv 5.0, mean 1.2, [0.0, 0.0], "CV",
+        "calibrated: response at 24 h about 64 % vs 28 % on midazolam (Murrough 2013 Am J Psychiatry), about 35 % still responding at day 7 (Zarate 2006), and esketamine + oral antidepressant about 69 % vs 52 % on placebo + oral antidepressant at day 28 (Popova 2019) need a heavy-tailed gain (median 0.24, mean 1.2): many subjects gain little from the drug whatever the number of doses, a few gain much", "calibrated on 100-150 subjects per arm, see docs/trial.md: CV 2.5 gave esketamine 0.88 response (published 0.69), CV 5 gives 0.78; mean 1.2-1.5 and CV 5-8 keep every band";
 }
 
 /// A population override from a trial file: a new spread (and for normal entries a new mean and
@@ -174,3 +177,45 @@ pub fn draw(table: &[Variability], seed: u64, subject: u64) -> Vec<Draw> {
         })
         .collect()
 }
+
+/// Draw person `person` of a trial with seed `seed` from `table` and apply every draw to `sc`
+/// (each entry's key and its `also` keys); returns the draws.
+pub fn draw_into(sc: &mut Scenario, table: &[Variability], seed: u64, person: u64) -> Result<Vec<Draw>> {
+    let draws = draw(table, seed, person);
+    for (d, v) in draws.iter().zip(table) {
+        for key in std::iter::once(&v.key).chain(v.also.iter()) {
+            apply(sc, key, d.dist, d.x)?;
+        }
+    }
+    Ok(draws)
+}
+
+/// Apply one drawn value to a scenario key.
+pub fn apply(sc: &mut Scenario, key: &str, dist: Dist, x: f64) -> Result<()> {
+    if let Some(name) = key.strip_prefix("parameters.") {
+        let info = params::info(name).ok_or_else(|| Error::internal(format!("population key {key}: no such parameter")))?;
+        let base = sc.parameters.get(name).copied().unwrap_or(info.default);
+        let v = match dist {
+            Dist::LogNormalCv => base * x,
+            Dist::Normal => x,
+        };
+        let v = v.clamp(info.min, info.max);
+        if v == info.default {
+            sc.parameters.remove(name);
+        } else {
+            sc.parameters.insert(name.to_string(), v);
+        }
+        return Ok(());
+    }
+    let slot = match key {
+        "subject.weight_kg" => &mut sc.subject.weight_kg,
+        "subject.madrs" => &mut sc.subject.madrs,
+        _ => return Err(Error::internal(format!("population key {key}: not a parameter or a known subject key"))),
+    };
+    *slot = match dist {
+        Dist::LogNormalCv => *slot * x,
+        Dist::Normal => x,
+    };
+    Ok(())
+}
+

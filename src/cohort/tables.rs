@@ -190,7 +190,8 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
             r.push(rel.len().to_string());
             r.push(rel.iter().filter(|x| x.1).count().to_string());
             r.push(num(cm));
-            r.push(opt(csd.map(|s| s / cm)));
+            // No ketamine in the arm (saline, midazolam): no CV.
+            r.push(opt(csd.filter(|_| cm > 0.0).map(|s| s / cm)));
             rows.push(r);
         }
     }

@@ -14,7 +14,6 @@ use toml::Value;
 use crate::api::{self, RunControl};
 use crate::cancel::CancelToken;
 use crate::error::{Error, Location, Result};
-use crate::params;
 use crate::rng::mix64;
 use crate::scenario::reader::{TableReader, check_range, locate, parse_toml, type_name};
 use crate::scenario::{self, Scenario};
@@ -281,6 +280,12 @@ impl Trial {
                 ),
                 other => other,
             })?;
+            if base.subject.drawn {
+                return Err(Error::at_key(
+                    format!("{path}.scenario"),
+                    "the scenario sets `[subject] draw = true`, a single-run option; allowed: a scenario without it (a trial draws every subject from its own population)",
+                ));
+            }
             if placebo_arm {
                 for d in &mut base.doses {
                     d.mg = Some(0.0);
@@ -351,14 +356,9 @@ impl Trial {
     /// The subject's scenario in an arm, with the draws that made it.
     pub fn subject_scenario(&self, arm: usize, k: u64) -> Result<(Scenario, Vec<population::Draw>)> {
         let person = self.person(arm, k);
-        let draws = population::draw(&self.population, self.seed, person);
         let mut sc = self.arms[arm].base.clone();
         sc.seed = mix64(mix64(self.seed ^ SUBJECT_SEED_DOMAIN) ^ person);
-        for (d, v) in draws.iter().zip(&self.population) {
-            for key in std::iter::once(&v.key).chain(v.also.iter()) {
-                apply(&mut sc, key, d.dist, d.x)?;
-            }
-        }
+        let draws = population::draw_into(&mut sc, &self.population, self.seed, person)?;
         Ok((sc, draws))
     }
 
@@ -404,35 +404,6 @@ impl Trial {
             series,
         })
     }
-}
-
-/// Apply one drawn value to a scenario key.
-fn apply(sc: &mut Scenario, key: &str, dist: Dist, x: f64) -> Result<()> {
-    if let Some(name) = key.strip_prefix("parameters.") {
-        let info = params::info(name).ok_or_else(|| Error::internal(format!("population key {key}: no such parameter")))?;
-        let base = sc.parameters.get(name).copied().unwrap_or(info.default);
-        let v = match dist {
-            Dist::LogNormalCv => base * x,
-            Dist::Normal => x,
-        };
-        let v = v.clamp(info.min, info.max);
-        if v == info.default {
-            sc.parameters.remove(name);
-        } else {
-            sc.parameters.insert(name.to_string(), v);
-        }
-        return Ok(());
-    }
-    let slot = match key {
-        "subject.weight_kg" => &mut sc.subject.weight_kg,
-        "subject.madrs" => &mut sc.subject.madrs,
-        _ => return Err(Error::internal(format!("population key {key}: not a parameter or a known subject key"))),
-    };
-    *slot = match dist {
-        Dist::LogNormalCv => *slot * x,
-        Dist::Normal => x,
-    };
-    Ok(())
 }
 
 /// Sample times 0, s, 2s, ... up to and including `duration_h`.

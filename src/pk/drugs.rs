@@ -2,7 +2,8 @@
 //!
 //! One [`DrugInfo`] row per drug: its name, molar mass, disposition (the parameter-table entries of
 //! its three-compartment model), absorption per extravascular route (rate and bioavailability),
-//! its metabolite, its NMDA potency and its clinical potency (both relative to racemic ketamine).
+//! its metabolite, its NMDA potency and its clinical potency (both relative to racemic ketamine),
+//! and whether it is a form of ketamine (its levels enter the `*_ketamine_*` read-outs).
 //! The PK model, the effect-site exposure, the scenario reader (the allowed `drug` values) and the
 //! clinical read-outs all read this table; nothing else matches on a drug. Adding a drug is one
 //! enum variant and one row here, plus its parameters in `params.rs`.
@@ -16,6 +17,8 @@ use crate::params::Params;
 pub const KETAMINE_G_PER_MOL: f64 = 237.73;
 /// Molar mass of norketamine, g/mol.
 pub const NORKETAMINE_G_PER_MOL: f64 = 223.70;
+/// Molar mass of midazolam, g/mol.
+pub const MIDAZOLAM_G_PER_MOL: f64 = 325.77;
 
 /// A drug of the catalogue (the scenario's `drug = "..."`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -27,11 +30,14 @@ pub enum Drug {
     Esketamine,
     /// (R)-ketamine.
     Arketamine,
+    /// Midazolam: a benzodiazepine (GABA-A) sedative without NMDA action, the active placebo of
+    /// ketamine trials.
+    Midazolam,
 }
 
 impl Drug {
     /// Every drug, in catalogue order.
-    pub const ALL: [Drug; 3] = [Drug::Ketamine, Drug::Esketamine, Drug::Arketamine];
+    pub const ALL: [Drug; 4] = [Drug::Ketamine, Drug::Esketamine, Drug::Arketamine, Drug::Midazolam];
     /// Number of drugs.
     pub const COUNT: usize = Self::ALL.len();
 
@@ -101,8 +107,12 @@ pub struct DrugInfo {
     pub disposition: fn(&Params) -> Disposition70,
     /// Absorption by an extravascular route (from the parameter table).
     pub absorption: fn(&Params, Route) -> Absorption,
-    /// The metabolite (its disposition is shared: `norketamine_*` parameters).
-    pub metabolite: Metabolite,
+    /// The metabolite the model follows (its disposition is shared: `norketamine_*` parameters),
+    /// or `None` when no active metabolite is modelled.
+    pub metabolite: Option<Metabolite>,
+    /// A form of ketamine: its concentrations enter `plasma_ketamine_ng_ml`, the brain ketamine
+    /// level and the AUC (and so Cmax and every ketamine read-out).
+    pub ketamine: bool,
     /// NMDA-blocking potency relative to racemic ketamine (per µM at the effect site).
     pub nmda_potency_rel: fn(&Params) -> f64,
     /// Potency for the acute clinical effects (blood pressure, heart rate, dissociation), relative
@@ -143,7 +153,8 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
                 bioavailability: p.bioavailability_intranasal_ketamine,
             })
         },
-        metabolite: NORKETAMINE,
+        metabolite: Some(NORKETAMINE),
+        ketamine: true,
         // The reference of every potency.
         nmda_potency_rel: |_| 1.0,
         clinical_potency_rel: |_| 1.0,
@@ -167,7 +178,8 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
                 bioavailability: p.bioavailability_intranasal_esketamine,
             })
         },
-        metabolite: NORKETAMINE,
+        metabolite: Some(NORKETAMINE),
+        ketamine: true,
         nmda_potency_rel: |p| p.potency_esketamine_rel,
         // The acute effects follow the NMDA-weighted exposure.
         clinical_potency_rel: |p| p.potency_esketamine_rel,
@@ -191,9 +203,36 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
                 bioavailability: p.bioavailability_intranasal_arketamine,
             })
         },
-        metabolite: NORKETAMINE,
+        metabolite: Some(NORKETAMINE),
+        ketamine: true,
         nmda_potency_rel: |p| p.potency_arketamine_rel,
         clinical_potency_rel: |p| p.potency_arketamine_rel,
+    },
+    DrugInfo {
+        drug: Drug::Midazolam,
+        name: "midazolam",
+        description: "midazolam (benzodiazepine; active placebo without NMDA action)",
+        molar_mass_g_per_mol: MIDAZOLAM_G_PER_MOL,
+        disposition: |p| Disposition70 {
+            v1_l: p.midazolam_v1_l,
+            v2_l: p.midazolam_v2_l,
+            v3_l: p.midazolam_v3_l,
+            cl_l_per_h: p.midazolam_cl_l_per_h,
+            q2_l_per_h: p.midazolam_q2_l_per_h,
+            q3_l_per_h: p.midazolam_q3_l_per_h,
+        },
+        absorption: |p, route| match route {
+            Route::IvBolus | Route::IvInfusion => Absorption { ka_per_h: 0.0, bioavailability: 1.0 },
+            Route::Intranasal => Absorption { ka_per_h: p.midazolam_ka_intranasal_per_h, bioavailability: p.midazolam_bioavailability_intranasal },
+            Route::Oral | Route::Sublingual => Absorption { ka_per_h: p.midazolam_ka_oral_per_h, bioavailability: p.midazolam_bioavailability_oral },
+        },
+        // 1-hydroxymidazolam is not followed (Zomorodi 1998: clinically insignificant).
+        metabolite: None,
+        ketamine: false,
+        // A GABA-A modulator: no block of the NMDA channel, none of ketamine's dissociation or
+        // pressor effect (its sedation is not a ketasim read-out).
+        nmda_potency_rel: |_| 0.0,
+        clinical_potency_rel: |_| 0.0,
     },
 ];
 
@@ -217,5 +256,13 @@ mod tests {
         let p = Params::default();
         let ratio = (Drug::Esketamine.info().nmda_potency_rel)(&p) / (Drug::Arketamine.info().nmda_potency_rel)(&p);
         assert!((3.0..=6.0).contains(&ratio), "S/R potency {ratio}");
+    }
+
+    #[test]
+    fn midazolam_has_no_nmda_or_ketamine_action() {
+        let p = Params::default();
+        let m = Drug::Midazolam.info();
+        assert_eq!(((m.nmda_potency_rel)(&p), (m.clinical_potency_rel)(&p)), (0.0, 0.0));
+        assert!(!m.ketamine && m.metabolite.is_none());
     }
 }

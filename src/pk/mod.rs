@@ -175,9 +175,11 @@ impl Compound {
         let (k21, k31) = (d.q2_l_per_h / d.v2_l, d.q3_l_per_h / d.v3_l);
         let k_nk = d.nk_cl_l_per_h / d.nk_v_l;
         let info = drug.info();
-        let mw = info.metabolite.molar_mass_g_per_mol / info.molar_mass_g_per_mol;
-        let fm = p.norketamine_fraction_of_clearance;
-        let fm_fp = p.norketamine_fraction_of_first_pass;
+        // No metabolite followed: nothing flows into the norketamine pools.
+        let (mw, fm, fm_fp) = match info.metabolite {
+            Some(m) => (m.molar_mass_g_per_mol / info.molar_mass_g_per_mol, p.norketamine_fraction_of_clearance, p.norketamine_fraction_of_first_pass),
+            None => (1.0, 0.0, 0.0),
+        };
         let ke0 = p.ke0_per_h;
 
         let mut m = Matrix::zeros(N);
@@ -303,6 +305,9 @@ pub struct Concentrations {
     pub brain_ketamine_ng_ml: f64,
     /// Effect-site parent drug by drug (index [`Drug::index`]), ng/mL.
     pub brain_parent_ng_ml: [f64; Drug::COUNT],
+    /// Plasma parent drug by drug (index [`Drug::index`]), ng/mL: the only plasma level of a drug
+    /// that is not a form of ketamine (midazolam).
+    pub plasma_parent_ng_ml: [f64; Drug::COUNT],
     /// Effect-site norketamine, ng/mL.
     pub brain_norketamine_ng_ml: f64,
     /// Area under the plasma curve of the parent drugs so far, all drugs summed, ng·h/mL.
@@ -398,12 +403,16 @@ impl Pharmacokinetics {
     pub fn concentrations(&self) -> Concentrations {
         let mut c = Concentrations::default();
         for comp in &self.compounds {
+            c.plasma_parent_ng_ml[comp.drug.index()] += comp.plasma_ng_ml();
+            c.brain_parent_ng_ml[comp.drug.index()] += comp.effect_ng_ml();
+            if !comp.drug.info().ketamine {
+                continue;
+            }
             c.plasma_ketamine_ng_ml += comp.plasma_ng_ml();
             c.plasma_norketamine_ng_ml += comp.norketamine_plasma_ng_ml();
             c.brain_ketamine_ng_ml += comp.effect_ng_ml();
             c.brain_norketamine_ng_ml += comp.norketamine_effect_ng_ml();
             c.auc_ng_h_ml += comp.auc_ng_h_ml();
-            c.brain_parent_ng_ml[comp.drug.index()] += comp.effect_ng_ml();
         }
         c
     }

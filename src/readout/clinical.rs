@@ -332,6 +332,8 @@ mod tests {
             spo2_pct: 98.0,
             age_y: 40.0,
             madrs: 32.0,
+            draw: false,
+            drawn: false,
         }
     }
 

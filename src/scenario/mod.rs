@@ -87,6 +87,14 @@ pub struct Subject {
     pub age_y: f64,
     /// Baseline MADRS depression score (0-60).
     pub madrs: f64,
+    /// `[subject] draw = true`: replace the typical subject by a random one drawn from the trial
+    /// population model with the run's seed ([`Scenario::draw_subject`]). False once drawn, so the
+    /// resolved scenario (with the drawn values in place) runs the same subject again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub draw: bool,
+    /// This subject was drawn from the population (by [`Scenario::draw_subject`]).
+    #[serde(skip)]
+    pub drawn: bool,
 }
 
 /// Defaults of the subject's baseline read-outs (documented in docs/model.md).
@@ -446,6 +454,22 @@ impl Scenario {
         (!self.source.starts_with("bundled:")).then(|| PathBuf::from(&self.source))
     }
 
+    /// `[subject] draw = true`: replace the typical subject by person 0 of the default trial
+    /// population (`cohort::population`), drawn with this scenario's seed: weight, baseline MADRS,
+    /// PK and antidepressant-response factors, exactly as `ketasim trial` draws a subject. Call it
+    /// once the seed is final; afterwards `draw` is false and `drawn` true (a no-op otherwise).
+    pub fn draw_subject(&mut self) -> crate::error::Result<()> {
+        if !self.subject.draw {
+            return Ok(());
+        }
+        let table = crate::cohort::population::default_population();
+        crate::cohort::population::draw_into(self, &table, self.seed, 0)?;
+        self.subject.draw = false;
+        self.subject.drawn = true;
+        self.name = format!("{} (subject drawn with seed {})", self.name, self.seed);
+        Ok(())
+    }
+
     /// The number of administrations once every `times`/`every_h` schedule is expanded.
     pub fn n_administrations(&self) -> u64 {
         self.doses.iter().map(|d| u64::from(d.times)).sum()
@@ -540,6 +564,7 @@ pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> 
     if let Some(seed) = seed {
         sc.seed = seed;
     }
+    sc.draw_subject().map_err(|e| e.in_file(file, |k| reader::locate(&src.text, k)))?;
     sc.source = file.display().to_string();
     if !sets.is_empty() {
         // Titles, the summary's `scenario` column and the manifest say what was changed.
@@ -687,7 +712,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     let sr = TableReader::new(
         "subject",
         subject_t,
-        &["weight_kg", "state", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "spo2_pct", "age_y", "madrs"],
+        &["weight_kg", "state", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "spo2_pct", "age_y", "madrs", "draw"],
     );
     sr.deny_unknown()?;
     let weight_kg = sr.f64_req("weight_kg", "body weight in kg, 2-300")?;
@@ -713,7 +738,8 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         SubjectState::Healthy => DEFAULT_MADRS_HEALTHY,
     };
     let madrs = vital("madrs", default_madrs, 0.0, 60.0, "MADRS points")?;
-    let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs };
+    let draw = sr.bool_opt("draw")?.unwrap_or(false);
+    let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs, draw, drawn: false };
 
     // [[dose]]
     let mut doses = Vec::new();

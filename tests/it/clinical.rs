@@ -184,3 +184,35 @@ fn arketamine_dissociates_less_than_esketamine_at_equal_mg() {
     // Same disposition: plasma exposure is the same; only the potency differs.
     assert!((a.cmax_ng_ml - e.cmax_ng_ml).abs() < 1e-9 * e.cmax_ng_ml);
 }
+
+/// Midazolam, the active placebo of Murrough 2013 (0.045 mg/kg over 40 min): a drug of the
+/// catalogue with no NMDA action and none of ketamine's acute effects; no ketamine read-out moves.
+#[test]
+fn midazolam_active_placebo_blocks_no_nmda_receptor() {
+    let out = run_typical("iv-infusion", &["duration_h=48", "dose.0.drug=midazolam", "dose.0.mg_per_kg=0.045"]);
+    let s = &out.summary;
+    assert_eq!(s.peak_nmda_block_interneuron, 0.0, "no NMDA block");
+    assert_eq!(s.peak_dissociation_cadss, 0.0, "no dissociation");
+    assert_eq!(s.cmax_ng_ml, 0.0, "no ketamine in plasma");
+    assert_eq!(s.madrs_24h, Some(s.madrs_start), "MADRS unchanged at 24 h");
+}
+
+/// Midazolam's plasma levels against a published study: 2.5 mg IV in healthy adults gives an
+/// AUC(0-inf) of 93.9 ng·h/mL (geometric mean, CV 33.8 %; Nazolam 2017, Br J Clin Pharmacol 83:721, doi
+/// 10.1111/bcp.13163, Table 1). The typical subject of the Zomorodi 1998 model must lie within one
+/// CV of that mean (70-126 ng·h/mL), and the AUC must equal dose / CL (mass balance).
+#[test]
+fn midazolam_plasma_auc_matches_published_iv_dose() {
+    use ketasim::params::Params;
+    use ketasim::pk::{Administration, Drug, Pharmacokinetics, Route};
+    let p = Params::default();
+    let dose = Administration { t_h: 0.0, drug: Drug::Midazolam, route: Route::IvBolus, mg: 2.5, duration_h: 0.0 };
+    let mut pk = Pharmacokinetics::new(&p, 70.0, &[dose]);
+    pk.advance_to(2000.0);
+    let c = pk.concentrations();
+    let mid = &pk.compounds[Drug::Midazolam.index()];
+    let auc = mid.auc_ng_h_ml();
+    assert!((70.0..=126.0).contains(&auc), "midazolam AUC {auc} ng·h/mL, published 93.9 (CV 33.8 %)");
+    assert!((auc - 2500.0 / p.midazolam_cl_l_per_h).abs() < 1e-3 * auc, "AUC = dose / CL: {auc}");
+    assert_eq!((c.plasma_ketamine_ng_ml, c.auc_ng_h_ml, c.plasma_norketamine_ng_ml), (0.0, 0.0, 0.0), "not counted as ketamine, no norketamine");
+}
