@@ -62,7 +62,7 @@ pub fn job_script(job: &Job<'_>, shards: u64, exe: &Path, out: &Path, workdir: &
     let shards_q = q(&shards_dir(out));
     let workdir_q = q(workdir);
     let command = job.command;
-    let stem = job.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| command.into());
+    let stem = job.file.file_stem().map_or_else(|| command.into(), |s| s.to_string_lossy().into_owned());
     let name: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let last = shards - 1;
     let version = env!("CARGO_PKG_VERSION");

@@ -385,7 +385,7 @@ fn sweep_seeds_by_replicate_reuse_the_subject_at_every_point() {
 fn subject_draw_uses_the_run_seed() {
     let small = ["duration_h=2", "circuit.pyramidal_neurons=3", "circuit.interneurons=2", "numerics.dt_s=60"];
     let sets = |draw: bool| -> Vec<String> {
-        let mut v: Vec<String> = small.iter().map(|s| s.to_string()).collect();
+        let mut v: Vec<String> = small.iter().map(std::string::ToString::to_string).collect();
         if draw {
             v.push("subject.draw=true".into());
         }
