@@ -32,6 +32,8 @@ pub mod plot;
 pub mod readout;
 pub mod rng;
 pub mod scenario;
+#[cfg(feature = "cli")]
+pub mod sensitivity;
 pub mod sim;
 
 pub use error::{Error, Result};
