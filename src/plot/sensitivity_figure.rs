@@ -60,15 +60,16 @@ impl SensitivityFigure {
             return Ok(());
         }
         let n = p.sobol.len();
-        let ymax = p.sobol.iter().flat_map(|(_, a, b)| [a.high, b.high, a.value, b.value]).filter(|v| v.is_finite()).fold(1.0f64, f64::max);
-        let ymin = p.sobol.iter().flat_map(|(_, a, b)| [a.low, b.low, a.value]).filter(|v| v.is_finite()).fold(0.0f64, f64::min);
+        // Indices lie in [0, 1]; intervals of small samples may reach beyond: shown up to ±0.5 past it.
+        let ymax = p.sobol.iter().flat_map(|(_, a, b)| [a.high, b.high, a.value, b.value]).filter(|v| v.is_finite()).fold(1.0f64, f64::max).min(1.5);
+        let ymin = p.sobol.iter().flat_map(|(_, a, b)| [a.low, b.low, a.value]).filter(|v| v.is_finite()).fold(0.0f64, f64::min).max(-0.5);
         let names: Vec<String> = p.sobol.iter().map(|s| s.0.clone()).collect();
         let mut chart = ChartBuilder::on(area)
             .caption(format!("{}: Sobol S1 (blue), ST (orange)", p.output), font(22))
             .margin(10)
             .x_label_area_size(150)
             .y_label_area_size(60)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), ymin..ymax * 1.05)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), ymin..ymax + 0.05)
             .map_err(draw_err)?;
         let fmt_name = |v: &f64| {
             let i = v.round();
@@ -92,11 +93,13 @@ impl SensitivityFigure {
                 if !e.value.is_finite() {
                     continue;
                 }
-                chart.draw_series(std::iter::once(Rectangle::new([(x + dx - 0.18, 0.0), (x + dx + 0.18, e.value)], color.filled()))).map_err(draw_err)?;
+                let clip = |v: f64| v.clamp(ymin, ymax + 0.05);
+                chart.draw_series(std::iter::once(Rectangle::new([(x + dx - 0.18, 0.0), (x + dx + 0.18, clip(e.value))], color.filled()))).map_err(draw_err)?;
                 if e.low.is_finite() && e.high.is_finite() {
+                    let (low, high) = (clip(e.low), clip(e.high));
                     chart
                         .draw_series(std::iter::once(PathElement::new(
-                            vec![(x + dx - 0.06, e.low), (x + dx + 0.06, e.low), (x + dx, e.low), (x + dx, e.high), (x + dx - 0.06, e.high), (x + dx + 0.06, e.high)],
+                            vec![(x + dx - 0.06, low), (x + dx + 0.06, low), (x + dx, low), (x + dx, high), (x + dx - 0.06, high), (x + dx + 0.06, high)],
                             TEXT.stroke_width(2),
                         )))
                         .map_err(draw_err)?;
@@ -112,7 +115,8 @@ impl SensitivityFigure {
             return Ok(());
         }
         let xmax = p.morris.iter().map(|m| m.1).filter(|v| v.is_finite()).fold(0.0f64, f64::max).max(1e-12) * 1.15;
-        let ymax = p.morris.iter().map(|m| m.2).filter(|v| v.is_finite()).fold(0.0f64, f64::max).max(1e-12) * 1.15;
+        // sigma on the scale of mu* at least (a linear factor has sigma 0, not a zoom into rounding noise).
+        let ymax = p.morris.iter().map(|m| m.2).filter(|v| v.is_finite()).fold(0.0f64, f64::max).max(0.25 * xmax) * 1.15;
         let mut chart = ChartBuilder::on(area)
             .caption(format!("{}: Morris mu* vs sigma (per whole range)", p.output), font(22))
             .margin(10)
