@@ -4,7 +4,9 @@
 //! `A`, `B` and `AB_j` (see [`super::design::saltelli`]) and `V` the variance of all `2N` outputs of
 //! `A` and `B`,
 //!
-//! - first order `S_j = (1/N) Σ f_B (f_ABj − f_A) / V` (Saltelli 2010, eq. (b));
+//! - first order `S_j = (1/N) Σ (f_B − f̄) (f_ABj − f_A) / V` (Saltelli 2010, Table 2 (b)), with
+//!   `f_B` centred on the mean `f̄` of the `2N` outputs: the same expectation, since
+//!   `E[f_ABj − f_A] = 0`, and a much smaller variance when the mean is large against the spread;
 //! - total `ST_j = (1/(2N)) Σ (f_A − f_ABj)² / V` (Jansen 1999; Saltelli 2010, eq. (f)).
 //!
 //! **Morris**: the elementary effect of factor `j` on a trajectory is
@@ -91,7 +93,9 @@ fn sobol_on(y: &[f64], n: usize, k: usize, rows: &[usize]) -> Vec<(f64, f64)> {
     (0..k)
         .map(|j| {
             let yab = &y[(2 + j) * n..(3 + j) * n];
-            let s1 = rows.iter().map(|&i| yb[i] * (yab[i] - ya[i])).sum::<f64>() / m / var;
+            // f_B centred on the sample mean: the same expectation (E[f_ABj - f_A] = 0), far less
+            // variance when the mean is large against the spread.
+            let s1 = rows.iter().map(|&i| (yb[i] - mean) * (yab[i] - ya[i])).sum::<f64>() / m / var;
             let st = rows.iter().map(|&i| (ya[i] - yab[i]).powi(2)).sum::<f64>() / (2.0 * m) / var;
             if var > 0.0 { (s1, st) } else { (f64::NAN, f64::NAN) }
         })

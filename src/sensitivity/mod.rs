@@ -92,7 +92,7 @@ fn sensitivity_json(spec_file: &str, description: &str, base: &str, analysis: &A
         "analysis": analysis,
         "runs_total": analysis.n_morris() + analysis.n_sobol(),
         "estimators": {
-            "S1": "Saltelli et al. 2010, Table 2 (b): (1/N) sum f_B (f_ABj - f_A) / V",
+            "S1": "Saltelli et al. 2010, Table 2 (b), f_B centred: (1/N) sum (f_B - mean) (f_ABj - f_A) / V",
             "ST": "Jansen 1999 (Saltelli et al. 2010, Table 2 (f)): (1/2N) sum (f_A - f_ABj)^2 / V",
             "mu_star": "mean |EE| over trajectories (Campolongo et al. 2007); EE per whole parameter range",
             "mu": "mean EE",
