@@ -61,7 +61,7 @@ pub fn morris_delta(levels: u32) -> f64 {
 
 /// `r` Morris trajectories of `k` factors on `levels` levels (`levels` even, at least 2).
 pub fn morris(k: usize, trajectories: usize, levels: u32, seed: u64) -> Vec<Trajectory> {
-    assert!(levels >= 2 && levels % 2 == 0, "Morris levels must be even and at least 2");
+    assert!(levels >= 2 && levels.is_multiple_of(2), "Morris levels must be even and at least 2");
     let delta = morris_delta(levels);
     let lows = (levels / 2) as u64; // start levels 0..p/2 - 1 keep x and x + Δ inside [0, 1]
     let key = mix64(seed ^ MORRIS_DOMAIN);
@@ -150,6 +150,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn saltelli_matrices_share_columns_as_designed() {
         let (k, n) = (3, 16);
         let d = saltelli(k, n, 1);

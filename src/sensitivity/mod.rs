@@ -304,9 +304,8 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<()> {
             Ok(())
         }
         Err(e) => {
-            if staged {
-                let _ = safety::remove_owned(&work, safety::Kind::Sensitivity);
-            } else if created && !work.join("sweep").join("runs").is_dir() {
+            // A staged replacement, or a new directory without a finished run to resume, goes.
+            if staged || (created && !work.join("sweep").join("runs").is_dir()) {
                 let _ = safety::remove_owned(&work, safety::Kind::Sensitivity);
             }
             Err(e)
