@@ -64,42 +64,42 @@ impl SensitivityFigure {
         let ymax = p.sobol.iter().flat_map(|(_, a, b)| [a.high, b.high, a.value, b.value]).filter(|v| v.is_finite()).fold(1.0f64, f64::max).min(1.5);
         let ymin = p.sobol.iter().flat_map(|(_, a, b)| [a.low, b.low, a.value]).filter(|v| v.is_finite()).fold(0.0f64, f64::min).max(-0.5);
         let names: Vec<String> = p.sobol.iter().map(|s| s.0.clone()).collect();
+        // Horizontal bars: one row per parameter (the first at the top), names readable.
         let mut chart = ChartBuilder::on(area)
             .caption(format!("{}: Sobol S1 (blue), ST (orange)", p.output), font(22))
             .margin(10)
-            .x_label_area_size(150)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), ymin..ymax + 0.05)
+            .x_label_area_size(40)
+            .y_label_area_size(290)
+            .build_cartesian_2d(ymin..ymax + 0.05, -0.5..(n as f64 - 0.5))
             .map_err(draw_err)?;
         let fmt_name = |v: &f64| {
             let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n { names[n - 1 - i as usize].clone() } else { String::new() }
         };
         chart
             .configure_mesh()
-            .x_labels(n + 1)
-            .x_label_formatter(&fmt_name)
-            .x_label_style(font(16).transform(FontTransform::Rotate90))
-            .y_labels(6)
-            .label_style(font(18))
+            .y_labels(2 * n + 1)
+            .y_label_formatter(&fmt_name)
+            .x_labels(6)
+            .label_style(font(17))
             .bold_line_style(GRID)
             .light_line_style(TRANSPARENT)
             .axis_style(MUTED)
             .draw()
             .map_err(draw_err)?;
         for (i, (_, s1, st)) in p.sobol.iter().enumerate() {
-            let x = i as f64;
-            for (e, dx, color) in [(s1, -0.2, DEEP_BLUE), (st, 0.2, ORANGE)] {
+            let y = (n - 1 - i) as f64;
+            for (e, dy, color) in [(s1, 0.2, DEEP_BLUE), (st, -0.2, ORANGE)] {
                 if !e.value.is_finite() {
                     continue;
                 }
                 let clip = |v: f64| v.clamp(ymin, ymax + 0.05);
-                chart.draw_series(std::iter::once(Rectangle::new([(x + dx - 0.18, 0.0), (x + dx + 0.18, clip(e.value))], color.filled()))).map_err(draw_err)?;
+                chart.draw_series(std::iter::once(Rectangle::new([(0.0, y + dy - 0.18), (clip(e.value), y + dy + 0.18)], color.filled()))).map_err(draw_err)?;
                 if e.low.is_finite() && e.high.is_finite() {
                     let (low, high) = (clip(e.low), clip(e.high));
                     chart
                         .draw_series(std::iter::once(PathElement::new(
-                            vec![(x + dx - 0.06, low), (x + dx + 0.06, low), (x + dx, low), (x + dx, high), (x + dx - 0.06, high), (x + dx + 0.06, high)],
+                            vec![(low, y + dy - 0.06), (low, y + dy + 0.06), (low, y + dy), (high, y + dy), (high, y + dy - 0.06), (high, y + dy + 0.06)],
                             TEXT.stroke_width(2),
                         )))
                         .map_err(draw_err)?;
