@@ -7,7 +7,6 @@ use clap::{Parser, Subcommand};
 
 use crate::error::{Error, Result};
 use crate::output;
-use crate::params::PARAMETERS;
 use crate::scenario::{self, bundled};
 use crate::sim::Simulation;
 
@@ -102,13 +101,34 @@ pub enum Command {
     /// List the bundled scenarios.
     #[command(after_help = "Example:\n  ketasim list")]
     List,
-    /// List every model parameter with its default, unit and source.
-    #[command(after_help = "Examples:\n  ketasim params\n  ketasim params --markdown > table.md")]
+    /// List every model parameter: value, uncertainty range, validity range, unit, stage, source.
+    #[command(after_help = "Examples:\n  ketasim params\n  ketasim params --format csv > parameters.csv\n  ketasim params --format json\n  ketasim params --markdown > table.md")]
     Params {
-        /// Print Markdown tables, one per stage (as in docs/model.md).
-        #[arg(long)]
+        /// Output format: text (aligned columns), csv, json, or markdown (one table per stage, as
+        /// in docs/model.md).
+        #[arg(long, value_enum, default_value = "text")]
+        format: ParamsFormat,
+        /// Same as --format markdown.
+        #[arg(long, conflicts_with = "format")]
         markdown: bool,
     },
+    /// Global sensitivity analysis: Morris elementary effects and Sobol indices of model parameters
+    /// on summary outputs; writes design.csv, runs.csv, indices.csv, sensitivity.json, a figure and
+    /// the runs (see docs/sensitivity.md).
+    Sensitivity(crate::sensitivity::SensitivityArgs),
+}
+
+/// The formats of `ketasim params`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamsFormat {
+    /// Aligned columns for a terminal.
+    Text,
+    /// CSV with a header row.
+    Csv,
+    /// A JSON list of objects.
+    Json,
+    /// Markdown tables, one per stage.
+    Markdown,
 }
 
 /// The default output directory for a scenario spec: `runs/<bundled name or file stem>`.
@@ -146,14 +166,17 @@ pub fn run_command(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Params { markdown: true } => {
-            print!("{}", crate::params::markdown_tables());
-            Ok(())
-        }
-        Command::Params { markdown: false } => {
-            println!("{:<40} {:>10}  {:<28} {:<14} source", "name", "default", "unit", "stage");
-            for p in PARAMETERS {
-                println!("{:<40} {:>10}  {:<28} {:<14} {}", p.name, p.default, p.unit, p.stage, p.source);
+        Command::Sensitivity(args) => crate::sensitivity::sensitivity_command(args),
+        Command::Params { format, markdown } => {
+            let format = if markdown { ParamsFormat::Markdown } else { format };
+            match format {
+                ParamsFormat::Text => print!("{}", crate::params::text_table()),
+                ParamsFormat::Csv => print!("{}", crate::params::csv_table()),
+                ParamsFormat::Json => {
+                    let text = serde_json::to_string_pretty(&crate::params::json_table()).map_err(|e| Error::internal(e.to_string()))?;
+                    println!("{text}");
+                }
+                ParamsFormat::Markdown => print!("{}", crate::params::markdown_tables()),
             }
             Ok(())
         }

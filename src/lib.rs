@@ -32,6 +32,9 @@ pub mod plot;
 pub mod readout;
 pub mod rng;
 pub mod scenario;
+#[cfg(feature = "cli")]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+pub mod sensitivity;
 pub mod sim;
 
 pub use error::{Error, Result};

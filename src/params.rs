@@ -1,4 +1,11 @@
-//! Every model parameter, stated once: name (with its unit), default value, allowed range and source.
+//! Every model parameter, stated once: name (with its unit), default value, validity range,
+//! uncertainty range (with its basis) and source.
+//!
+//! The **validity range** `[min, max]` is what the model accepts (outside it the equations stop
+//! making sense); the **uncertainty range** `[low, high]` is narrower: the plausible range of the
+//! true value given the literature (a published confidence interval, the spread between studies,
+//! or a stated factor for assumed and calibrated values, with the reason in `uncertainty_basis`).
+//! `ketasim sensitivity` samples parameters over their uncertainty ranges by default.
 //!
 //! The table below is the single source of truth: `Params` (the struct the code reads),
 //! `[parameters]` overrides in a scenario, `--set parameters.<name>=<value>`, `ketasim params`,
@@ -13,28 +20,36 @@ pub const SECONDS_PER_HOUR: f64 = 3600.0;
 /// One row of the parameter table.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ParamInfo {
-    /// Parameter name, with its unit in the name (the `Params` field and the scenario key).
+    /// The parameter's name, with its unit in the name.
     pub name: &'static str,
-    /// Default value, in `unit`.
+    /// The default value.
     pub default: f64,
-    /// Unit of the value.
+    /// The unit.
     pub unit: &'static str,
-    /// Smallest allowed value (inclusive).
+    /// Lower end of the validity range (values the model accepts).
     pub min: f64,
-    /// Largest allowed value (inclusive).
+    /// Upper end of the validity range.
     pub max: f64,
+    /// Lower end of the uncertainty range (plausible true values; inside the validity range and
+    /// containing the default).
+    pub uncertainty_low: f64,
+    /// Upper end of the uncertainty range.
+    pub uncertainty_high: f64,
+    /// Why the uncertainty range is what it is (a published interval, a spread between studies,
+    /// or a stated factor and its reason).
+    pub uncertainty_basis: &'static str,
     /// Which stage reads it (pk, nmda, disinhibition, glutamate, ampa, bdnf, mtorc1, protein, spines, …).
     pub stage: &'static str,
-    /// Published source of the default (see docs/references.md).
+    /// Where the value comes from (published sources cited as `Author Year`, docs/references.md).
     pub source: &'static str,
 }
 
 macro_rules! parameters {
-    ($( $stage:literal { $( $name:ident = $value:expr, $unit:literal, [$min:expr, $max:expr], $source:literal; )* } )*) => {
+    ($( $stage:literal { $( $name:ident = $value:expr, $unit:literal, [$min:expr, $max:expr], [$ulo:expr, $uhi:expr], $basis:literal, $source:literal; )* } )*) => {
         /// All model parameters (see the module docs and `docs/model.md`).
         #[derive(Debug, Clone, PartialEq, Serialize)]
         pub struct Params { $( $(
-            #[doc = concat!("`", stringify!($name), "`, ", $unit, " (default ", stringify!($value), ", range ", stringify!($min), " to ", stringify!($max), "; ", $source, ").")]
+            #[doc = concat!("`", stringify!($name), "`, ", $unit, " (default ", stringify!($value), ", range ", stringify!($min), " to ", stringify!($max), ", uncertainty ", stringify!($ulo), " to ", stringify!($uhi), "; ", $source, ").")]
             pub $name: f64,
         )* )* }
 
@@ -45,6 +60,7 @@ macro_rules! parameters {
         /// The parameter table, in the causal order of the model.
         pub const PARAMETERS: &[ParamInfo] = &[ $( $( ParamInfo {
             name: stringify!($name), default: $value, unit: $unit, min: $min, max: $max,
+            uncertainty_low: $ulo, uncertainty_high: $uhi, uncertainty_basis: $basis,
             stage: $stage, source: $source,
         }, )* )* ];
 
@@ -68,9 +84,80 @@ pub fn markdown_tables() -> String {
     for p in PARAMETERS {
         if p.stage != stage {
             stage = p.stage;
-            out.push_str(&format!("\n#### Parameters: {stage}\n\n| name | default | unit | range | source |\n|---|---|---|---|---|\n"));
+            out.push_str(&format!("\n#### Parameters: {stage}\n\n| name | default | unit | range | uncertainty | source |\n|---|---|---|---|---|---|\n"));
         }
-        out.push_str(&format!("| `{}` | {} | {} | {} to {} | {} |\n", p.name, p.default, p.unit, p.min, p.max, p.source));
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} to {} | {} to {}: {} | {} |\n",
+            p.name, p.default, p.unit, p.min, p.max, p.uncertainty_low, p.uncertainty_high, p.uncertainty_basis, p.source
+        ));
+    }
+    out
+}
+
+/// The columns of `ketasim params --format csv` (and the keys of `--format json`), in order.
+pub const TABLE_COLUMNS: &[&str] =
+    &["name", "value", "uncertainty_low", "uncertainty_high", "min", "max", "unit", "stage", "source", "uncertainty_basis"];
+
+/// A number as the shortest text that reads back to the same `f64`.
+fn num(x: f64) -> String {
+    format!("{x:?}")
+}
+
+/// The parameter table as CSV: one row per parameter, columns [`TABLE_COLUMNS`].
+pub fn csv_table() -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(TABLE_COLUMNS);
+    for p in PARAMETERS {
+        let _ = w.write_record([
+            p.name.to_string(),
+            num(p.default),
+            num(p.uncertainty_low),
+            num(p.uncertainty_high),
+            num(p.min),
+            num(p.max),
+            p.unit.to_string(),
+            p.stage.to_string(),
+            p.source.to_string(),
+            p.uncertainty_basis.to_string(),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The parameter table as JSON: a list of objects with the keys of [`TABLE_COLUMNS`], in causal
+/// order.
+pub fn json_table() -> serde_json::Value {
+    serde_json::Value::Array(
+        PARAMETERS
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name, "value": p.default,
+                    "uncertainty_low": p.uncertainty_low, "uncertainty_high": p.uncertainty_high,
+                    "min": p.min, "max": p.max, "unit": p.unit, "stage": p.stage,
+                    "source": p.source, "uncertainty_basis": p.uncertainty_basis,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The parameter table as aligned text for a terminal: name, value, uncertainty range, validity
+/// range, unit, stage and source.
+pub fn text_table() -> String {
+    let range = |a: f64, b: f64| format!("{a} to {b}");
+    let mut out = format!("{:<38} {:>8}  {:<18} {:<16} {:<28} {:<14} source\n", "name", "value", "uncertainty", "validity", "unit", "stage");
+    for p in PARAMETERS {
+        out.push_str(&format!(
+            "{:<38} {:>8}  {:<18} {:<16} {:<28} {:<14} {}\n",
+            p.name,
+            p.default,
+            range(p.uncertainty_low, p.uncertainty_high),
+            range(p.min, p.max),
+            p.unit,
+            p.stage,
+            p.source
+        ));
     }
     out
 }
@@ -83,180 +170,180 @@ pub fn info(name: &str) -> Option<&'static ParamInfo> {
 
 parameters! {
     "pk" {
-        ketamine_v1_l = 25.0, "L per 70 kg", [0.1, 1e4], "Kamp et al. 2020, Anesthesiology 133:1192 (racemic, 3-compartment)";
-        ketamine_v2_l = 56.0, "L per 70 kg", [0.1, 1e4], "Kamp 2020";
-        ketamine_v3_l = 157.0, "L per 70 kg", [0.1, 1e4], "Kamp 2020";
-        ketamine_cl_l_per_h = 84.0, "L/h per 70 kg", [0.01, 1e4], "Kamp 2020";
-        ketamine_q2_l_per_h = 161.0, "L/h per 70 kg", [0.0, 1e4], "Kamp 2020";
-        ketamine_q3_l_per_h = 79.0, "L/h per 70 kg", [0.0, 1e4], "Kamp 2020";
-        esketamine_v1_l = 11.6, "L per 70 kg", [0.1, 1e4], "Simons et al. 2022 (S-ketamine, arterial)";
-        esketamine_v2_l = 39.0, "L per 70 kg", [0.1, 1e4], "Simons 2022";
-        esketamine_v3_l = 174.0, "L per 70 kg", [0.1, 1e4], "Simons 2022";
-        esketamine_cl_l_per_h = 88.8, "L/h per 70 kg", [0.01, 1e4], "Simons 2022: 1.48 L/min (label: CL about 89 L/h)";
-        esketamine_q2_l_per_h = 145.8, "L/h per 70 kg", [0.0, 1e4], "Simons 2022: 2.43 L/min";
-        esketamine_q3_l_per_h = 72.6, "L/h per 70 kg", [0.0, 1e4], "Simons 2022: 1.21 L/min";
-        arketamine_v1_l = 11.6, "L per 70 kg", [0.1, 1e4], "assumption: the S-ketamine disposition (Simons 2022) reused for R-ketamine; the enantiomers given alone have similar clearance and volumes (Ihmsen et al. 2001, Clin Pharmacol Ther 70:431)";
-        arketamine_v2_l = 39.0, "L per 70 kg", [0.1, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001)";
-        arketamine_v3_l = 174.0, "L per 70 kg", [0.1, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001)";
-        arketamine_cl_l_per_h = 88.8, "L/h per 70 kg", [0.01, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001: R- and S-ketamine clearances given alone within about 20 %)";
-        arketamine_q2_l_per_h = 145.8, "L/h per 70 kg", [0.0, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value)";
-        arketamine_q3_l_per_h = 72.6, "L/h per 70 kg", [0.0, 1e4], "as arketamine_v1_l (Simons 2022 S-ketamine value)";
-        norketamine_v_l = 221.0, "L per 70 kg", [0.1, 1e4], "Simons 2022 (norketamine volume); one compartment: assumption";
-        norketamine_cl_l_per_h = 60.0, "L/h per 70 kg", [0.01, 1e4], "Simons 2022: 1.00 L/min";
-        norketamine_fraction_of_clearance = 0.8, "fraction", [0.0, 1.0], "Simons 2022: 80 % of S-ketamine clearance forms norketamine; applied to the racemate too (assumption)";
-        hepatic_blood_flow_l_per_h = 151.0, "L/h", [1.0, 1e4], "Perez-Ruixo 2021 Table 3: Qh of the esketamine well-stirred liver model; ketamine clearance is flow-limited, so age acts through it (applied to racemic and R-ketamine too: assumption)";
-        hepatic_flow_decline_l_per_h_per_y = 2.19, "L/h per year", [0.0, 10.0], "Perez-Ruixo 2021 Table 3: Qh falls 2.19 L/h per year of age above 60";
-        hepatic_flow_decline_from_age_y = 60.0, "years", [0.0, 120.0], "Perez-Ruixo 2021: the age effect on Qh starts at 60 years";
-        norketamine_fraction_of_first_pass = 0.9, "fraction", [0.0, 1.0], "assumption: first-pass loss is mostly N-demethylated, more than systemic clearance (Grant 1981: an oral dose appears largely as norketamine)";
-        ke0_per_h = 60.0, "1/h", [0.1, 1000.0], "effect-site equilibration 1 min^-1, within the literature's 0.5-3 min^-1";
-        bioavailability_oral = 0.17, "fraction", [0.0, 1.0], "Grant 1981 (17 %); oral and sublingual studies span 16-30 % (Rolan 2014)";
-        bioavailability_sublingual = 0.29, "fraction", [0.0, 1.0], "Rolan 2014 (90 % CI 27-31 %)";
-        bioavailability_intranasal_esketamine = 0.48, "fraction", [0.0, 1.0], "Spravato label (48 % absolute)";
-        bioavailability_intranasal_arketamine = 0.48, "fraction", [0.0, 1.0], "assumption: as intranasal esketamine (Spravato label, 48 %); no human intranasal R-ketamine data";
-        bioavailability_intranasal_ketamine = 0.14, "fraction", [0.0, 1.0], "Pharmacotherapy 2022;42:298 (11-17 %)";
-        ka_oral_per_h = 1.0, "1/h", [0.01, 100.0], "calibrated: Tmax about 30 min with the Kamp 2020 disposition (Grant 1981)";
-        ka_sublingual_per_h = 0.7, "1/h", [0.01, 100.0], "calibrated: Tmax about 45 min (Rolan 2014)";
-        ka_intranasal_esketamine_per_h = 0.7, "1/h", [0.01, 100.0], "calibrated: 56 mg gives Cmax about 73 ng/mL at 20-40 min with the Simons 2022 disposition (Spravato label; Perez-Ruixo 2021's 2.93 1/h belongs to their own disposition model)";
-        ka_intranasal_arketamine_per_h = 0.7, "1/h", [0.01, 100.0], "assumption: as ka_intranasal_esketamine_per_h (same formulation and disposition)";
-        ka_intranasal_ketamine_per_h = 1.5, "1/h", [0.01, 100.0], "calibrated: Tmax 14-23 min (Pharmacotherapy 2022;42:298)";
-        midazolam_v1_l = 32.2, "L per 70 kg", [0.1, 1e4], "Zomorodi et al. 1998, Anesthesiology 89:1418 (adult three-compartment population model, V1 32.2 L)";
-        midazolam_v2_l = 53.0, "L per 70 kg", [0.1, 1e4], "Zomorodi 1998 (V2 53 L)";
-        midazolam_v3_l = 245.0, "L per 70 kg", [0.1, 1e4], "Zomorodi 1998 (V3 245 L)";
-        midazolam_cl_l_per_h = 25.8, "L/h per 70 kg", [0.01, 1e4], "Zomorodi 1998: 0.43 L/min";
-        midazolam_q2_l_per_h = 33.6, "L/h per 70 kg", [0.0, 1e4], "Zomorodi 1998: 0.56 L/min";
-        midazolam_q3_l_per_h = 23.4, "L/h per 70 kg", [0.0, 1e4], "Zomorodi 1998: 0.39 L/min";
-        midazolam_bioavailability_oral = 0.44, "fraction", [0.0, 1.0], "Allonen et al. 1981, Clin Pharmacol Ther 30:653 (44 %); also used for sublingual midazolam (assumption)";
-        midazolam_ka_oral_per_h = 3.0, "1/h", [0.01, 100.0], "Allonen 1981: absorption half-life 0.23 h (ln 2 / 0.23 h); also used for sublingual midazolam (assumption)";
-        midazolam_bioavailability_intranasal = 0.75, "fraction", [0.0, 1.0], "Nazolam 2017 (Br J Clin Pharmacol 83:721, doi 10.1111/bcp.13163): intranasal F 0.74-0.76";
-        midazolam_ka_intranasal_per_h = 6.0, "1/h", [0.01, 100.0], "assumption: Tmax 11-14 min after intranasal midazolam (Nazolam 2017)";
+        ketamine_v1_l = 25.0, "L per 70 kg", [0.1, 1e4], [19.2, 32.5], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Kamp et al. 2020, Anesthesiology 133:1192 (racemic, 3-compartment)";
+        ketamine_v2_l = 56.0, "L per 70 kg", [0.1, 1e4], [43.1, 72.8], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Kamp 2020";
+        ketamine_v3_l = 157.0, "L per 70 kg", [0.1, 1e4], [121.0, 204.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Kamp 2020";
+        ketamine_cl_l_per_h = 84.0, "L/h per 70 kg", [0.01, 1e4], [64.6, 109.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Kamp 2020";
+        ketamine_q2_l_per_h = 161.0, "L/h per 70 kg", [0.0, 1e4], [124.0, 209.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Kamp 2020";
+        ketamine_q3_l_per_h = 79.0, "L/h per 70 kg", [0.0, 1e4], [60.8, 103.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Kamp 2020";
+        esketamine_v1_l = 11.6, "L per 70 kg", [0.1, 1e4], [8.92, 15.1], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Simons et al. 2022 (S-ketamine, arterial)";
+        esketamine_v2_l = 39.0, "L per 70 kg", [0.1, 1e4], [30.0, 50.7], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Simons 2022";
+        esketamine_v3_l = 174.0, "L per 70 kg", [0.1, 1e4], [134.0, 226.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Simons 2022";
+        esketamine_cl_l_per_h = 88.8, "L/h per 70 kg", [0.01, 1e4], [68.3, 115.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Simons 2022: 1.48 L/min (label: CL about 89 L/h)";
+        esketamine_q2_l_per_h = 145.8, "L/h per 70 kg", [0.0, 1e4], [112.0, 190.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Simons 2022: 2.43 L/min";
+        esketamine_q3_l_per_h = 72.6, "L/h per 70 kg", [0.0, 1e4], [55.8, 94.4], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Simons 2022: 1.21 L/min";
+        arketamine_v1_l = 11.6, "L per 70 kg", [0.1, 1e4], [8.92, 15.1], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "assumption: the S-ketamine disposition (Simons 2022) reused for R-ketamine; the enantiomers given alone have similar clearance and volumes (Ihmsen et al. 2001, Clin Pharmacol Ther 70:431)";
+        arketamine_v2_l = 39.0, "L per 70 kg", [0.1, 1e4], [30.0, 50.7], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001)";
+        arketamine_v3_l = 174.0, "L per 70 kg", [0.1, 1e4], [134.0, 226.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001)";
+        arketamine_cl_l_per_h = 88.8, "L/h per 70 kg", [0.01, 1e4], [68.3, 115.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "as arketamine_v1_l (Simons 2022 S-ketamine value; Ihmsen 2001: R- and S-ketamine clearances given alone within about 20 %)";
+        arketamine_q2_l_per_h = 145.8, "L/h per 70 kg", [0.0, 1e4], [112.0, 190.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "as arketamine_v1_l (Simons 2022 S-ketamine value)";
+        arketamine_q3_l_per_h = 72.6, "L/h per 70 kg", [0.0, 1e4], [55.8, 94.4], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "as arketamine_v1_l (Simons 2022 S-ketamine value)";
+        norketamine_v_l = 221.0, "L per 70 kg", [0.1, 1e4], [170.0, 287.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Simons 2022 (norketamine volume); one compartment: assumption";
+        norketamine_cl_l_per_h = 60.0, "L/h per 70 kg", [0.01, 1e4], [46.2, 78.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Simons 2022: 1.00 L/min";
+        norketamine_fraction_of_clearance = 0.8, "fraction", [0.0, 1.0], [0.6, 0.95], "assumption around the 80 % of Simons 2022 (measured for S-ketamine only)", "Simons 2022: 80 % of S-ketamine clearance forms norketamine; applied to the racemate too (assumption)";
+        hepatic_blood_flow_l_per_h = 151.0, "L/h", [1.0, 1e4], [116.0, 196.0], "factor 1.3 either way (population-PK estimate; between-subject CV of Qh 23 %, Perez-Ruixo 2021)", "Perez-Ruixo 2021 Table 3: Qh of the esketamine well-stirred liver model; ketamine clearance is flow-limited, so age acts through it (applied to racemic and R-ketamine too: assumption)";
+        hepatic_flow_decline_l_per_h_per_y = 2.19, "L/h per year", [0.0, 10.0], [1.46, 3.29], "factor 1.5 either way (single published estimate without an interval here; assumption)", "Perez-Ruixo 2021 Table 3: Qh falls 2.19 L/h per year of age above 60";
+        hepatic_flow_decline_from_age_y = 60.0, "years", [0.0, 120.0], [50.0, 70.0], "plus or minus 10 years (the breakpoint of the source model, fixed there; assumption)", "Perez-Ruixo 2021: the age effect on Qh starts at 60 years";
+        norketamine_fraction_of_first_pass = 0.9, "fraction", [0.0, 1.0], [0.45, 1.0], "factor 2 either way (assumption: no direct measurement)", "assumption: first-pass loss is mostly N-demethylated, more than systemic clearance (Grant 1981: an oral dose appears largely as norketamine)";
+        ke0_per_h = 60.0, "1/h", [0.1, 1000.0], [30.0, 180.0], "the literature's 0.5-3 min^-1", "effect-site equilibration 1 min^-1, within the literature's 0.5-3 min^-1";
+        bioavailability_oral = 0.17, "fraction", [0.0, 1.0], [0.16, 0.3], "oral and sublingual studies span 16-30 % (Grant 1981; Rolan 2014)", "Grant 1981 (17 %); oral and sublingual studies span 16-30 % (Rolan 2014)";
+        bioavailability_sublingual = 0.29, "fraction", [0.0, 1.0], [0.27, 0.31], "90 % CI 27-31 % (Rolan 2014)", "Rolan 2014 (90 % CI 27-31 %)";
+        bioavailability_intranasal_esketamine = 0.48, "fraction", [0.0, 1.0], [0.4, 0.56], "±0.08 (assumption: the label gives no interval)", "Spravato label (48 % absolute)";
+        bioavailability_intranasal_arketamine = 0.48, "fraction", [0.0, 1.0], [0.32, 0.72], "factor 1.5 (assumption: no human intranasal R-ketamine data)", "assumption: as intranasal esketamine (Spravato label, 48 %); no human intranasal R-ketamine data";
+        bioavailability_intranasal_ketamine = 0.14, "fraction", [0.0, 1.0], [0.11, 0.17], "11-17 % (Pharmacotherapy 2022;42:298)", "Pharmacotherapy 2022;42:298 (11-17 %)";
+        ka_oral_per_h = 1.0, "1/h", [0.01, 100.0], [0.667, 1.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: Tmax about 30 min with the Kamp 2020 disposition (Grant 1981)";
+        ka_sublingual_per_h = 0.7, "1/h", [0.01, 100.0], [0.467, 1.05], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: Tmax about 45 min (Rolan 2014)";
+        ka_intranasal_esketamine_per_h = 0.7, "1/h", [0.01, 100.0], [0.467, 1.05], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: 56 mg gives Cmax about 73 ng/mL at 20-40 min with the Simons 2022 disposition (Spravato label; Perez-Ruixo 2021's 2.93 1/h belongs to their own disposition model)";
+        ka_intranasal_arketamine_per_h = 0.7, "1/h", [0.01, 100.0], [0.35, 1.4], "factor 2 either way (assumption: no direct measurement)", "assumption: as ka_intranasal_esketamine_per_h (same formulation and disposition)";
+        ka_intranasal_ketamine_per_h = 1.5, "1/h", [0.01, 100.0], [1.0, 2.25], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: Tmax 14-23 min (Pharmacotherapy 2022;42:298)";
+        midazolam_v1_l = 32.2, "L per 70 kg", [0.1, 1e4], [24.77, 41.86], "factor 1.3 either way (population-PK estimate; assumption)", "Zomorodi et al. 1998, Anesthesiology 89:1418 (adult three-compartment population model, V1 32.2 L)";
+        midazolam_v2_l = 53.0, "L per 70 kg", [0.1, 1e4], [40.77, 68.9], "factor 1.3 either way (population-PK estimate; assumption)", "Zomorodi 1998 (V2 53 L)";
+        midazolam_v3_l = 245.0, "L per 70 kg", [0.1, 1e4], [188.5, 318.5], "factor 1.3 either way (population-PK estimate; assumption)", "Zomorodi 1998 (V3 245 L)";
+        midazolam_cl_l_per_h = 25.8, "L/h per 70 kg", [0.01, 1e4], [19.85, 33.54], "factor 1.3 either way (population-PK estimate; assumption)", "Zomorodi 1998: 0.43 L/min";
+        midazolam_q2_l_per_h = 33.6, "L/h per 70 kg", [0.0, 1e4], [25.85, 43.68], "factor 1.3 either way (population-PK estimate; assumption)", "Zomorodi 1998: 0.56 L/min";
+        midazolam_q3_l_per_h = 23.4, "L/h per 70 kg", [0.0, 1e4], [18.0, 30.42], "factor 1.3 either way (population-PK estimate; assumption)", "Zomorodi 1998: 0.39 L/min";
+        midazolam_bioavailability_oral = 0.44, "fraction", [0.0, 1.0], [0.3385, 0.572], "factor 1.3 either way (population-PK estimate; assumption)", "Allonen et al. 1981, Clin Pharmacol Ther 30:653 (44 %); also used for sublingual midazolam (assumption)";
+        midazolam_ka_oral_per_h = 3.0, "1/h", [0.01, 100.0], [2.308, 3.9], "factor 1.3 either way (population-PK estimate; assumption)", "Allonen 1981: absorption half-life 0.23 h (ln 2 / 0.23 h); also used for sublingual midazolam (assumption)";
+        midazolam_bioavailability_intranasal = 0.75, "fraction", [0.0, 1.0], [0.5769, 0.975], "factor 1.3 either way (population-PK estimate; assumption)", "Nazolam 2017 (Br J Clin Pharmacol 83:721, doi 10.1111/bcp.13163): intranasal F 0.74-0.76";
+        midazolam_ka_intranasal_per_h = 6.0, "1/h", [0.01, 100.0], [4.615, 7.8], "factor 1.3 either way (population-PK estimate; assumption)", "assumption: Tmax 11-14 min after intranasal midazolam (Nazolam 2017)";
     }
     "nmda" {
-        potency_esketamine_rel = 2.0, "x racemate", [0.0, 10.0], "S-ketamine about 2x the racemate (Ki 0.3 vs 0.5 uM)";
-        potency_arketamine_rel = 0.36, "x racemate", [0.0, 10.0], "R-ketamine Ki 1.4 uM vs S-ketamine 0.30 uM and racemate 0.53 uM at the PCP site of the NMDA receptor (Ebert et al. 1997, Eur J Pharmacol 333:99): 0.5/1.4 with the racemate Ki used for potency_esketamine_rel; S/R about 4.7";
-        potency_norketamine_rel = 0.25, "x racemate", [0.0, 10.0], "norketamine 1/3-1/5 of ketamine; midpoint";
-        nmda_ic50_interneuron_um = 1.2, "uM", [1e-3, 1e3], "GluN2C IC50 with physiological Mg2+ (Kotermanski & Johnson 2009)";
-        nmda_ic50_pyramidal_um = 5.0, "uM", [1e-3, 1e3], "GluN2A/2B IC50 with physiological Mg2+ (Kotermanski & Johnson 2009)";
-        nmda_unblock_tau_min = 20.0, "min", [0.1, 1e4], "assumption: trapped blocker leaves slowly (minutes to tens of minutes)";
-        interneuron_open_cv = 0.2, "CV", [0.0, 2.0], "assumption: cell-to-cell spread of tonic channel opening";
-        pyramidal_open_cv = 0.2, "CV", [0.0, 2.0], "assumption";
+        potency_esketamine_rel = 2.0, "x racemate", [0.0, 10.0], [1.5, 3.0], "assumption around the Ki ratio 1.77 (Ebert 1997)", "S-ketamine about 2x the racemate (Ki 0.3 vs 0.5 uM)";
+        potency_arketamine_rel = 0.36, "x racemate", [0.0, 10.0], [0.24, 0.54], "factor 1.5 either way (assumption: a single published value without an interval)", "R-ketamine Ki 1.4 uM vs S-ketamine 0.30 uM and racemate 0.53 uM at the PCP site of the NMDA receptor (Ebert et al. 1997, Eur J Pharmacol 333:99): 0.5/1.4 with the racemate Ki used for potency_esketamine_rel; S/R about 4.7";
+        potency_norketamine_rel = 0.25, "x racemate", [0.0, 10.0], [0.2, 0.33], "1/5 to 1/3 of ketamine (the source's range)", "norketamine 1/3-1/5 of ketamine; midpoint";
+        nmda_ic50_interneuron_um = 1.2, "uM", [1e-3, 1e3], [0.8, 1.8], "factor 1.5 either way (assumption: a single published value without an interval)", "GluN2C IC50 with physiological Mg2+ (Kotermanski & Johnson 2009)";
+        nmda_ic50_pyramidal_um = 5.0, "uM", [1e-3, 1e3], [3.33, 7.5], "factor 1.5 either way (assumption: a single published value without an interval)", "GluN2A/2B IC50 with physiological Mg2+ (Kotermanski & Johnson 2009)";
+        nmda_unblock_tau_min = 20.0, "min", [0.1, 1e4], [10.0, 40.0], "factor 2 either way (assumption: no direct measurement)", "assumption: trapped blocker leaves slowly (minutes to tens of minutes)";
+        interneuron_open_cv = 0.2, "CV", [0.0, 2.0], [0.1, 0.4], "factor 2 either way (assumption: no direct measurement)", "assumption: cell-to-cell spread of tonic channel opening";
+        pyramidal_open_cv = 0.2, "CV", [0.0, 2.0], [0.1, 0.4], "factor 2 either way (assumption: no direct measurement)", "assumption";
     }
     "disinhibition" {
-        interneuron_rate_hz = 15.0, "Hz", [0.01, 500.0], "fast-spiking interneurons 10-20 Hz (Homayoun & Moghaddam 2007)";
-        interneuron_rate_cv = 0.3, "CV", [0.0, 2.0], "assumption";
-        interneuron_nmda_drive_fraction = 0.8, "fraction", [0.0, 1.0], "assumption: tonic interneuron drive is mostly NMDA-dependent (Homayoun & Moghaddam 2007)";
-        pyramidal_rate_hz = 2.0, "Hz", [0.01, 500.0], "prefrontal pyramidal neurons 1-5 Hz (Homayoun & Moghaddam 2007)";
-        pyramidal_rate_cv = 0.3, "CV", [0.0, 2.0], "assumption";
-        disinhibition_gain = 1.5, "max relative rate increase", [0.0, 100.0], "calibrated: glutamate surge 1.5-3x (Moghaddam 1997)";
-        disinhibition_half_loss = 0.12, "fraction of inhibition lost", [1e-3, 1.0], "calibrated: surge needs a substantial loss of inhibition; back within about 2 h (Moghaddam 1997)";
-        disinhibition_hill = 3.0, "1", [0.1, 20.0], "calibrated (threshold-like recruitment of pyramidal firing)";
-        disinhibition_adaptation_tau_min = 30.0, "min", [0.1, 1e4], "calibrated: surge is transient, back within about 2 h (Moghaddam 1997)";
-        disinhibition_adaptation_fraction = 0.9, "fraction", [0.0, 1.0], "calibrated: surge is transient; none after anaesthetic exposure (Moghaddam 1997)";
-        pyramidal_nmda_half_block = 0.45, "fraction", [0.01, 1.0], "calibrated: anaesthetic exposure abolishes the surge (inverted U, Moghaddam 1997)";
-        pyramidal_nmda_hill = 4.0, "1", [0.1, 20.0], "calibrated (inverted U)";
-        anaesthetic_suppression_tau_h = 6.0, "h", [0.01, 1e3], "assumption: plasticity stays suppressed for hours after deep block (no mTORC1 activation at anaesthetic doses, Li 2010)";
+        interneuron_rate_hz = 15.0, "Hz", [0.01, 500.0], [10.0, 20.0], "10-20 Hz (Homayoun & Moghaddam 2007)", "fast-spiking interneurons 10-20 Hz (Homayoun & Moghaddam 2007)";
+        interneuron_rate_cv = 0.3, "CV", [0.0, 2.0], [0.15, 0.6], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        interneuron_nmda_drive_fraction = 0.8, "fraction", [0.0, 1.0], [0.4, 1.0], "factor 2 either way (assumption: no direct measurement)", "assumption: tonic interneuron drive is mostly NMDA-dependent (Homayoun & Moghaddam 2007)";
+        pyramidal_rate_hz = 2.0, "Hz", [0.01, 500.0], [1.0, 5.0], "1-5 Hz (Homayoun & Moghaddam 2007)", "prefrontal pyramidal neurons 1-5 Hz (Homayoun & Moghaddam 2007)";
+        pyramidal_rate_cv = 0.3, "CV", [0.0, 2.0], [0.15, 0.6], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        disinhibition_gain = 1.5, "max relative rate increase", [0.0, 100.0], [1.0, 2.25], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: glutamate surge 1.5-3x (Moghaddam 1997)";
+        disinhibition_half_loss = 0.12, "fraction of inhibition lost", [1e-3, 1.0], [0.08, 0.18], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: surge needs a substantial loss of inhibition; back within about 2 h (Moghaddam 1997)";
+        disinhibition_hill = 3.0, "1", [0.1, 20.0], [2.0, 4.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated (threshold-like recruitment of pyramidal firing)";
+        disinhibition_adaptation_tau_min = 30.0, "min", [0.1, 1e4], [20.0, 45.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: surge is transient, back within about 2 h (Moghaddam 1997)";
+        disinhibition_adaptation_fraction = 0.9, "fraction", [0.0, 1.0], [0.6, 1.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: surge is transient; none after anaesthetic exposure (Moghaddam 1997)";
+        pyramidal_nmda_half_block = 0.45, "fraction", [0.01, 1.0], [0.3, 0.675], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: anaesthetic exposure abolishes the surge (inverted U, Moghaddam 1997)";
+        pyramidal_nmda_hill = 4.0, "1", [0.1, 20.0], [2.67, 6.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated (inverted U)";
+        anaesthetic_suppression_tau_h = 6.0, "h", [0.01, 1e3], [3.0, 12.0], "factor 2 either way (assumption: no direct measurement)", "assumption: plasticity stays suppressed for hours after deep block (no mTORC1 activation at anaesthetic doses, Li 2010)";
     }
     "glutamate" {
-        glutamate_gain = 1.0, "rel per rel rate", [0.0, 100.0], "assumption: release proportional to pyramidal firing";
-        glutamate_tau_min = 10.0, "min", [0.01, 1e4], "assumption: microdialysis-scale clearance/sampling";
+        glutamate_gain = 1.0, "rel per rel rate", [0.0, 100.0], [0.5, 2.0], "factor 2 either way (assumption: no direct measurement)", "assumption: release proportional to pyramidal firing";
+        glutamate_tau_min = 10.0, "min", [0.01, 1e4], [5.0, 20.0], "factor 2 either way (assumption: no direct measurement)", "assumption: microdialysis-scale clearance/sampling";
     }
     "ampa" {
-        ampa_ec50_glutamate_rel = 2.0, "x baseline glutamate", [0.01, 100.0], "assumption: baseline activation 0.2";
-        ampa_hill = 2.0, "1", [0.1, 10.0], "assumption";
-        ampa_gain_cv = 0.1, "CV", [0.0, 2.0], "assumption";
-        hnk_ampa_gain = 1.0, "glutamate-equivalent", [0.0, 100.0], "assumption: (2R,6R)-HNK drives AMPA/BDNF without NMDA block (Zanos 2016; contested, Yang 2018); off by default";
-        hnk_ampa_ec50_um = 1.0, "uM", [1e-3, 1e3], "assumption (Zanos 2016 used 10 mg/kg in mice)";
-        hnk_per_norketamine = 0.5, "uM HNK per uM norketamine", [0.0, 100.0], "assumption: brain HNK follows norketamine (Zanos 2016, mouse brain HNK comparable to norketamine)";
+        ampa_ec50_glutamate_rel = 2.0, "x baseline glutamate", [0.01, 100.0], [1.0, 4.0], "factor 2 either way (assumption: no direct measurement)", "assumption: baseline activation 0.2";
+        ampa_hill = 2.0, "1", [0.1, 10.0], [1.0, 4.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        ampa_gain_cv = 0.1, "CV", [0.0, 2.0], [0.05, 0.2], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        hnk_ampa_gain = 1.0, "glutamate-equivalent", [0.0, 100.0], [0.5, 2.0], "factor 2 either way (assumption: no direct measurement)", "assumption: (2R,6R)-HNK drives AMPA/BDNF without NMDA block (Zanos 2016; contested, Yang 2018); off by default";
+        hnk_ampa_ec50_um = 1.0, "uM", [1e-3, 1e3], [0.5, 2.0], "factor 2 either way (assumption: no direct measurement)", "assumption (Zanos 2016 used 10 mg/kg in mice)";
+        hnk_per_norketamine = 0.5, "uM HNK per uM norketamine", [0.0, 100.0], [0.25, 1.0], "factor 2 either way (assumption: no direct measurement)", "assumption: brain HNK follows norketamine (Zanos 2016, mouse brain HNK comparable to norketamine)";
     }
     "bdnf" {
-        bdnf_activity_gain = 1.2, "rel per rel AMPA", [0.0, 100.0], "calibrated: BDNF release follows AMPA activation (Autry 2011; Li 2010)";
-        bdnf_eef2k_gain = 0.8, "rel per unit block", [0.0, 100.0], "calibrated: NMDA block at rest -> eEF2 -> BDNF translation within 30 min (Autry 2011)";
-        val66met_release_loss = 0.5, "fraction", [0.0, 1.0], "Met/Met lowers activity-dependent BDNF secretion (Egan 2003; Chen 2006: about 30 %) and blunts ketamine synaptogenesis (Liu 2012); value: assumption";
-        bdnf_tau_min = 20.0, "min", [0.01, 1e4], "assumption";
+        bdnf_activity_gain = 1.2, "rel per rel AMPA", [0.0, 100.0], [0.8, 1.8], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: BDNF release follows AMPA activation (Autry 2011; Li 2010)";
+        bdnf_eef2k_gain = 0.8, "rel per unit block", [0.0, 100.0], [0.533, 1.2], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: NMDA block at rest -> eEF2 -> BDNF translation within 30 min (Autry 2011)";
+        val66met_release_loss = 0.5, "fraction", [0.0, 1.0], [0.3, 0.7], "about 30 % (Chen 2006) up to 70 % (assumption)", "Met/Met lowers activity-dependent BDNF secretion (Egan 2003; Chen 2006: about 30 %) and blunts ketamine synaptogenesis (Liu 2012); value: assumption";
+        bdnf_tau_min = 20.0, "min", [0.01, 1e4], [10.0, 40.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
     }
     "mtorc1" {
-        mtorc1_gain = 1.0, "rel per rel TrkB", [0.0, 100.0], "calibrated: mTORC1 1.5-3x at 30-60 min (Li 2010)";
-        mtorc1_tau_min = 15.0, "min", [0.01, 1e4], "calibrated: back by 2 h (Li 2010)";
+        mtorc1_gain = 1.0, "rel per rel TrkB", [0.0, 100.0], [0.667, 1.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: mTORC1 1.5-3x at 30-60 min (Li 2010)";
+        mtorc1_tau_min = 15.0, "min", [0.01, 1e4], [10.0, 22.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: back by 2 h (Li 2010)";
     }
     "protein" {
-        protein_half_life_h = 72.0, "h", [0.1, 1e5], "assumption: synaptic proteins (PSD-95, GluA1, synapsin) turn over over days";
-        protein_induction_per_h = 0.15, "rel/h per rel mTORC1 excess", [0.0, 100.0], "calibrated: proteins up from 2 h through 72 h (Li 2010)";
-        stress_protein_basal_rel = 0.85, "rel", [0.01, 1.0], "chronic stress lowers synaptic proteins (Li 2011); value: assumption";
+        protein_half_life_h = 72.0, "h", [0.1, 1e5], [36.0, 144.0], "factor 2 either way (assumption: no direct measurement)", "assumption: synaptic proteins (PSD-95, GluA1, synapsin) turn over over days";
+        protein_induction_per_h = 0.15, "rel/h per rel mTORC1 excess", [0.0, 100.0], [0.1, 0.225], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: proteins up from 2 h through 72 h (Li 2010)";
+        stress_protein_basal_rel = 0.85, "rel", [0.01, 1.0], [0.425, 1.0], "factor 2 either way (the value is an assumption)", "chronic stress lowers synaptic proteins (Li 2011); value: assumption";
     }
     "spines" {
-        spine_thin_elimination_per_day = 0.8, "1/day", [0.001, 100.0], "assumption: thin spines mostly transient (days)";
-        spine_maturation_per_day = 0.25, "1/day", [0.0, 100.0], "assumption: thin -> mushroom over days";
-        spine_mushroom_elimination_per_day = 0.15, "1/day", [0.001, 100.0], "assumption: stable spines live weeks";
-        spine_formation_protein_hill = 2.5, "1", [0.0, 10.0], "calibrated: formation rises with synaptic protein (Li 2010; Moda-Sava 2019)";
-        spine_capacity_rel = 2.0, "x healthy density", [1.01, 100.0], "assumption: dendritic room is finite; repeated dosing cannot raise density without bound";
-        stress_mushroom_elimination_factor = 1.1, "x", [0.1, 10.0], "calibrated: chronic stress -15 to -35 % spines (Radley 2006; Li 2011)";
-        spine_step_min = 15.0, "min", [0.1, 1440.0], "numerics: spine turnover is integrated on its own, longer step";
+        spine_thin_elimination_per_day = 0.8, "1/day", [0.001, 100.0], [0.4, 1.6], "factor 2 either way (assumption: no direct measurement)", "assumption: thin spines mostly transient (days)";
+        spine_maturation_per_day = 0.25, "1/day", [0.0, 100.0], [0.125, 0.5], "factor 2 either way (assumption: no direct measurement)", "assumption: thin -> mushroom over days";
+        spine_mushroom_elimination_per_day = 0.15, "1/day", [0.001, 100.0], [0.075, 0.3], "factor 2 either way (assumption: no direct measurement)", "assumption: stable spines live weeks";
+        spine_formation_protein_hill = 2.5, "1", [0.0, 10.0], [1.67, 3.75], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: formation rises with synaptic protein (Li 2010; Moda-Sava 2019)";
+        spine_capacity_rel = 2.0, "x healthy density", [1.01, 100.0], [1.01, 4.0], "factor 2 either way (assumption: no direct measurement)", "assumption: dendritic room is finite; repeated dosing cannot raise density without bound";
+        stress_mushroom_elimination_factor = 1.1, "x", [0.1, 10.0], [0.733, 1.65], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: chronic stress -15 to -35 % spines (Radley 2006; Li 2011)";
+        spine_step_min = 15.0, "min", [0.1, 1440.0], [15.0, 15.0], "numerical setting, not a model uncertainty", "numerics: spine turnover is integrated on its own, longer step";
     }
     "clinical" {
-        sbp_emax_mmhg = 26.0, "mmHg", [0.0, 200.0], "calibrated: 0.5 mg/kg/40 min gives systolic +16 +/- 11 mmHg at about 40 min (Yale review 2024; Fang 2019)";
-        dbp_emax_mmhg = 18.0, "mmHg", [0.0, 200.0], "calibrated: diastolic +11 +/- 8 mmHg (Yale review 2024)";
-        bp_ec50_ng_ml = 200.0, "ng/mL racemic-equivalent", [1.0, 1e5], "calibrated: back to baseline by about 90-100 min (Yale review 2024)";
-        bp_hill = 2.0, "1", [0.1, 10.0], "calibrated (as bp_ec50_ng_ml)";
-        hr_emax_bpm = 25.0, "beats/min", [0.0, 200.0], "assumption: modest rise at low doses, 15-30 % at anaesthetic doses";
-        hr_ec50_ng_ml = 400.0, "ng/mL racemic-equivalent", [1.0, 1e5], "assumption (as hr_emax_bpm)";
-        hr_hill = 1.5, "1", [0.1, 10.0], "assumption";
-        spo2_emax_pct = 6.0, "percentage points", [0.0, 50.0], "assumption: no desaturation at antidepressant or analgesic rates; transient only at anaesthetic exposure";
-        spo2_ec50_ng_ml = 2500.0, "ng/mL racemic-equivalent", [1.0, 1e5], "assumption (anaesthesia 1,200-2,400 ng/mL, Idvall 1979)";
-        spo2_hill = 3.0, "1", [0.1, 10.0], "assumption";
-        cadss_ec50_ng_ml = 600.0, "ng/mL racemic-equivalent", [1.0, 1e5], "calibrated: CADSS rises over 50-250 ng/mL (Krystal 1994; Bowdle 1998), about 14 points at the end of a 0.5 mg/kg infusion";
-        cadss_hill = 2.0, "1", [0.1, 10.0], "calibrated (as cadss_ec50_ng_ml)";
-        response_cv_blood_pressure = 0.6, "CV", [0.0, 3.0], "calibrated: between-subject SD of the systolic rise about 11 mmHg on a mean of 16 (Yale review 2024)";
-        response_cv_heart_rate = 0.5, "CV", [0.0, 3.0], "assumption";
-        response_cv_dissociation = 0.5, "CV", [0.0, 3.0], "assumption";
-        madrs_protein_weight = 2.6, "per unit relative protein excess", [0.0, 100.0], "calibrated: MADRS -16 from 32 at 24 h (Murrough 2013)";
-        madrs_spine_weight = 1.4, "per unit spine density gain", [0.0, 100.0], "calibrated: effect mostly gone 7-12 days after one infusion (Kishimoto 2016)";
-        madrs_max_improvement = 0.9, "fraction", [0.01, 1.0], "assumption: improvement saturates; MADRS stays above 10 % of its baseline";
+        sbp_emax_mmhg = 26.0, "mmHg", [0.0, 200.0], [17.3, 39.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: 0.5 mg/kg/40 min gives systolic +16 +/- 11 mmHg at about 40 min (Yale review 2024; Fang 2019)";
+        dbp_emax_mmhg = 18.0, "mmHg", [0.0, 200.0], [12.0, 27.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: diastolic +11 +/- 8 mmHg (Yale review 2024)";
+        bp_ec50_ng_ml = 200.0, "ng/mL racemic-equivalent", [1.0, 1e5], [133.0, 300.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: back to baseline by about 90-100 min (Yale review 2024)";
+        bp_hill = 2.0, "1", [0.1, 10.0], [1.33, 3.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated (as bp_ec50_ng_ml)";
+        hr_emax_bpm = 25.0, "beats/min", [0.0, 200.0], [12.5, 50.0], "factor 2 either way (assumption: no direct measurement)", "assumption: modest rise at low doses, 15-30 % at anaesthetic doses";
+        hr_ec50_ng_ml = 400.0, "ng/mL racemic-equivalent", [1.0, 1e5], [200.0, 800.0], "factor 2 either way (assumption: no direct measurement)", "assumption (as hr_emax_bpm)";
+        hr_hill = 1.5, "1", [0.1, 10.0], [0.75, 3.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        spo2_emax_pct = 6.0, "percentage points", [0.0, 50.0], [3.0, 12.0], "factor 2 either way (assumption: no direct measurement)", "assumption: no desaturation at antidepressant or analgesic rates; transient only at anaesthetic exposure";
+        spo2_ec50_ng_ml = 2500.0, "ng/mL racemic-equivalent", [1.0, 1e5], [1250.0, 5000.0], "factor 2 either way (assumption: no direct measurement)", "assumption (anaesthesia 1,200-2,400 ng/mL, Idvall 1979)";
+        spo2_hill = 3.0, "1", [0.1, 10.0], [1.5, 6.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        cadss_ec50_ng_ml = 600.0, "ng/mL racemic-equivalent", [1.0, 1e5], [400.0, 900.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: CADSS rises over 50-250 ng/mL (Krystal 1994; Bowdle 1998), about 14 points at the end of a 0.5 mg/kg infusion";
+        cadss_hill = 2.0, "1", [0.1, 10.0], [1.33, 3.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated (as cadss_ec50_ng_ml)";
+        response_cv_blood_pressure = 0.6, "CV", [0.0, 3.0], [0.4, 0.9], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: between-subject SD of the systolic rise about 11 mmHg on a mean of 16 (Yale review 2024)";
+        response_cv_heart_rate = 0.5, "CV", [0.0, 3.0], [0.25, 1.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        response_cv_dissociation = 0.5, "CV", [0.0, 3.0], [0.25, 1.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        madrs_protein_weight = 2.6, "per unit relative protein excess", [0.0, 100.0], [1.73, 3.9], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: MADRS -16 from 32 at 24 h (Murrough 2013)";
+        madrs_spine_weight = 1.4, "per unit spine density gain", [0.0, 100.0], [0.933, 2.1], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: effect mostly gone 7-12 days after one infusion (Kishimoto 2016)";
+        madrs_max_improvement = 0.9, "fraction", [0.01, 1.0], [0.45, 1.0], "factor 2 either way (assumption: no direct measurement)", "assumption: improvement saturates; MADRS stays above 10 % of its baseline";
     }
     "pain" {
-        spinal_nmda_ic50_um = 17.0, "uM", [0.1, 100.0], "calibrated: perioperative opioid sparing about 19 % at 24 h and 13 mg at 48 h (Brinck 2018); 3x the GluN2A/2B IC50 with physiological Mg2+ of 5 uM (Kotermanski & Johnson 2009)";
-        c_fibre_background_hz = 0.1, "Hz", [0.0, 50.0], "assumption: sparse spontaneous C-fibre firing in healthy skin";
-        abeta_background_hz = 2.0, "Hz", [0.0, 100.0], "assumption: ongoing low-threshold (touch) input";
-        surgery_c_fibre_hz = 8.5, "Hz per unit severity", [0.0, 50.0], "calibrated: IV PCA morphine about 45-50 mg in the first 24 h after major surgery, pain at rest about NRS 3-4 at 24 h (assumption)";
-        surgery_heal_tau_h = 48.0, "h", [0.1, 1e4], "assumption: incisional input subsides over days";
-        windup_increment = 0.3, "per C-fibre spike", [0.0, 10.0], "calibrated: 10 stimuli at 1 Hz about double the response (Herrero 2000)";
-        windup_tau_s = 3.0, "s", [0.1, 600.0], "calibrated: wind-up needs stimuli at 0.3 Hz or faster and fades within seconds when they stop (Herrero 2000)";
-        windup_nmda_cooperativity = 3.0, "1", [1.0, 10.0], "calibrated: low-dose ketamine flattens wind-up more than its NMDA block alone (Arendt-Nielsen 1995; Guirimand 2000); wind-up needs regenerative NMDA depolarisation (Herrero 2000)";
-        windup_gain = 1.0, "response per unit wind-up", [0.0, 100.0], "assumption (scale of the wind-up state)";
-        sensitization_per_c_hz = 0.3, "per Hz of C-fibre input", [0.0, 100.0], "assumption: central sensitization grows with the nociceptive barrage (Herrero 2000)";
-        sensitization_tau_h = 6.0, "h", [0.01, 1e4], "assumption: central sensitization builds and fades over hours (Herrero 2000)";
-        neuropathic_maintained_sensitization = 1.5, "S units", [0.0, 100.0], "assumption: sensitization that outlasts its input in neuropathic pain";
-        crps_maintained_sensitization = 3.0, "S units", [0.0, 100.0], "calibrated: most of CRPS pain is maintained central sensitization, so that the infusion relieves it (Sigtermans 2009)";
-        allodynia_gain = 0.3, "Abeta drive per unit S", [0.0, 100.0], "assumption: sensitized WDR neurons respond to touch (allodynia)";
-        reversal_half_life_days = 11.0, "days", [0.1, 1000.0], "Dahan 2011: onset/offset half-time of ketamine's CRPS pain relief about 11 days";
-        reversal_c50_um = 0.084, "uM racemic-equivalent", [1e-4, 100.0], "Dahan 2011: C50 about 10 ng/mL S-ketamine = 2 x 10 / 237.73 uM racemic-equivalent";
-        reversal_emax = 0.9, "fraction", [0.0, 1.0], "calibrated: NRS about 2.7 vs 5.5 (placebo) in week 1 after a 4.2-day infusion (Sigtermans 2009)";
-        dh_interneuron_rate_hz = 10.0, "Hz", [0.0, 500.0], "assumption: tonically active inhibitory dorsal-horn interneurons";
-        dh_inhibition_strength = 0.3, "fraction of WDR output", [0.0, 1.0], "assumption";
-        dh_interneuron_loss_per_s = 0.1, "fraction per unit S", [0.0, 1.0], "assumption: loss of inhibition in sensitized states (disinhibition)";
-        descending_inhibition = 0.2, "fraction of WDR output", [0.0, 0.99], "assumption: net descending inhibition; a scenario parameter";
-        wdr_gain_cv = 0.2, "CV", [0.0, 2.0], "assumption: cell-to-cell spread of WDR gain";
-        c_fibre_rate_cv = 0.3, "CV", [0.0, 2.0], "assumption: spread of afferent input across receptive fields";
-        pain_p50_hz = 9.0, "Hz WDR output", [1e-3, 1e4], "calibrated (NRS 5 at this WDR output)";
-        pain_hill = 1.5, "1", [0.1, 10.0], "assumption";
-        test_c_fibre_hz = 2.0, "Hz", [0.0, 100.0], "assumption: the standard evoked-pain test stimulus (pinprick) as C-fibre drive";
-        test_abeta_hz = 20.0, "Hz", [0.0, 1000.0], "assumption: the test stimulus's touch component (brush)";
-        morphine_v1_l = 17.5, "L per 70 kg", [0.1, 1e4], "assumption within textbook morphine disposition (Stanski 1978: Vss about 3 L/kg)";
-        morphine_v2_l = 206.5, "L per 70 kg", [0.1, 1e4], "Vss about 3.2 L/kg (Stanski 1978) minus V1";
-        morphine_cl_l_per_h = 63.0, "L/h per 70 kg", [0.01, 1e4], "clearance about 15 mL/kg/min (Stanski 1978)";
-        morphine_q_l_per_h = 250.0, "L/h per 70 kg", [0.0, 1e4], "calibrated: terminal half-life about 3 h (Stanski 1978)";
-        morphine_ke0_half_life_h = 2.5, "h", [0.01, 24.0], "Lötsch 2001: morphine plasma-effect-site transfer half-life median 2.8 h (range 1.8-4.4 h, pupil size); value within that range";
-        morphine_bioavailability_oral = 0.3, "fraction", [0.01, 1.0], "oral morphine about 30 % (extensive first-pass glucuronidation); range 0.15-0.65: assumption";
-        morphine_ka_oral_per_h = 1.5, "1/h", [0.01, 100.0], "assumption: immediate-release tablet, Tmax about 1 h";
-        morphine_c50_ng_ml = 12.0, "ng/mL effect site", [0.01, 1e4], "assumption: with surgery_c_fibre_hz, sets PCA consumption (about 50 mg IV in 24 h)";
-        morphine_emax = 0.9, "fraction of WDR output", [0.0, 1.0], "assumption";
-        morphine_hill = 2.0, "1", [0.1, 10.0], "assumption";
-        opioid_tolerance_max = 1.0, "C50 multiplier minus 1 at full occupancy", [0.0, 100.0], "assumption: acute opioid tolerance, NMDA-dependent (Herrero 2000 for the NMDA role of spinal plasticity)";
-        opioid_tolerance_tau_h = 12.0, "h", [0.01, 1e4], "assumption: acute tolerance develops over hours";
-        opioid_hyperalgesia_gain = 0.6, "S units at full occupancy", [0.0, 100.0], "assumption: opioid-induced hyperalgesia through the NMDA/sensitization state";
-        morphine_spo2_drop_max_pct = 15.0, "percentage points", [0.0, 50.0], "assumption: opioid respiratory depression lowers SpO2 (room air)";
-        morphine_resp_c50_ng_ml = 60.0, "ng/mL effect site", [0.01, 1e4], "assumption: SpO2 below 92 % only well above analgesic concentrations";
-        morphine_resp_hill = 2.0, "1", [0.1, 10.0], "assumption";
-        windup_nmda_ic50_um = 5.0, "uM", [0.1, 100.0], "GluN2A/2B IC50 with physiological Mg2+ (Kotermanski & Johnson 2009): wind-up is the WDR neurons' own NMDA current, blocked as the receptor is; checked against temporal summation under sub-anaesthetic ketamine (Guirimand 2000; Arendt-Nielsen 1995; Andersen 1996)";
-        windup_background_fraction = 0.05, "fraction of a volley's wind-up", [0.0, 1.0], "calibrated: perioperative opioid sparing about 19 % at 24 h (Brinck 2018); assumption: one asynchronous background C spike adds a fraction of the wind-up of a synchronous stimulation volley, which recruits the whole receptive field at once";
+        spinal_nmda_ic50_um = 17.0, "uM", [0.1, 100.0], [11.3, 25.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: perioperative opioid sparing about 19 % at 24 h and 13 mg at 48 h (Brinck 2018); 3x the GluN2A/2B IC50 with physiological Mg2+ of 5 uM (Kotermanski & Johnson 2009)";
+        c_fibre_background_hz = 0.1, "Hz", [0.0, 50.0], [0.05, 0.2], "factor 2 either way (assumption: no direct measurement)", "assumption: sparse spontaneous C-fibre firing in healthy skin";
+        abeta_background_hz = 2.0, "Hz", [0.0, 100.0], [1.0, 4.0], "factor 2 either way (assumption: no direct measurement)", "assumption: ongoing low-threshold (touch) input";
+        surgery_c_fibre_hz = 8.5, "Hz per unit severity", [0.0, 50.0], [5.67, 12.75], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: IV PCA morphine about 45-50 mg in the first 24 h after major surgery, pain at rest about NRS 3-4 at 24 h (assumption)";
+        surgery_heal_tau_h = 48.0, "h", [0.1, 1e4], [24.0, 96.0], "factor 2 either way (assumption: no direct measurement)", "assumption: incisional input subsides over days";
+        windup_increment = 0.3, "per C-fibre spike", [0.0, 10.0], [0.2, 0.45], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: 10 stimuli at 1 Hz about double the response (Herrero 2000)";
+        windup_tau_s = 3.0, "s", [0.1, 600.0], [2.0, 4.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: wind-up needs stimuli at 0.3 Hz or faster and fades within seconds when they stop (Herrero 2000)";
+        windup_nmda_cooperativity = 3.0, "1", [1.0, 10.0], [2.0, 4.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: low-dose ketamine flattens wind-up more than its NMDA block alone (Arendt-Nielsen 1995; Guirimand 2000); wind-up needs regenerative NMDA depolarisation (Herrero 2000)";
+        windup_gain = 1.0, "response per unit wind-up", [0.0, 100.0], [0.5, 2.0], "factor 2 either way (assumption: no direct measurement)", "assumption (scale of the wind-up state)";
+        sensitization_per_c_hz = 0.3, "per Hz of C-fibre input", [0.0, 100.0], [0.15, 0.6], "factor 2 either way (assumption: no direct measurement)", "assumption: central sensitization grows with the nociceptive barrage (Herrero 2000)";
+        sensitization_tau_h = 6.0, "h", [0.01, 1e4], [3.0, 12.0], "factor 2 either way (assumption: no direct measurement)", "assumption: central sensitization builds and fades over hours (Herrero 2000)";
+        neuropathic_maintained_sensitization = 1.5, "S units", [0.0, 100.0], [0.75, 3.0], "factor 2 either way (assumption: no direct measurement)", "assumption: sensitization that outlasts its input in neuropathic pain";
+        crps_maintained_sensitization = 3.0, "S units", [0.0, 100.0], [2.0, 4.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: most of CRPS pain is maintained central sensitization, so that the infusion relieves it (Sigtermans 2009)";
+        allodynia_gain = 0.3, "Abeta drive per unit S", [0.0, 100.0], [0.15, 0.6], "factor 2 either way (assumption: no direct measurement)", "assumption: sensitized WDR neurons respond to touch (allodynia)";
+        reversal_half_life_days = 11.0, "days", [0.1, 1000.0], [7.33, 16.5], "factor 1.5 either way (assumption: a single published value without an interval)", "Dahan 2011: onset/offset half-time of ketamine's CRPS pain relief about 11 days";
+        reversal_c50_um = 0.084, "uM racemic-equivalent", [1e-4, 100.0], [0.056, 0.126], "factor 1.5 either way (assumption: a single published value without an interval)", "Dahan 2011: C50 about 10 ng/mL S-ketamine = 2 x 10 / 237.73 uM racemic-equivalent";
+        reversal_emax = 0.9, "fraction", [0.0, 1.0], [0.6, 1.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: NRS about 2.7 vs 5.5 (placebo) in week 1 after a 4.2-day infusion (Sigtermans 2009)";
+        dh_interneuron_rate_hz = 10.0, "Hz", [0.0, 500.0], [5.0, 20.0], "factor 2 either way (assumption: no direct measurement)", "assumption: tonically active inhibitory dorsal-horn interneurons";
+        dh_inhibition_strength = 0.3, "fraction of WDR output", [0.0, 1.0], [0.15, 0.6], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        dh_interneuron_loss_per_s = 0.1, "fraction per unit S", [0.0, 1.0], [0.05, 0.2], "factor 2 either way (assumption: no direct measurement)", "assumption: loss of inhibition in sensitized states (disinhibition)";
+        descending_inhibition = 0.2, "fraction of WDR output", [0.0, 0.99], [0.1, 0.4], "factor 2 either way (assumption: no direct measurement)", "assumption: net descending inhibition; a scenario parameter";
+        wdr_gain_cv = 0.2, "CV", [0.0, 2.0], [0.1, 0.4], "factor 2 either way (assumption: no direct measurement)", "assumption: cell-to-cell spread of WDR gain";
+        c_fibre_rate_cv = 0.3, "CV", [0.0, 2.0], [0.15, 0.6], "factor 2 either way (assumption: no direct measurement)", "assumption: spread of afferent input across receptive fields";
+        pain_p50_hz = 9.0, "Hz WDR output", [1e-3, 1e4], [6.0, 13.5], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated (NRS 5 at this WDR output)";
+        pain_hill = 1.5, "1", [0.1, 10.0], [0.75, 3.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        test_c_fibre_hz = 2.0, "Hz", [0.0, 100.0], [1.0, 4.0], "factor 2 either way (assumption: no direct measurement)", "assumption: the standard evoked-pain test stimulus (pinprick) as C-fibre drive";
+        test_abeta_hz = 20.0, "Hz", [0.0, 1000.0], [10.0, 40.0], "factor 2 either way (assumption: no direct measurement)", "assumption: the test stimulus's touch component (brush)";
+        morphine_v1_l = 17.5, "L per 70 kg", [0.1, 1e4], [13.5, 22.8], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "assumption within textbook morphine disposition (Stanski 1978: Vss about 3 L/kg)";
+        morphine_v2_l = 206.5, "L per 70 kg", [0.1, 1e4], [159.0, 268.0], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "Vss about 3.2 L/kg (Stanski 1978) minus V1";
+        morphine_cl_l_per_h = 63.0, "L/h per 70 kg", [0.01, 1e4], [48.5, 81.9], "factor 1.3 either way (assumption: a typical precision of population PK estimates; the paper's own standard errors are not used)", "clearance about 15 mL/kg/min (Stanski 1978)";
+        morphine_q_l_per_h = 250.0, "L/h per 70 kg", [0.0, 1e4], [167.0, 375.0], "factor 1.5 either way (calibrated to one published band; assumption)", "calibrated: terminal half-life about 3 h (Stanski 1978)";
+        morphine_ke0_half_life_h = 2.5, "h", [0.01, 24.0], [1.8, 4.4], "range 1.8-4.4 h (Lötsch 2001)", "Lötsch 2001: morphine plasma-effect-site transfer half-life median 2.8 h (range 1.8-4.4 h, pupil size); value within that range";
+        morphine_bioavailability_oral = 0.3, "fraction", [0.01, 1.0], [0.15, 0.65], "15-65 % (the source's range)", "oral morphine about 30 % (extensive first-pass glucuronidation); range 0.15-0.65: assumption";
+        morphine_ka_oral_per_h = 1.5, "1/h", [0.01, 100.0], [0.75, 3.0], "factor 2 either way (assumption: no direct measurement)", "assumption: immediate-release tablet, Tmax about 1 h";
+        morphine_c50_ng_ml = 12.0, "ng/mL effect site", [0.01, 1e4], [6.0, 24.0], "factor 2 either way (assumption: no direct measurement)", "assumption: with surgery_c_fibre_hz, sets PCA consumption (about 50 mg IV in 24 h)";
+        morphine_emax = 0.9, "fraction of WDR output", [0.0, 1.0], [0.45, 1.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        morphine_hill = 2.0, "1", [0.1, 10.0], [1.0, 4.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        opioid_tolerance_max = 1.0, "C50 multiplier minus 1 at full occupancy", [0.0, 100.0], [0.5, 2.0], "factor 2 either way (assumption: no direct measurement)", "assumption: acute opioid tolerance, NMDA-dependent (Herrero 2000 for the NMDA role of spinal plasticity)";
+        opioid_tolerance_tau_h = 12.0, "h", [0.01, 1e4], [6.0, 24.0], "factor 2 either way (assumption: no direct measurement)", "assumption: acute tolerance develops over hours";
+        opioid_hyperalgesia_gain = 0.6, "S units at full occupancy", [0.0, 100.0], [0.3, 1.2], "factor 2 either way (assumption: no direct measurement)", "assumption: opioid-induced hyperalgesia through the NMDA/sensitization state";
+        morphine_spo2_drop_max_pct = 15.0, "percentage points", [0.0, 50.0], [7.5, 30.0], "factor 2 either way (assumption: no direct measurement)", "assumption: opioid respiratory depression lowers SpO2 (room air)";
+        morphine_resp_c50_ng_ml = 60.0, "ng/mL effect site", [0.01, 1e4], [30.0, 120.0], "factor 2 either way (assumption: no direct measurement)", "assumption: SpO2 below 92 % only well above analgesic concentrations";
+        morphine_resp_hill = 2.0, "1", [0.1, 10.0], [1.0, 4.0], "factor 2 either way (assumption: no direct measurement)", "assumption";
+        windup_nmda_ic50_um = 5.0, "uM", [0.1, 100.0], [2.5, 10.0], "factor 2 either way (receptor IC50s with physiological Mg2+ span subunits; Kotermanski & Johnson 2009)", "GluN2A/2B IC50 with physiological Mg2+ (Kotermanski & Johnson 2009): wind-up is the WDR neurons' own NMDA current, blocked as the receptor is; checked against temporal summation under sub-anaesthetic ketamine (Guirimand 2000; Arendt-Nielsen 1995; Andersen 1996)";
+        windup_background_fraction = 0.05, "fraction of a volley's wind-up", [0.0, 1.0], [0.025, 0.1], "factor 2 either way (assumption)", "calibrated: perioperative opioid sparing about 19 % at 24 h (Brinck 2018); assumption: one asynchronous background C spike adds a fraction of the wind-up of a synchronous stimulation volley, which recruits the whole receptive field at once";
     }
 }
 
@@ -275,5 +362,15 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), PARAMETERS.len(), "duplicate parameter name");
+    }
+
+    #[test]
+    fn uncertainty_ranges_lie_in_the_validity_range_and_contain_the_default() {
+        for p in PARAMETERS {
+            assert!(p.uncertainty_low <= p.uncertainty_high, "{}: uncertainty range reversed", p.name);
+            assert!(p.min <= p.uncertainty_low && p.uncertainty_high <= p.max, "{}: uncertainty range outside the validity range", p.name);
+            assert!(p.uncertainty_low <= p.default && p.default <= p.uncertainty_high, "{}: uncertainty range does not contain the default", p.name);
+            assert!(!p.uncertainty_basis.trim().is_empty(), "{}: no basis for the uncertainty range", p.name);
+        }
     }
 }

@@ -215,7 +215,7 @@ pub fn emit_slurm_script(text: &str, script: Option<&Path>, what: &str, out: &Pa
 
 /// `--slurm-script FILE` replaces only a script that ketasim wrote: a file that does not exist, or
 /// a regular file starting with the header of a generated script. Anything else is refused (exit 2).
-fn guard_script_path(path: &Path) -> Result<()> {
+pub(crate) fn guard_script_path(path: &Path) -> Result<()> {
     let refuse = |why: &str| Error::Input {
         location: crate::error::Location { file: Some(path.to_path_buf()), ..Default::default() },
         message: format!("{why}; ketasim will not overwrite it, choose another --slurm-script"),
@@ -239,6 +239,9 @@ fn guard_script_path(path: &Path) -> Result<()> {
 pub fn merge_command(args: MergeArgs) -> Result<()> {
     if args.shards.first().is_some_and(|d| crate::cohort::exec::is_trial_dir(d)) {
         return crate::cohort::merge_command(&args.out, &args.shards, args.force, args.quiet);
+    }
+    if args.shards.first().is_some_and(|d| crate::sensitivity::is_sensitivity_dir(d)) {
+        return crate::sensitivity::merge_command(&args.out, &args.shards, args.force, args.quiet);
     }
     let report = merge::merge(&args.out, &args.shards, args.force)?;
     if !args.quiet {

@@ -41,16 +41,24 @@ pub struct Job<'a> {
 /// `workdir` is the directory the jobs start in (where `ketasim sweep --slurm` was run), so that a
 /// relative `base` resolves as it did there.
 pub fn script(sweep: &Sweep, shards: u64, exe: &Path, sweep_file: &Path, out: &Path, workdir: &Path) -> String {
+    script_for("sweep", sweep, shards, exe, sweep_file, out, workdir)
+}
+
+/// [`script`] for another command that runs a sweep's shards the same way (`ketasim <command> FILE
+/// --shard K/N --out DIR --jobs J --resume --quiet`, then `ketasim merge`), e.g. `sensitivity`.
+pub fn script_for(command: &str, sweep: &Sweep, shards: u64, exe: &Path, sweep_file: &Path, out: &Path, workdir: &Path) -> String {
     let runs = sweep.n_runs();
     let what = format!(
-        "Sweep:  {}  (fingerprint {})\n#         {} points x {} replicates = {runs} runs, in {shards} shards of at most {} runs",
+        "{}:  {}  (fingerprint {})\n#         {} points x {} replicates = {runs} runs, in {shards} shards of at most {} runs",
+        if command == "sweep" { "Sweep" } else { "Runs" },
         sweep_file.display(),
         sweep.fingerprint,
         sweep.n_points,
         sweep.replicates,
         runs.div_ceil(shards)
     );
-    job_script(&Job { command: "sweep", file: sweep_file, what, results: &["summary.csv", "points.csv"] }, shards, exe, out, workdir)
+    let results: &[&str] = if command == "sensitivity" { &["indices.csv", "sensitivity.png"] } else { &["summary.csv", "points.csv"] };
+    job_script(&Job { command, file: sweep_file, what, results }, shards, exe, out, workdir)
 }
 
 /// The submission script of any [`Job`]: a job array of `shards` tasks and a merge job.

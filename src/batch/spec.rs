@@ -48,6 +48,8 @@ pub enum Method {
     LatinHypercube,
     /// Independent uniform draws.
     Random,
+    /// Points given by the caller ([`Sweep::with_design`], e.g. `ketasim sensitivity`).
+    Design,
 }
 
 impl Method {
@@ -56,6 +58,7 @@ impl Method {
         match self {
             Method::LatinHypercube => "latin_hypercube",
             Method::Random => "random",
+            Method::Design => "design",
         }
     }
 }
@@ -285,6 +288,13 @@ impl Sweep {
     /// Check a sweep given its text (`file` names it in messages and anchors a relative `base`).
     pub fn from_text(file: &Path, text: String) -> Result<Sweep> {
         let table = parse_toml(&text, file)?;
+        Self::from_table(file, text, &table)
+    }
+
+    /// Check a sweep given its text and the parsed sweep keys of it (`table`, a subset of the
+    /// text's top-level keys: another file format may carry a sweep's keys among its own, as
+    /// `ketasim sensitivity` does). Errors point at the keys' places in `text`.
+    pub fn from_table(file: &Path, text: String, table: &Table) -> Result<Sweep> {
         let offsets = key_offsets(&text);
         let ctx = Ctx { file, text: &text, offsets: &offsets };
 
@@ -579,6 +589,38 @@ impl Sweep {
         Ok(sweep)
     }
 
+    /// This sweep (without a grid or sample of its own) over points given by the caller: `dims`
+    /// name the keys (their ranges are recorded in sweep.json), `values[p]` holds point `p`'s value
+    /// of each. `tag` names what made the design (e.g. a hash of a sensitivity spec); it and every
+    /// value enter the fingerprint. Every point's scenario is checked.
+    pub fn with_design(mut self, dims: Vec<Dim>, values: Vec<Vec<Value>>, tag: &str) -> Result<Sweep> {
+        if !self.grid.is_empty() || self.sample.is_some() {
+            return Err(Error::internal("with_design: the sweep already has a grid or a sample"));
+        }
+        if values.is_empty() || values.len() as u64 > MAX_POINTS || values.iter().any(|v| v.len() != dims.len()) {
+            return Err(Error::internal(format!("with_design: {} points of {} keys", values.len(), dims.len())));
+        }
+        let sample = Sample { method: Method::Design, points: values.len() as u64, dims };
+        let mut fp = fingerprint(&self.base.text, self.replicates, self.seed, &self.set, &[], Some(&sample));
+        let mut canon = format!("{fp}\ndesign {tag}\n");
+        for v in &values {
+            canon.push_str(&Value::Array(v.clone()).to_string());
+            canon.push('\n');
+        }
+        fp = format!("{:016x}{:016x}", hash_str(&canon), hash_str(&format!("{canon}\u{1}")));
+        if self.seeds_by_replicate {
+            fp.push_str("-by-replicate");
+        }
+        self.n_points = sample.points;
+        self.sample = Some(sample);
+        self.sample_values = values;
+        self.fingerprint = fp;
+        for p in 0..self.n_points {
+            self.scenario(p)?;
+        }
+        Ok(self)
+    }
+
     /// The swept keys: grid keys (file order), then sample keys (file order). These are the
     /// columns between `seed` and the single-run columns in summary.csv.
     pub fn keys(&self) -> Vec<String> {
@@ -774,6 +816,8 @@ fn draw_sample(s: &Sample, seed: u64) -> Vec<Vec<Value>> {
         let jitter = mix64(key ^ 1);
         let us: Vec<f64> = match s.method {
             Method::Random => (0..n as u64).map(|i| crate::rng::uniform(key, i)).collect(),
+            // Given points are never drawn (`Sweep::with_design` sets them).
+            Method::Design => return out,
             Method::LatinHypercube => {
                 let mut strata: Vec<u64> = (0..n as u64).collect();
                 // Fisher–Yates with counter-based draws.

@@ -180,6 +180,10 @@ pub fn manifest(sc: &Scenario, run: &RunOutput, threads: usize) -> serde_json::V
         "scenario_source": sc.source,
         "scenario": sc,
         "parameters_resolved": params,
+        "parameter_uncertainty": crate::params::PARAMETERS
+            .iter()
+            .map(|p| (p.name.to_string(), serde_json::json!([p.uncertainty_low, p.uncertainty_high])))
+            .collect::<serde_json::Map<_, _>>(),
         "seed": sc.seed,
         "threads": threads,
         "steps": run.steps,

@@ -54,6 +54,11 @@ pub const SWEEP_FILES: &[&str] = &["sweep.json", "summary.csv", "points.csv", "f
 pub const TRIAL_FILES: &[&str] =
     &["trial.json", "subjects.csv", "arms.csv", "timecourse.csv", "survival.csv", "trial.png", "trial.svg"];
 
+/// The files of a sensitivity directory (`ketasim sensitivity`; besides its `sweep/`, a sweep
+/// directory of the runs).
+pub const SENSITIVITY_FILES: &[&str] =
+    &["sensitivity.json", "design.csv", "runs.csv", "indices.csv", "sensitivity.png", "sensitivity.svg"];
+
 /// At most this many foreign files are named in a message.
 const SHOW_FOREIGN: usize = 5;
 
@@ -66,6 +71,8 @@ pub enum Kind {
     Sweep,
     /// A trial directory (`ketasim trial`, `ketasim trial-merge`): its tables and `blocks/`.
     Trial,
+    /// A sensitivity directory (`ketasim sensitivity`, `ketasim merge`): its tables and `sweep/`.
+    Sensitivity,
 }
 
 impl Kind {
@@ -74,6 +81,7 @@ impl Kind {
             Kind::Run => "run",
             Kind::Sweep => "sweep",
             Kind::Trial => "trial",
+            Kind::Sensitivity => "sensitivity",
         }
     }
 }
@@ -220,6 +228,8 @@ fn own_file_name(name: &str, kind: Kind) -> bool {
                 || ((base.ends_with(".png") || base.ends_with(".svg")) && base.contains("-vs-") && !base.contains('/'))
         }
         Kind::Trial => TRIAL_FILES.contains(&base),
+        // `sweep`: the lock file of the inner sweep directory (`.sweep.lock`).
+        Kind::Sensitivity => SENSITIVITY_FILES.contains(&base) || (base == "sweep" && name.starts_with('.')),
     }
 }
 
@@ -269,6 +279,12 @@ fn foreign_into(dir: &Path, rel: &Path, kind: Kind, out: &mut Vec<PathBuf>) -> s
             }
             continue;
         }
+        if t.is_dir() && kind == Kind::Sensitivity && name == "sweep" && rel.as_os_str().is_empty() {
+            let mut inner = Vec::new();
+            foreign_into(&e.path(), Path::new(""), Kind::Sweep, &mut inner)?;
+            out.extend(inner.into_iter().map(|p| here.join(p)));
+            continue;
+        }
         if t.is_dir() && kind == Kind::Sweep && name == "runs" && rel.as_os_str().is_empty() {
             for r in fs::read_dir(e.path())? {
                 let r = r?;
@@ -295,7 +311,7 @@ pub fn is_own_figure(file: &Path) -> bool {
     if !(name.ends_with(".png") || name.ends_with(".svg")) {
         return false;
     }
-    [Kind::Run, Kind::Sweep, Kind::Trial].into_iter().any(|k| marker_problem(dir, k).is_none() && own_file_name(&name, k))
+    [Kind::Run, Kind::Sweep, Kind::Trial, Kind::Sensitivity].into_iter().any(|k| marker_problem(dir, k).is_none() && own_file_name(&name, k))
 }
 
 /// Why `dir` is not a ketasim result of `kind` (its marker file), if it is not.
@@ -304,6 +320,7 @@ fn marker_problem(dir: &Path, kind: Kind) -> Option<String> {
         Kind::Run => ("manifest.json", |j| j["format"].as_str() == Some(RUN_FORMAT) || j["ketasim_version"].is_string()),
         Kind::Sweep => ("sweep.json", |j| j["fingerprint"].is_string()),
         Kind::Trial => ("trial.json", |j| j["fingerprint"].is_string()),
+        Kind::Sensitivity => ("sensitivity.json", |j| j["fingerprint"].is_string()),
     };
     let Ok(text) = fs::read_to_string(dir.join(file)) else {
         return Some(format!("it has no {file}, so ketasim did not write it"));
@@ -381,6 +398,10 @@ fn remove_into(dir: &Path, rel: &Path, kind: Kind, left: &mut Vec<PathBuf>) {
             if fs::remove_dir(e.path()).is_err() && !left.iter().any(|l| l.starts_with(&here)) {
                 left.push(here);
             }
+        } else if t.is_dir() && kind == Kind::Sensitivity && name == "sweep" && rel.as_os_str().is_empty() {
+            let mut inner = Vec::new();
+            remove_into(&e.path(), Path::new(""), Kind::Sweep, &mut inner);
+            left.extend(inner.into_iter().map(|p| if p.as_os_str().is_empty() { here.clone() } else { here.join(p) }));
         } else if t.is_dir() && kind == Kind::Sweep && name == "runs" && rel.as_os_str().is_empty() {
             for r in fs::read_dir(e.path()).into_iter().flatten().flatten() {
                 let rn = r.file_name().to_string_lossy().into_owned();
@@ -423,7 +444,9 @@ pub fn clean_stale(parent: &Path, own: &str) {
             }
             continue;
         }
-        let kind = if p.join("sweep.json").is_file() || p.join("runs").is_dir() {
+        let kind = if p.join("sensitivity.json").is_file() || p.join("sweep").is_dir() {
+            Kind::Sensitivity
+        } else if p.join("sweep.json").is_file() || p.join("runs").is_dir() {
             Kind::Sweep
         } else if p.join("trial.json").is_file() || p.join("blocks").is_dir() {
             Kind::Trial

@@ -18,6 +18,8 @@
 
 mod data;
 mod run_figure;
+mod sensitivity_figure;
+pub use sensitivity_figure::plot_sensitivity;
 mod style;
 mod sweep_figure;
 mod trial_figure;
@@ -113,6 +115,11 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>
     };
     if trial_figure::is_trial_dir(dir) {
         return trial_figure::plot_trial(dir, out);
+    }
+    if dir.join("sensitivity.json").is_file() {
+        let out = out.map(Path::to_path_buf).unwrap_or_else(|| dir.join("sensitivity.png"));
+        plot_sensitivity(dir, &out)?;
+        return Ok(out);
     }
     match dir_kind(dir)? {
         DirKind::Run => {
