@@ -117,7 +117,7 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>
         return trial_figure::plot_trial(dir, out);
     }
     if dir.join("sensitivity.json").is_file() {
-        let out = out.map(Path::to_path_buf).unwrap_or_else(|| dir.join("sensitivity.png"));
+        let out = out.map_or_else(|| dir.join("sensitivity.png"), Path::to_path_buf);
         plot_sensitivity(dir, &out)?;
         return Ok(out);
     }

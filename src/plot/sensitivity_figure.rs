@@ -46,15 +46,15 @@ impl Figure for SensitivityFigure {
         let body = root.margin(80, 10, 10, 10);
         let rows = body.split_evenly((self.panels.len().max(1), 2));
         for (i, p) in self.panels.iter().enumerate() {
-            self.sobol_panel(&rows[2 * i], p)?;
-            self.morris_panel(&rows[2 * i + 1], p)?;
+            Self::sobol_panel(&rows[2 * i], p)?;
+            Self::morris_panel(&rows[2 * i + 1], p)?;
         }
         Ok(())
     }
 }
 
 impl SensitivityFigure {
-    fn sobol_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<()> {
+    fn sobol_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<()> {
         if p.sobol.is_empty() {
             area.draw(&Text::new(format!("{}: no Sobol indices", p.output), (20, 20), muted(22))).map_err(draw_err)?;
             return Ok(());
@@ -109,7 +109,7 @@ impl SensitivityFigure {
         Ok(())
     }
 
-    fn morris_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<()> {
+    fn morris_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> Result<()> {
         if p.morris.is_empty() {
             area.draw(&Text::new(format!("{}: no Morris effects", p.output), (20, 20), muted(22))).map_err(draw_err)?;
             return Ok(());

@@ -144,8 +144,8 @@ fn read_outputs(sweep_dir: &Path, analysis: &Analysis) -> Result<Vec<Vec<f64>>> 
         }
     }
     let n = analysis.n_morris() + analysis.n_sobol();
-    if y.first().map_or(0, |c| c.len()) != n {
-        return Err(Error::internal(format!("{} has {} rows, the design {n} points", path.display(), y.first().map_or(0, |c| c.len()))));
+    if y.first().map_or(0, std::vec::Vec::len) != n {
+        return Err(Error::internal(format!("{} has {} rows, the design {n} points", path.display(), y.first().map_or(0, std::vec::Vec::len))));
     }
     Ok(y)
 }
@@ -202,7 +202,7 @@ fn analyse(dir: &Path, analysis: &Analysis) -> Result<()> {
         out.row(&row)?;
     }
     out.finish()?;
-    let mut out = CsvOut::create(&dir.join("indices.csv"), &INDEX_COLUMNS.iter().map(|s| s.to_string()).collect::<Vec<_>>())?;
+    let mut out = CsvOut::create(&dir.join("indices.csv"), &INDEX_COLUMNS.iter().map(std::string::ToString::to_string).collect::<Vec<_>>())?;
     for r in compute_indices(analysis, &y) {
         out.row(&r)?;
     }
