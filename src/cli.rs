@@ -82,6 +82,20 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Overlay the cascade of several runs in one figure, one colour and line pattern per run.
+    #[command(after_help = "The legend names each run by its scenario, its --set overrides and its seed (from manifest.json).\n\nExamples:\n  ketasim run rapamycin-block --out runs/rapamycin\n  ketasim run iv-infusion --out runs/iv\n  ketasim compare runs/iv runs/rapamycin --out compare.png")]
+    Compare {
+        /// Two to eight run directories (written by `ketasim run`).
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<PathBuf>,
+        /// The figure file, .png, .svg or .pdf.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing file at --out (without it, only a figure inside a ketasim result
+        /// directory is redrawn in place).
+        #[arg(long)]
+        force: bool,
+    },
     /// Run a parameter sweep: every (point, replicate) of a sweep file, in parallel; writes
     /// runs/<run_id>/, summary.csv, points.csv and sweep.json (see docs/sweep.md).
     Sweep(crate::batch::SweepArgs),
@@ -131,6 +145,10 @@ pub fn run_command(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Trial(args) => crate::cohort::trial_command(args),
+        Command::Compare { runs, out, force } => {
+            println!("{}", crate::plot::compare_runs(&runs, &out, force)?.display());
+            Ok(())
+        }
         Command::List => {
             for (name, text) in bundled::BUNDLED {
                 let sc = scenario::from_source(

@@ -16,6 +16,7 @@
 //! Plotting is pure Rust ([plotters](https://docs.rs/plotters)); the font (DejaVu Sans, see
 //! `assets/fonts/LICENSE-DejaVu.txt`) is built into the binary, so no system font library is needed.
 
+mod compare_figure;
 mod data;
 mod run_figure;
 mod style;
@@ -145,6 +146,18 @@ fn lock_figure(out: &Path, force: bool) -> Result<Option<crate::output::safety::
         Some(p) if p.is_dir() => Ok(Some(crate::output::safety::Lock::acquire(&resolved, out)?)),
         _ => Ok(None),
     }
+}
+
+/// `ketasim compare RUN_A RUN_B [...] --out FILE`: the cascade of 2 to 8 runs overlaid, one colour
+/// and line pattern per run, the legend from their manifests (scenario, `--set` overrides, seed).
+/// Every directory must be a run directory (exit 2 otherwise); an existing `out` is replaced only
+/// under the rules of `plot --out` (a ketasim figure, or `force`).
+pub fn compare_runs(dirs: &[PathBuf], out: &Path, force: bool) -> Result<PathBuf> {
+    let format = Format::of(out)?;
+    let _lock = lock_figure(out, force)?;
+    let fig = compare_figure::CompareFigure::load(dirs)?;
+    render(&fig, out, format)?;
+    Ok(out.to_path_buf())
 }
 
 /// Plot the run directory `dir` (the cascade figure) into `out` (.png or .svg).

@@ -268,14 +268,14 @@ fn marker_time(e: &EventRow) -> f64 {
 /// The split time axis: `[lo, split]` in hours on the left of each panel, `[split, hi]` on the
 /// right, in days when the run lasts two days or more.
 #[derive(Debug, Clone, Copy)]
-struct Seg {
-    lo: f64,
-    hi: f64,
+pub(super) struct Seg {
+    pub(super) lo: f64,
+    pub(super) hi: f64,
     /// Hours per axis unit (1 or 24).
-    per: f64,
-    desc: &'static str,
-    first: bool,
-    last: bool,
+    pub(super) per: f64,
+    pub(super) desc: &'static str,
+    pub(super) first: bool,
+    pub(super) last: bool,
 }
 
 /// Runs longer than this get a split axis.
@@ -283,7 +283,7 @@ const SPLIT_ABOVE_H: f64 = 12.0;
 /// Where the axis is split.
 const SPLIT_AT_H: f64 = 6.0;
 
-fn segments(lo_h: f64, hi_h: f64) -> Vec<Seg> {
+pub(super) fn segments(lo_h: f64, hi_h: f64) -> Vec<Seg> {
     if hi_h <= SPLIT_ABOVE_H {
         return vec![Seg { lo: lo_h, hi: hi_h.max(lo_h + 1e-6), per: 1.0, desc: "time (h)", first: true, last: true }];
     }
@@ -324,7 +324,7 @@ fn input(path: &Path, message: impl Into<String>) -> Error {
 }
 
 /// The range of `values` padded by 8 %, from 0 when `zero`, never empty.
-fn axis_range(values: impl IntoIterator<Item = f64>, zero: bool, cap_fraction: bool) -> (f64, f64) {
+pub(super) fn axis_range(values: impl IntoIterator<Item = f64>, zero: bool, cap_fraction: bool) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.into_iter().filter(|v| v.is_finite()) {
         lo = lo.min(v);
@@ -357,7 +357,7 @@ fn axis_range(values: impl IntoIterator<Item = f64>, zero: bool, cap_fraction: b
 
 /// The polylines of `(t / per, y)` inside `[seg.lo, seg.hi]` (in axis units), cut at missing values
 /// and interpolated at the edges of the segment.
-fn clip(t: &[f64], y: &[f64], seg: &Seg) -> Vec<Vec<(f64, f64)>> {
+pub(super) fn clip(t: &[f64], y: &[f64], seg: &Seg) -> Vec<Vec<(f64, f64)>> {
     let mut out = Vec::new();
     let mut cur: Vec<(f64, f64)> = Vec::new();
     for i in 1..t.len().min(y.len()) {
