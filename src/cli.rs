@@ -68,7 +68,7 @@ pub enum Command {
     Plot {
         /// A run directory (written by `ketasim run`) or a sweep directory (written by `ketasim sweep`).
         dir: PathBuf,
-        /// The figure file, .png or .svg [default: DIR/figure.png; for a sweep DIR/<y>-vs-<x>.png].
+        /// The figure file, .png, .svg or .pdf [default: DIR/figure.png; for a sweep DIR/<y>-vs-<x>.png].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Sweep only: the swept key on the horizontal axis, e.g. dose.0.mg_per_kg.

@@ -45,14 +45,15 @@ pub const RUN_FILES: &[&str] = &[
     "pain_summary.csv",
     "figure.png",
     "figure.svg",
+    "figure.pdf",
 ];
 
 /// The files of a sweep directory (besides `runs/` and the figures `ketasim plot` draws in it).
-pub const SWEEP_FILES: &[&str] = &["sweep.json", "summary.csv", "points.csv", "figure.png", "figure.svg"];
+pub const SWEEP_FILES: &[&str] = &["sweep.json", "summary.csv", "points.csv", "figure.png", "figure.svg", "figure.pdf"];
 
 /// The files of a trial directory (besides `blocks/` and its figure).
 pub const TRIAL_FILES: &[&str] =
-    &["trial.json", "subjects.csv", "arms.csv", "timecourse.csv", "survival.csv", "trial.png", "trial.svg"];
+    &["trial.json", "subjects.csv", "arms.csv", "timecourse.csv", "survival.csv", "trial.png", "trial.svg", "trial.pdf"];
 
 /// At most this many foreign files are named in a message.
 const SHOW_FOREIGN: usize = 5;
@@ -215,7 +216,7 @@ fn own_file_name(name: &str, kind: Kind) -> bool {
         Kind::Run => RUN_FILES.contains(&base),
         Kind::Sweep => {
             SWEEP_FILES.contains(&base)
-                || ((base.ends_with(".png") || base.ends_with(".svg")) && base.contains("-vs-") && !base.contains('/'))
+                || ((base.ends_with(".png") || base.ends_with(".svg") || base.ends_with(".pdf")) && base.contains("-vs-") && !base.contains('/'))
         }
         Kind::Trial => TRIAL_FILES.contains(&base),
     }
@@ -290,7 +291,7 @@ pub fn is_own_figure(file: &Path) -> bool {
     let (Some(dir), Some(name)) = (file.parent(), file.file_name().map(|n| n.to_string_lossy().into_owned())) else {
         return false;
     };
-    if !(name.ends_with(".png") || name.ends_with(".svg")) {
+    if !(name.ends_with(".png") || name.ends_with(".svg") || name.ends_with(".pdf")) {
         return false;
     }
     [Kind::Run, Kind::Sweep, Kind::Trial].into_iter().any(|k| marker_problem(dir, k).is_none() && own_file_name(&name, k))
