@@ -29,6 +29,10 @@ struct ThresholdDef {
     key: &'static str,
     color: RGBColor,
     right: bool,
+    /// Short name, written at the line's right end and in the legend (e.g. "SBP alarm").
+    label: &'static str,
+    /// Line pattern: the thresholds of one panel differ by pattern and label, not by colour only.
+    dash: Dash,
 }
 
 /// One panel of the figure.
@@ -171,9 +175,9 @@ const PANELS: &[PanelDef] = &[
         right_unit: "",
         series: &[s(col::sbp_mmhg, "systolic BP", VERMILION), s(col::dbp_mmhg, "diastolic BP", ORANGE), s(col::hr_bpm, "heart rate", PURPLE)],
         thresholds: &[
-            ThresholdDef { key: "alarm_sbp_mmhg", color: VERMILION, right: false },
-            ThresholdDef { key: "alarm_dbp_mmhg", color: ORANGE, right: false },
-            ThresholdDef { key: "alarm_hr_bpm", color: PURPLE, right: false },
+            ThresholdDef { key: "alarm_sbp_mmhg", color: VERMILION, right: false, label: "SBP alarm", dash: Dash::Dashed },
+            ThresholdDef { key: "alarm_dbp_mmhg", color: ORANGE, right: false, label: "DBP alarm", dash: Dash::Dotted },
+            ThresholdDef { key: "alarm_hr_bpm", color: PURPLE, right: false, label: "HR alarm", dash: Dash::LongDash },
         ],
         threshold_label: "alarm thresholds",
         zero: false,
@@ -187,7 +191,7 @@ const PANELS: &[PanelDef] = &[
         unit: "SpO2 (%)",
         right_unit: "",
         series: &[s(col::spo2_pct, "SpO2", SKY)],
-        thresholds: &[ThresholdDef { key: "alarm_spo2_pct", color: SKY, right: false }],
+        thresholds: &[ThresholdDef { key: "alarm_spo2_pct", color: SKY, right: false, label: "SpO2 alarm", dash: Dash::Dashed }],
         threshold_label: "alarm threshold",
         zero: false,
         right_zero: false,
@@ -200,7 +204,7 @@ const PANELS: &[PanelDef] = &[
         unit: "CADSS (points)",
         right_unit: "MADRS (points)",
         series: &[s(col::dissociation_cadss, "dissociation (CADSS)", PURPLE), r(col::madrs, "MADRS (right axis)", TEAL)],
-        thresholds: &[ThresholdDef { key: "discharge_max_cadss", color: PURPLE, right: false }],
+        thresholds: &[ThresholdDef { key: "discharge_max_cadss", color: PURPLE, right: false, label: "discharge limit", dash: Dash::Dashed }],
         threshold_label: "CADSS limit for discharge",
         zero: true,
         right_zero: true,
@@ -303,7 +307,17 @@ struct PanelView {
     thresholds: Vec<(&'static ThresholdDef, f64)>,
     y: (f64, f64),
     y2: Option<(f64, f64)>,
+    /// Peaks cut off the top of the axis: (time h, value) of the spike after each bolus, when it
+    /// is more than [`SPIKE_RATIO`] times everything else (the axis then shows the rest, and the
+    /// spike is marked with an arrow and its value).
+    clipped: Vec<(f64, f64)>,
 }
+
+/// A bolus's first minutes are left out of the drug panel's range when their peak is more than
+/// this many times the highest level afterwards.
+const SPIKE_RATIO: f64 = 1.5;
+/// How long after a bolus its spike lasts, for the range of the drug panel (h).
+const SPIKE_H: f64 = 0.25;
 
 pub(crate) struct RunFigure {
     title: String,
@@ -390,6 +404,43 @@ pub(super) fn clip(t: &[f64], y: &[f64], seg: &Seg) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// Cut the spike after each bolus off the top of the drug panel: its range then covers the levels
+/// from [`SPIKE_H`] after each bolus on, and each spike higher than [`SPIKE_RATIO`] times them is
+/// recorded in `view.clipped` (drawn as an arrow with its value).
+fn clip_bolus_spikes(view: &mut PanelView, t: &[f64], columns: &BTreeMap<&'static str, Vec<f64>>, boluses: &[f64]) {
+    if boluses.is_empty() {
+        return;
+    }
+    let Some(k) = view.def.right_per_left else { return };
+    let in_spike = |x: f64| boluses.iter().any(|&b| x >= b && x < b + SPIKE_H);
+    let (mut rest, mut spikes) = (Vec::new(), vec![(f64::NAN, f64::NEG_INFINITY); boluses.len()]);
+    for sd in &view.series {
+        let scale = if sd.right { 1.0 / k } else { 1.0 };
+        for (&x, &v) in t.iter().zip(&columns[sd.col]) {
+            if !(x.is_finite() && v.is_finite()) {
+                continue;
+            }
+            let v = v * scale;
+            if in_spike(x) {
+                let i = boluses.iter().position(|&b| x >= b && x < b + SPIKE_H).unwrap_or(0);
+                if v > spikes[i].1 {
+                    spikes[i] = (x, v);
+                }
+            } else {
+                rest.push(v);
+            }
+        }
+    }
+    let rest_max = rest.iter().copied().fold(0.0, f64::max);
+    if rest_max <= 0.0 || !spikes.iter().any(|s| s.1 > SPIKE_RATIO * rest_max) {
+        return;
+    }
+    let y = axis_range(rest, view.def.zero, false);
+    view.y = y;
+    view.y2 = view.y2.map(|_| (y.0 * k, y.1 * k));
+    view.clipped = spikes.into_iter().filter(|s| s.1 > y.1).collect();
+}
+
 impl RunFigure {
     /// Read a run directory: trace.csv (required), events.csv and manifest.json (optional).
     pub fn load(dir: &Path) -> Result<RunFigure> {
@@ -451,6 +502,12 @@ impl RunFigure {
                 }
             }
         }
+        let all_periods = periods(&events, end_h);
+        let boluses: Vec<f64> = all_periods
+            .iter()
+            .filter(|p| p.kind == PeriodKind::Dose && p.to_h - p.from_h < 1e-9)
+            .map(|p| p.from_h)
+            .collect();
         let mut panels = Vec::new();
         for def in PANELS {
             let series: Vec<&SeriesDef> = def.series.iter().filter(|sd| columns.contains_key(sd.col)).collect();
@@ -483,7 +540,11 @@ impl RunFigure {
                     has_right.then(|| axis_range(values(true), def.right_zero, def.right_unit.contains("0–1"))),
                 ),
             };
-            panels.push(PanelView { def, series, thresholds, y, y2 });
+            let mut view = PanelView { def, series, thresholds, y, y2, clipped: Vec::new() };
+            if def.right_per_left.is_some() {
+                clip_bolus_spikes(&mut view, &t, &columns, &boluses);
+            }
+            panels.push(view);
         }
         let markers = MARKERS
             .iter()
@@ -505,7 +566,7 @@ impl RunFigure {
             meta: meta.join(" · "),
             t,
             columns,
-            periods: periods(&events, end_h),
+            periods: all_periods,
             markers,
             panels,
             segs: segments(start_h, end_h),
@@ -596,13 +657,15 @@ impl RunFigure {
     }
 
     fn panel_legend(p: &PanelView) -> Vec<(Swatch, String)> {
-        let mut items: Vec<(Swatch, String)> = p
-            .series
-            .iter()
-            .map(|sd| (if sd.dashed { Swatch::Dashed(sd.color) } else { Swatch::Line(sd.color) }, sd.label.to_string()))
-            .collect();
-        if !p.thresholds.is_empty() {
-            items.push((Swatch::Dashed(MUTED), p.def.threshold_label.to_string()));
+        let mut items: Vec<(Swatch, String)> =
+            p.series.iter().map(|sd| (Swatch::Styled(sd.color, series_width(p, sd), series_dash(p, sd)), sd.label.to_string())).collect();
+        if p.thresholds.len() == 1 {
+            let th = p.thresholds[0].0;
+            items.push((Swatch::Styled(th.color, 2, th.dash), p.def.threshold_label.to_string()));
+        } else {
+            for (th, v) in &p.thresholds {
+                items.push((Swatch::Styled(th.color, 2, th.dash), format!("{} {}", th.label, fmt_num(*v, 0))));
+            }
         }
         items
     }
@@ -774,10 +837,13 @@ impl RunFigure {
             let px_per_unit = area.dim_in_pixel().0 as f64 / (seg.hi - seg.lo);
             let min_w = 5.0 / px_per_unit;
             if b - a < min_w {
-                if period.kind == PeriodKind::Intervention {
-                    continue;
-                }
-                let edge = if period.kind == PeriodKind::Dose { DOSE_EDGE.mix(0.45) } else { ALARM_FILL.mix(0.8) };
+                // Short windows are drawn at the minimum width, so a 2-h blocker stays visible on
+                // a 7-day axis.
+                let edge = match period.kind {
+                    PeriodKind::Dose => DOSE_EDGE.mix(0.45),
+                    PeriodKind::Intervention => BLOCKER_EDGE.mix(0.8),
+                    PeriodKind::Alarm => ALARM_FILL.mix(0.8),
+                };
                 let (a, b) = if a + min_w <= seg.hi { (a, a + min_w) } else { (seg.hi - min_w, seg.hi) };
                 chart.draw_series(std::iter::once(Rectangle::new([(a, y_lo), (b, y_hi)], edge.filled()))).map_err(draw_err)?;
                 continue;
@@ -788,6 +854,40 @@ impl RunFigure {
                 .map_err(draw_err)?;
         }
 
+        // Blocker windows are named at their top in the first panel.
+        if std::ptr::eq(p.def, self.panels[0].def) {
+            for period in self.periods.iter().filter(|q| q.kind == PeriodKind::Intervention) {
+                let a = period.from_h / seg.per;
+                if a >= seg.lo && a <= seg.hi {
+                    let (px, py) = chart.backend_coord(&(a, y_hi));
+                    let (ox, oy) = area.get_base_pixel();
+                    area.draw(&Text::new(
+                        period.label.clone(),
+                        (px - ox + 4, py - oy + 4),
+                        font(THRESHOLD_LABEL_SIZE).color(&BLOCKER_EDGE).pos(Pos::new(HPos::Left, VPos::Top)),
+                    ))
+                    .map_err(draw_err)?;
+                }
+            }
+        }
+        // A bolus spike cut off the top: an arrow at the top edge and the peak value.
+        for &(t, v) in &p.clipped {
+            let x = t / seg.per;
+            if x >= seg.lo && x <= seg.hi {
+                let (px, py) = chart.backend_coord(&(x, y_hi));
+                let (ox, oy) = area.get_base_pixel();
+                let (px, py) = (px - ox + 6, py - oy);
+                area.draw(&Polygon::new(vec![(px, py), (px - 9, py + 16), (px + 9, py + 16)], VERMILION.filled()))
+                    .map_err(draw_err)?;
+                area.draw(&PathElement::new(vec![(px, py + 16), (px, py + 34)], VERMILION.stroke_width(3))).map_err(draw_err)?;
+                area.draw(&Text::new(
+                    format!("peak {} {} at {} h, off scale", fmt_thousands(v), p.def.unit.split('(').nth(1).unwrap_or("").trim_end_matches(')'), fmt_tick(t, 1.0)),
+                    (px + 14, py + 4),
+                    font(THRESHOLD_LABEL_SIZE).color(&VERMILION).pos(Pos::new(HPos::Left, VPos::Top)),
+                ))
+                .map_err(draw_err)?;
+            }
+        }
         if p.def.healthy && (y_lo..=y_hi).contains(&1.0) {
             chart
                 .draw_series(DashedLineSeries::new(vec![(seg.lo, 1.0), (seg.hi, 1.0)], 3, 5, MUTED.stroke_width(2)))
@@ -804,22 +904,31 @@ impl RunFigure {
             }
         }
         for (th, v) in &p.thresholds {
-            let line = DashedLineSeries::new(vec![(seg.lo, *v), (seg.hi, *v)], 10, 6, th.color.stroke_width(2));
+            let line = vec![(seg.lo, *v), (seg.hi, *v)];
             if th.right {
-                chart.draw_secondary_series(line).map_err(draw_err)?;
+                draw_styled!(chart, draw_secondary_series, line, th.color, 2, th.dash).map_err(draw_err)?;
             } else {
-                chart.draw_series(line).map_err(draw_err)?;
+                draw_styled!(chart, draw_series, line, th.color, 2, th.dash).map_err(draw_err)?;
+                // Named at the right end of the line, so that it reads without the colour.
+                if seg.last && (y_lo..=y_hi).contains(v) {
+                    let (px, py) = chart.backend_coord(&(seg.hi, *v));
+                    let (ox, oy) = area.get_base_pixel();
+                    area.draw(&Text::new(
+                        th.label.to_string(),
+                        (px - ox - 4, py - oy - 3),
+                        font(THRESHOLD_LABEL_SIZE).color(&th.color).pos(Pos::new(HPos::Right, VPos::Bottom)),
+                    ))
+                    .map_err(draw_err)?;
+                }
             }
         }
         for sd in &p.series {
+            let (width, dash) = (series_width(p, sd), series_dash(p, sd));
             for line in clip(&self.t, &self.columns[sd.col], seg) {
-                match (sd.right, sd.dashed) {
-                    (false, false) => chart.draw_series(LineSeries::new(line, sd.color.stroke_width(3))).map(|_| ()),
-                    (true, false) => chart.draw_secondary_series(LineSeries::new(line, sd.color.stroke_width(3))).map(|_| ()),
-                    (false, true) => chart.draw_series(DashedLineSeries::new(line, 12, 7, sd.color.stroke_width(3))).map(|_| ()),
-                    (true, true) => {
-                        chart.draw_secondary_series(DashedLineSeries::new(line, 12, 7, sd.color.stroke_width(3))).map(|_| ())
-                    }
+                if sd.right {
+                    draw_styled!(chart, draw_secondary_series, line, sd.color, width, dash)
+                } else {
+                    draw_styled!(chart, draw_series, line, sd.color, width, dash)
                 }
                 .map_err(draw_err)?;
             }
@@ -828,6 +937,40 @@ impl RunFigure {
     }
 }
 
+/// The pattern of a curve: by its place in the panel (solid, dashed, dotted, long dashes), so
+/// curves differ by more than colour; a series marked `dashed` is never solid.
+fn series_dash(p: &PanelView, sd: &SeriesDef) -> Dash {
+    let i = p.def.series.iter().position(|x| x.col == sd.col).unwrap_or(0);
+    match Dash::ALL[i % Dash::ALL.len()] {
+        Dash::Solid if sd.dashed => Dash::Dashed,
+        d => d,
+    }
+}
+
+/// Line width: the drug's brain line, drawn on the same physical scale as the plasma line, is
+/// thinner and drawn on top of a wide plasma line, so the two stay apart where they overlap.
+fn series_width(p: &PanelView, sd: &SeriesDef) -> u32 {
+    match (p.def.right_per_left.is_some(), sd.right) {
+        (true, false) => 5,
+        (true, true) => 3,
+        _ => 3,
+    }
+}
+
+const THRESHOLD_LABEL_SIZE: u32 = 17;
+
+/// `v` rounded to a whole number with thousands separators: 6050.4 → "6,050".
+fn fmt_thousands(v: f64) -> String {
+    let s = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}
 const WIDTH: u32 = 2400;
 const MARGIN: i32 = 30;
 const TOP: i32 = 22;

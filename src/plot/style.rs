@@ -44,6 +44,8 @@ pub const OCHRE: RGBColor = RGBColor(180, 150, 0);
 pub const DOSE_FILL: RGBColor = RGBColor(255, 214, 153);
 pub const DOSE_EDGE: RGBColor = RGBColor(230, 140, 20);
 pub const BLOCKER_FILL: RGBColor = RGBColor(200, 200, 235);
+/// The edge and label of a blocker window (darker than its fill, so a short window stays visible).
+pub const BLOCKER_EDGE: RGBColor = RGBColor(90, 90, 170);
 pub const ALARM_FILL: RGBColor = RGBColor(250, 190, 190);
 
 pub fn font(size: u32) -> TextStyle<'static> {
