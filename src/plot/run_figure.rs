@@ -1060,4 +1060,57 @@ mod tests {
         assert_eq!((s[1].lo, s[1].hi, s[1].per), (0.25, 7.0, 24.0));
         assert_eq!(segments(0.0, 24.0)[1].per, 1.0);
     }
+
+    fn write_run(dir: &Path, bolus: bool) {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut trace = String::from("time_h,plasma_ketamine_ng_ml,brain_ketamine_um\n");
+        for i in 0..=96 {
+            let t = i as f64 / 12.0;
+            // A bolus: 6,000 ng/mL at t = 0, then at most 800 from 15 min on.
+            let c = if bolus { if i == 0 { 6000.0 } else { 800.0 * (-t / 2.0).exp() } } else { 250.0 * (1.0 - (-t).exp()) };
+            trace.push_str(&format!("{t},{c},{}\n", c / NG_ML_PER_UM * 0.5));
+        }
+        std::fs::write(dir.join("trace.csv"), trace).unwrap();
+        let end = if bolus { 0.0 } else { 0.67 };
+        std::fs::write(dir.join("events.csv"), format!("time_h,kind,detail\n0,dose_start,d\n{end},dose_end,d\n")).unwrap();
+    }
+
+    #[test]
+    fn a_bolus_spike_is_cut_off_the_drug_axis_and_marked() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_run(&tmp.path().join("bolus"), true);
+        let fig = RunFigure::load(&tmp.path().join("bolus")).unwrap();
+        let p = &fig.panels[0];
+        // The highest level from SPIKE_H (15 min) on is 800 e^(-0.25/2), padded by 8 %.
+        let top = 1.08 * 800.0 * (-SPIKE_H / 2.0).exp();
+        assert!((p.y.1 - top).abs() < 1e-6, "the axis shows the levels after the spike: {:?}, expected top {top}", p.y);
+        assert_eq!(p.clipped, vec![(0.0, 6000.0)], "the spike is marked with its time and value");
+        // The brain axis is the same physical scale as the plasma axis.
+        let y2 = p.y2.unwrap();
+        assert!((y2.1 * NG_ML_PER_UM - p.y.1).abs() < 1e-6);
+        // An infusion has no spike to cut: the axis covers the whole curve.
+        write_run(&tmp.path().join("inf"), false);
+        let fig = RunFigure::load(&tmp.path().join("inf")).unwrap();
+        assert!(fig.panels[0].clipped.is_empty());
+        assert!(fig.panels[0].y.1 >= 249.0);
+    }
+
+    #[test]
+    fn curves_and_thresholds_of_a_panel_differ_by_pattern_not_colour_only() {
+        for def in PANELS {
+            let view = PanelView { def, series: def.series.iter().collect(), thresholds: vec![], y: (0.0, 1.0), y2: None, clipped: vec![] };
+            let styles: Vec<(Dash, u32)> = def.series.iter().map(|sd| (series_dash(&view, sd), series_width(&view, sd))).collect();
+            for i in 0..styles.len() {
+                for j in 0..i {
+                    assert_ne!(styles[i], styles[j], "{}: series {i} and {j} share a pattern", def.title);
+                }
+            }
+            for i in 0..def.thresholds.len() {
+                for j in 0..i {
+                    assert_ne!(def.thresholds[i].dash, def.thresholds[j].dash, "{}: thresholds {i} and {j}", def.title);
+                    assert_ne!(def.thresholds[i].label, def.thresholds[j].label);
+                }
+            }
+        }
+    }
 }
