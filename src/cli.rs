@@ -77,6 +77,10 @@ pub enum Command {
         /// Sweep only: the summary column on the vertical axis, e.g. peak_glutamate_rel.
         #[arg(long)]
         y: Option<String>,
+        /// Run only: show the detailed early hours after administration K (0 = the first, as in
+        /// doses.csv) on the left of each panel, and the whole run on the right.
+        #[arg(long, value_name = "K")]
+        dose: Option<usize>,
         /// Replace an existing file at --out (without it, only a figure inside a ketasim result
         /// directory is redrawn in place).
         #[arg(long)]
@@ -185,8 +189,8 @@ pub fn run_command(cli: Cli) -> Result<()> {
             println!("# administrations: {}", sc.administrations().len());
             Ok(())
         }
-        Command::Plot { dir, out, x, y, force } => {
-            let written = crate::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force)?;
+        Command::Plot { dir, out, x, y, dose, force } => {
+            let written = crate::plot::plot_dir_at_dose(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force, dose)?;
             println!("{}", written.display());
             Ok(())
         }

@@ -104,6 +104,19 @@ pub fn dir_kind(dir: &Path) -> Result<DirKind> {
 /// with `force` (the user named that file and asked for it): ketasim never overwrites a file of
 /// the user's by accident.
 pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>, force: bool) -> Result<PathBuf> {
+    plot_dir_at_dose(dir, out, x, y, force, None)
+}
+
+/// [`plot_dir`] with `plot --dose K`: for a run directory, the detailed early view of each panel
+/// shows the hours after administration K (0 = the first, as in doses.csv) instead of the run's first hours.
+pub fn plot_dir_at_dose(
+    dir: &Path,
+    out: Option<&Path>,
+    x: Option<&str>,
+    y: Option<&str>,
+    force: bool,
+    dose: Option<usize>,
+) -> Result<PathBuf> {
     if let Some(out) = out {
         Format::of(out)?;
     }
@@ -126,9 +139,11 @@ pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>
                 ));
             }
             let out = out.map(Path::to_path_buf).unwrap_or_else(|| dir.join("figure.png"));
-            plot_run(dir, &out)?;
+            let format = Format::of(&out)?;
+            render(&run_figure::RunFigure::load_at_dose(dir, dose)?, &out, format)?;
             Ok(out)
         }
+        DirKind::Sweep if dose.is_some() => Err(input_at(dir, "--dose is for run directories; this is a sweep".into())),
         DirKind::Sweep => sweep_figure::plot_sweep(dir, x, y, out),
     }
 }

@@ -287,6 +287,19 @@ const SPLIT_ABOVE_H: f64 = 12.0;
 /// Where the axis is split.
 const SPLIT_AT_H: f64 = 6.0;
 
+/// The axis of `plot --dose K`: the first [`SPLIT_AT_H`] hours after dose K (at `t_h`) on the left,
+/// the whole run on the right.
+fn dose_segments(t_h: f64, lo_h: f64, hi_h: f64) -> Vec<Seg> {
+    let desc = "time, hours around the chosen dose (h)";
+    let left = Seg { lo: t_h, hi: (t_h + SPLIT_AT_H).min(hi_h).max(t_h + 1e-6), per: 1.0, desc, first: true, last: false };
+    let right = if hi_h >= 48.0 {
+        Seg { lo: lo_h / 24.0, hi: hi_h / 24.0, per: 24.0, desc: "time, whole run (days)", first: false, last: true }
+    } else {
+        Seg { lo: lo_h, hi: hi_h, per: 1.0, desc: "time, whole run (h)", first: false, last: true }
+    };
+    vec![left, right]
+}
+
 pub(super) fn segments(lo_h: f64, hi_h: f64) -> Vec<Seg> {
     if hi_h <= SPLIT_ABOVE_H {
         return vec![Seg { lo: lo_h, hi: hi_h.max(lo_h + 1e-6), per: 1.0, desc: "time (h)", first: true, last: true }];
@@ -444,6 +457,13 @@ fn clip_bolus_spikes(view: &mut PanelView, t: &[f64], columns: &BTreeMap<&'stati
 impl RunFigure {
     /// Read a run directory: trace.csv (required), events.csv and manifest.json (optional).
     pub fn load(dir: &Path) -> Result<RunFigure> {
+        Self::load_at_dose(dir, None)
+    }
+
+    /// Read a run directory; with `dose = Some(K)` the detailed early view (the left part of each
+    /// panel) shows the first hours after administration K (0 = the first, as in doses.csv) and
+    /// the right part the whole run.
+    pub fn load_at_dose(dir: &Path, dose: Option<usize>) -> Result<RunFigure> {
         super::style::register_fonts();
         let trace_path = dir.join("trace.csv");
         if !trace_path.is_file() {
@@ -559,6 +579,24 @@ impl RunFigure {
                 warnings.push(e.detail.clone());
             }
         }
+        let segs = match dose {
+            None => segments(start_h, end_h),
+            Some(k) => {
+                let mut starts: Vec<f64> = all_periods.iter().filter(|p| p.kind == PeriodKind::Dose).map(|p| p.from_h).collect();
+                starts.sort_by(f64::total_cmp);
+                starts.dedup();
+                if k >= starts.len() {
+                    return Err(input(
+                        &dir.join("events.csv"),
+                        match starts.len() {
+                            0 => format!("--dose {k}: this run has no administrations"),
+                            n => format!("--dose {k}: this run has {n} administrations, numbered 0 to {} as in doses.csv", n - 1),
+                        },
+                    ));
+                }
+                dose_segments(starts[k], start_h, end_h)
+            }
+        };
         Ok(RunFigure {
             title,
             description,
@@ -569,7 +607,7 @@ impl RunFigure {
             periods: all_periods,
             markers,
             panels,
-            segs: segments(start_h, end_h),
+            segs,
         })
     }
 
@@ -699,11 +737,19 @@ impl RunFigure {
         y += 10;
         y += draw_legend(root, &self.header_legend(), (MARGIN, y), WIDTH as i32 - 2 * MARGIN, HEADER_LEGEND_SIZE)?;
         if self.segs.len() > 1 {
-            let note = format!(
-                "Each panel has a split time axis: the first {} h on the left, the {} after on the right.",
-                fmt_tick(SPLIT_AT_H, 1.0),
-                if self.segs[1].per > 1.0 { "days" } else { "hours" }
-            );
+            let note = if self.segs[0].lo > 0.0 && self.segs[1].lo < self.segs[0].lo {
+                format!(
+                    "Each panel has a split time axis: {} h from {} h on the left (a chosen dose), the whole run on the right.",
+                    fmt_tick(self.segs[0].hi - self.segs[0].lo, 1.0),
+                    fmt_tick(self.segs[0].lo, 1.0)
+                )
+            } else {
+                format!(
+                    "Each panel has a split time axis: the first {} h on the left, the {} after on the right.",
+                    fmt_tick(SPLIT_AT_H, 1.0),
+                    if self.segs[1].per > 1.0 { "days" } else { "hours" }
+                )
+            };
             root.draw(&Text::new(note, (MARGIN, y + 4), muted(20))).map_err(draw_err)?;
         }
         Ok(())
