@@ -341,7 +341,7 @@ mod tests {
         assert_eq!(ranges.iter().map(|r| r.0).collect::<Vec<_>>(), vec![col::plasma_ketamine_ng_ml, col::spine_density_rel]);
         let (lo, hi) = ranges[0].1;
         assert_eq!(lo, 0.0);
-        assert!(hi >= 150.0 && hi < 150.0 * 1.2, "plasma axis {lo}..{hi} must show run A's peak 150");
+        assert!((150.0..150.0 * 1.2).contains(&hi), "plasma axis {lo}..{hi} must show run A's peak 150");
         let (lo, hi) = ranges[1].1;
         assert!(lo < 0.8 && hi > 1.0, "spine axis {lo}..{hi} must show 0.8 and the healthy level 1");
         // 48 h: a split axis, hours then hours.

@@ -177,7 +177,7 @@ const PANELS: &[PanelDef] = &[
         thresholds: &[
             ThresholdDef { key: "alarm_sbp_mmhg", color: VERMILION, right: false, label: "SBP alarm", dash: Dash::Dashed },
             ThresholdDef { key: "alarm_dbp_mmhg", color: ORANGE, right: false, label: "DBP alarm", dash: Dash::Dotted },
-            ThresholdDef { key: "alarm_hr_bpm", color: PURPLE, right: false, label: "HR alarm", dash: Dash::LongDash },
+            ThresholdDef { key: "alarm_hr_bpm", color: PURPLE, right: false, label: "HR alarm", dash: Dash::Long },
         ],
         threshold_label: "alarm thresholds",
         zero: false,

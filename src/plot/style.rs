@@ -92,12 +92,12 @@ pub enum Dash {
     Solid,
     Dashed,
     Dotted,
-    LongDash,
+    Long,
 }
 
 impl Dash {
     /// The patterns in the order curves get them.
-    pub const ALL: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::LongDash];
+    pub const ALL: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::Long];
 
     /// (dash, gap) in pixels; `None` for a solid line.
     pub fn pattern(self) -> Option<(u32, u32)> {
@@ -105,7 +105,7 @@ impl Dash {
             Dash::Solid => None,
             Dash::Dashed => Some((12, 7)),
             Dash::Dotted => Some((3, 5)),
-            Dash::LongDash => Some((30, 8)),
+            Dash::Long => Some((30, 8)),
         }
     }
 }
