@@ -10,8 +10,14 @@
 #
 # The notebooks `import ketasim` (the package in python/). If the virtual environment has it
 # already, it is used as it is; otherwise it is built once, here, with maturin (its output shown:
-# the first build compiles ketasim and takes several minutes) and installed. The notebooks write
-# their runs under notebooks/runs/.
+# the first build compiles ketasim and takes several minutes) and installed.
+#
+# One cell also uses the command line (`ketasim compare`): $KETASIM_BIN if set, else `ketasim` on
+# PATH, else the repository's target/release/ketasim, else it is built here with
+# `cargo build --release` (its progress shown); without cargo the script stops with a clear message.
+# The notebooks write their runs to $KETASIM_RUNS if set, else a per-user folder outside the
+# repository (see notebooks/ketasim_nb.py); this script uses a fresh temporary folder unless
+# KETASIM_RUNS is set.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -58,6 +64,33 @@ else
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheels"/*.whl
     echo "installed: $("$venv/bin/python" -c 'import ketasim; print(ketasim.__version__, "at", ketasim.__file__)')"
 fi
+
+# The ketasim command line, for the notebooks (exported as KETASIM_BIN).
+if [ -n "${KETASIM_BIN:-}" ]; then
+    if [ ! -x "$KETASIM_BIN" ]; then
+        echo "error: KETASIM_BIN=$KETASIM_BIN is not an executable file; point it at a built ketasim binary" >&2
+        exit 1
+    fi
+elif command -v ketasim >/dev/null 2>&1; then
+    KETASIM_BIN="$(command -v ketasim)"
+else
+    KETASIM_BIN="${CARGO_TARGET_DIR:-$root/target}/release/ketasim"
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "error: no ketasim command line: set KETASIM_BIN=/path/to/ketasim or put ketasim on PATH" >&2
+        echo "       (or install Rust, https://rustup.rs, so that this script can build it)" >&2
+        exit 1
+    fi
+    echo "building the ketasim command line (cargo build --release; the first build takes several minutes)..."
+    (cd "$root" && cargo build --release)
+fi
+export KETASIM_BIN
+echo "using the ketasim command line: $KETASIM_BIN ($("$KETASIM_BIN" --version))"
+if [ -z "${KETASIM_RUNS:-}" ]; then
+    KETASIM_RUNS="$(mktemp -d)"
+    trap 'rm -rf "$KETASIM_RUNS" ${wheels:+"$wheels"}' EXIT
+fi
+export KETASIM_RUNS
+echo "runs go to $KETASIM_RUNS"
 
 out="$here/executed"
 mkdir -p "$out"

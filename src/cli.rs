@@ -70,7 +70,7 @@ pub enum Command {
     Plot {
         /// A run directory (written by `ketasim run`) or a sweep directory (written by `ketasim sweep`).
         dir: PathBuf,
-        /// The figure file, .png or .svg [default: DIR/figure.png; for a sweep DIR/<y>-vs-<x>.png].
+        /// The figure file, .png, .svg or .pdf [default: DIR/figure.png; for a sweep DIR/<y>-vs-<x>.png].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Sweep only: the swept key on the horizontal axis, e.g. dose.0.mg_per_kg.
@@ -79,6 +79,24 @@ pub enum Command {
         /// Sweep only: the summary column on the vertical axis, e.g. peak_glutamate_rel.
         #[arg(long)]
         y: Option<String>,
+        /// Run only: show the detailed early hours after administration K (0 = the first, as in
+        /// doses.csv) on the left of each panel, and the whole run on the right.
+        #[arg(long, value_name = "K")]
+        dose: Option<usize>,
+        /// Replace an existing file at --out (without it, only a figure inside a ketasim result
+        /// directory is redrawn in place).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Overlay the cascade of several runs in one figure, one colour and line pattern per run.
+    #[command(after_help = "The legend names each run by its scenario, its --set overrides and its seed (from manifest.json).\n\nExamples:\n  ketasim run rapamycin-block --out runs/rapamycin\n  ketasim run iv-infusion --out runs/iv\n  ketasim compare runs/iv runs/rapamycin --out compare.png")]
+    Compare {
+        /// Two to eight run directories (written by `ketasim run`).
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<PathBuf>,
+        /// The figure file, .png, .svg or .pdf.
+        #[arg(long)]
+        out: PathBuf,
         /// Replace an existing file at --out (without it, only a figure inside a ketasim result
         /// directory is redrawn in place).
         #[arg(long)]
@@ -155,6 +173,10 @@ pub fn run_command(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Trial(args) => crate::cohort::trial_command(args),
+        Command::Compare { runs, out, force } => {
+            println!("{}", crate::plot::compare_runs(&runs, &out, force)?.display());
+            Ok(())
+        }
         Command::List => {
             for (name, text) in bundled::BUNDLED {
                 let sc = scenario::from_source(
@@ -194,8 +216,8 @@ pub fn run_command(cli: Cli) -> Result<()> {
             println!("# administrations: {}", sc.administrations().len());
             Ok(())
         }
-        Command::Plot { dir, out, x, y, force } => {
-            let written = crate::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force)?;
+        Command::Plot { dir, out, x, y, dose, force } => {
+            let written = crate::plot::plot_dir_at_dose(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force, dose)?;
             println!("{}", written.display());
             Ok(())
         }

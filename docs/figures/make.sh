@@ -16,3 +16,7 @@ for name in $("$bin" list | awk '{print $1}'); do
     cp "$tmp/$name/figure.png" "docs/figures/$name.png"
     echo "docs/figures/$name.png"
 done
+# The comparison figure of README.md and docs/teaching.md: the plain infusion against the same
+# infusion under rapamycin (`ketasim compare`).
+"$bin" compare "$tmp/iv-infusion" "$tmp/rapamycin-block" --out docs/figures/compare-rapamycin.png >/dev/null
+echo "docs/figures/compare-rapamycin.png"

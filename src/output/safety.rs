@@ -45,14 +45,15 @@ pub const RUN_FILES: &[&str] = &[
     "pain_summary.csv",
     "figure.png",
     "figure.svg",
+    "figure.pdf",
 ];
 
 /// The files of a sweep directory (besides `runs/` and the figures `ketasim plot` draws in it).
-pub const SWEEP_FILES: &[&str] = &["sweep.json", "summary.csv", "points.csv", "figure.png", "figure.svg"];
+pub const SWEEP_FILES: &[&str] = &["sweep.json", "summary.csv", "points.csv", "figure.png", "figure.svg", "figure.pdf"];
 
 /// The files of a trial directory (besides `blocks/` and its figure).
 pub const TRIAL_FILES: &[&str] =
-    &["trial.json", "subjects.csv", "arms.csv", "timecourse.csv", "survival.csv", "trial.png", "trial.svg"];
+    &["trial.json", "subjects.csv", "arms.csv", "timecourse.csv", "survival.csv", "trial.png", "trial.svg", "trial.pdf"];
 
 /// The files of a sensitivity directory (`ketasim sensitivity`; besides its `sweep/`, a sweep
 /// directory of the runs).
@@ -225,7 +226,7 @@ fn own_file_name(name: &str, kind: Kind) -> bool {
         Kind::Run => RUN_FILES.contains(&base),
         Kind::Sweep => {
             SWEEP_FILES.contains(&base)
-                || ((base.ends_with(".png") || base.ends_with(".svg")) && base.contains("-vs-") && !base.contains('/'))
+                || ((base.ends_with(".png") || base.ends_with(".svg") || base.ends_with(".pdf")) && base.contains("-vs-") && !base.contains('/'))
         }
         Kind::Trial => TRIAL_FILES.contains(&base),
         // `sweep`: the lock file of the inner sweep directory (`.sweep.lock`).
@@ -308,7 +309,7 @@ pub fn is_own_figure(file: &Path) -> bool {
     let (Some(dir), Some(name)) = (file.parent(), file.file_name().map(|n| n.to_string_lossy().into_owned())) else {
         return false;
     };
-    if !(name.ends_with(".png") || name.ends_with(".svg")) {
+    if !(name.ends_with(".png") || name.ends_with(".svg") || name.ends_with(".pdf")) {
         return false;
     }
     [Kind::Run, Kind::Sweep, Kind::Trial, Kind::Sensitivity].into_iter().any(|k| marker_problem(dir, k).is_none() && own_file_name(&name, k))

@@ -29,6 +29,10 @@ struct ThresholdDef {
     key: &'static str,
     color: RGBColor,
     right: bool,
+    /// Short name, written at the line's right end and in the legend (e.g. "SBP alarm").
+    label: &'static str,
+    /// Line pattern: the thresholds of one panel differ by pattern and label, not by colour only.
+    dash: Dash,
 }
 
 /// One panel of the figure.
@@ -171,9 +175,9 @@ const PANELS: &[PanelDef] = &[
         right_unit: "",
         series: &[s(col::sbp_mmhg, "systolic BP", VERMILION), s(col::dbp_mmhg, "diastolic BP", ORANGE), s(col::hr_bpm, "heart rate", PURPLE)],
         thresholds: &[
-            ThresholdDef { key: "alarm_sbp_mmhg", color: VERMILION, right: false },
-            ThresholdDef { key: "alarm_dbp_mmhg", color: ORANGE, right: false },
-            ThresholdDef { key: "alarm_hr_bpm", color: PURPLE, right: false },
+            ThresholdDef { key: "alarm_sbp_mmhg", color: VERMILION, right: false, label: "SBP alarm", dash: Dash::Dashed },
+            ThresholdDef { key: "alarm_dbp_mmhg", color: ORANGE, right: false, label: "DBP alarm", dash: Dash::Dotted },
+            ThresholdDef { key: "alarm_hr_bpm", color: PURPLE, right: false, label: "HR alarm", dash: Dash::Long },
         ],
         threshold_label: "alarm thresholds",
         zero: false,
@@ -187,7 +191,7 @@ const PANELS: &[PanelDef] = &[
         unit: "SpO2 (%)",
         right_unit: "",
         series: &[s(col::spo2_pct, "SpO2", SKY)],
-        thresholds: &[ThresholdDef { key: "alarm_spo2_pct", color: SKY, right: false }],
+        thresholds: &[ThresholdDef { key: "alarm_spo2_pct", color: SKY, right: false, label: "SpO2 alarm", dash: Dash::Dashed }],
         threshold_label: "alarm threshold",
         zero: false,
         right_zero: false,
@@ -200,7 +204,7 @@ const PANELS: &[PanelDef] = &[
         unit: "CADSS (points)",
         right_unit: "MADRS (points)",
         series: &[s(col::dissociation_cadss, "dissociation (CADSS)", PURPLE), r(col::madrs, "MADRS (right axis)", TEAL)],
-        thresholds: &[ThresholdDef { key: "discharge_max_cadss", color: PURPLE, right: false }],
+        thresholds: &[ThresholdDef { key: "discharge_max_cadss", color: PURPLE, right: false, label: "discharge limit", dash: Dash::Dashed }],
         threshold_label: "CADSS limit for discharge",
         zero: true,
         right_zero: true,
@@ -268,14 +272,14 @@ fn marker_time(e: &EventRow) -> f64 {
 /// The split time axis: `[lo, split]` in hours on the left of each panel, `[split, hi]` on the
 /// right, in days when the run lasts two days or more.
 #[derive(Debug, Clone, Copy)]
-struct Seg {
-    lo: f64,
-    hi: f64,
+pub(super) struct Seg {
+    pub(super) lo: f64,
+    pub(super) hi: f64,
     /// Hours per axis unit (1 or 24).
-    per: f64,
-    desc: &'static str,
-    first: bool,
-    last: bool,
+    pub(super) per: f64,
+    pub(super) desc: &'static str,
+    pub(super) first: bool,
+    pub(super) last: bool,
 }
 
 /// Runs longer than this get a split axis.
@@ -283,7 +287,20 @@ const SPLIT_ABOVE_H: f64 = 12.0;
 /// Where the axis is split.
 const SPLIT_AT_H: f64 = 6.0;
 
-fn segments(lo_h: f64, hi_h: f64) -> Vec<Seg> {
+/// The axis of `plot --dose K`: the first [`SPLIT_AT_H`] hours after dose K (at `t_h`) on the left,
+/// the whole run on the right.
+fn dose_segments(t_h: f64, lo_h: f64, hi_h: f64) -> Vec<Seg> {
+    let desc = "time, hours around the chosen dose (h)";
+    let left = Seg { lo: t_h, hi: (t_h + SPLIT_AT_H).min(hi_h).max(t_h + 1e-6), per: 1.0, desc, first: true, last: false };
+    let right = if hi_h >= 48.0 {
+        Seg { lo: lo_h / 24.0, hi: hi_h / 24.0, per: 24.0, desc: "time, whole run (days)", first: false, last: true }
+    } else {
+        Seg { lo: lo_h, hi: hi_h, per: 1.0, desc: "time, whole run (h)", first: false, last: true }
+    };
+    vec![left, right]
+}
+
+pub(super) fn segments(lo_h: f64, hi_h: f64) -> Vec<Seg> {
     if hi_h <= SPLIT_ABOVE_H {
         return vec![Seg { lo: lo_h, hi: hi_h.max(lo_h + 1e-6), per: 1.0, desc: "time (h)", first: true, last: true }];
     }
@@ -303,7 +320,17 @@ struct PanelView {
     thresholds: Vec<(&'static ThresholdDef, f64)>,
     y: (f64, f64),
     y2: Option<(f64, f64)>,
+    /// Peaks cut off the top of the axis: (time h, value) of the spike after each bolus, when it
+    /// is more than [`SPIKE_RATIO`] times everything else (the axis then shows the rest, and the
+    /// spike is marked with an arrow and its value).
+    clipped: Vec<(f64, f64)>,
 }
+
+/// A bolus's first minutes are left out of the drug panel's range when their peak is more than
+/// this many times the highest level afterwards.
+const SPIKE_RATIO: f64 = 1.5;
+/// How long after a bolus its spike lasts, for the range of the drug panel (h).
+const SPIKE_H: f64 = 0.25;
 
 pub(crate) struct RunFigure {
     title: String,
@@ -324,7 +351,7 @@ fn input(path: &Path, message: impl Into<String>) -> Error {
 }
 
 /// The range of `values` padded by 8 %, from 0 when `zero`, never empty.
-fn axis_range(values: impl IntoIterator<Item = f64>, zero: bool, cap_fraction: bool) -> (f64, f64) {
+pub(super) fn axis_range(values: impl IntoIterator<Item = f64>, zero: bool, cap_fraction: bool) -> (f64, f64) {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.into_iter().filter(|v| v.is_finite()) {
         lo = lo.min(v);
@@ -357,7 +384,7 @@ fn axis_range(values: impl IntoIterator<Item = f64>, zero: bool, cap_fraction: b
 
 /// The polylines of `(t / per, y)` inside `[seg.lo, seg.hi]` (in axis units), cut at missing values
 /// and interpolated at the edges of the segment.
-fn clip(t: &[f64], y: &[f64], seg: &Seg) -> Vec<Vec<(f64, f64)>> {
+pub(super) fn clip(t: &[f64], y: &[f64], seg: &Seg) -> Vec<Vec<(f64, f64)>> {
     let mut out = Vec::new();
     let mut cur: Vec<(f64, f64)> = Vec::new();
     for i in 1..t.len().min(y.len()) {
@@ -390,9 +417,53 @@ fn clip(t: &[f64], y: &[f64], seg: &Seg) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// Cut the spike after each bolus off the top of the drug panel: its range then covers the levels
+/// from [`SPIKE_H`] after each bolus on, and each spike higher than [`SPIKE_RATIO`] times them is
+/// recorded in `view.clipped` (drawn as an arrow with its value).
+fn clip_bolus_spikes(view: &mut PanelView, t: &[f64], columns: &BTreeMap<&'static str, Vec<f64>>, boluses: &[f64]) {
+    if boluses.is_empty() {
+        return;
+    }
+    let Some(k) = view.def.right_per_left else { return };
+    let in_spike = |x: f64| boluses.iter().any(|&b| x >= b && x < b + SPIKE_H);
+    let (mut rest, mut spikes) = (Vec::new(), vec![(f64::NAN, f64::NEG_INFINITY); boluses.len()]);
+    for sd in &view.series {
+        let scale = if sd.right { 1.0 / k } else { 1.0 };
+        for (&x, &v) in t.iter().zip(&columns[sd.col]) {
+            if !(x.is_finite() && v.is_finite()) {
+                continue;
+            }
+            let v = v * scale;
+            if in_spike(x) {
+                let i = boluses.iter().position(|&b| x >= b && x < b + SPIKE_H).unwrap_or(0);
+                if v > spikes[i].1 {
+                    spikes[i] = (x, v);
+                }
+            } else {
+                rest.push(v);
+            }
+        }
+    }
+    let rest_max = rest.iter().copied().fold(0.0, f64::max);
+    if rest_max <= 0.0 || !spikes.iter().any(|s| s.1 > SPIKE_RATIO * rest_max) {
+        return;
+    }
+    let y = axis_range(rest, view.def.zero, false);
+    view.y = y;
+    view.y2 = view.y2.map(|_| (y.0 * k, y.1 * k));
+    view.clipped = spikes.into_iter().filter(|s| s.1 > y.1).collect();
+}
+
 impl RunFigure {
     /// Read a run directory: trace.csv (required), events.csv and manifest.json (optional).
     pub fn load(dir: &Path) -> Result<RunFigure> {
+        Self::load_at_dose(dir, None)
+    }
+
+    /// Read a run directory; with `dose = Some(K)` the detailed early view (the left part of each
+    /// panel) shows the first hours after administration K (0 = the first, as in doses.csv) and
+    /// the right part the whole run.
+    pub fn load_at_dose(dir: &Path, dose: Option<usize>) -> Result<RunFigure> {
         super::style::register_fonts();
         let trace_path = dir.join("trace.csv");
         if !trace_path.is_file() {
@@ -451,6 +522,12 @@ impl RunFigure {
                 }
             }
         }
+        let all_periods = periods(&events, end_h);
+        let boluses: Vec<f64> = all_periods
+            .iter()
+            .filter(|p| p.kind == PeriodKind::Dose && p.to_h - p.from_h < 1e-9)
+            .map(|p| p.from_h)
+            .collect();
         let mut panels = Vec::new();
         for def in PANELS {
             let series: Vec<&SeriesDef> = def.series.iter().filter(|sd| columns.contains_key(sd.col)).collect();
@@ -483,7 +560,11 @@ impl RunFigure {
                     has_right.then(|| axis_range(values(true), def.right_zero, def.right_unit.contains("0–1"))),
                 ),
             };
-            panels.push(PanelView { def, series, thresholds, y, y2 });
+            let mut view = PanelView { def, series, thresholds, y, y2, clipped: Vec::new() };
+            if def.right_per_left.is_some() {
+                clip_bolus_spikes(&mut view, &t, &columns, &boluses);
+            }
+            panels.push(view);
         }
         let markers = MARKERS
             .iter()
@@ -498,6 +579,24 @@ impl RunFigure {
                 warnings.push(e.detail.clone());
             }
         }
+        let segs = match dose {
+            None => segments(start_h, end_h),
+            Some(k) => {
+                let mut starts: Vec<f64> = all_periods.iter().filter(|p| p.kind == PeriodKind::Dose).map(|p| p.from_h).collect();
+                starts.sort_by(f64::total_cmp);
+                starts.dedup();
+                if k >= starts.len() {
+                    return Err(input(
+                        &dir.join("events.csv"),
+                        match starts.len() {
+                            0 => format!("--dose {k}: this run has no administrations"),
+                            n => format!("--dose {k}: this run has {n} administrations, numbered 0 to {} as in doses.csv", n - 1),
+                        },
+                    ));
+                }
+                dose_segments(starts[k], start_h, end_h)
+            }
+        };
         Ok(RunFigure {
             title,
             description,
@@ -505,10 +604,10 @@ impl RunFigure {
             meta: meta.join(" · "),
             t,
             columns,
-            periods: periods(&events, end_h),
+            periods: all_periods,
             markers,
             panels,
-            segs: segments(start_h, end_h),
+            segs,
         })
     }
 
@@ -596,13 +695,15 @@ impl RunFigure {
     }
 
     fn panel_legend(p: &PanelView) -> Vec<(Swatch, String)> {
-        let mut items: Vec<(Swatch, String)> = p
-            .series
-            .iter()
-            .map(|sd| (if sd.dashed { Swatch::Dashed(sd.color) } else { Swatch::Line(sd.color) }, sd.label.to_string()))
-            .collect();
-        if !p.thresholds.is_empty() {
-            items.push((Swatch::Dashed(MUTED), p.def.threshold_label.to_string()));
+        let mut items: Vec<(Swatch, String)> =
+            p.series.iter().map(|sd| (Swatch::Styled(sd.color, series_width(p, sd), series_dash(p, sd)), sd.label.to_string())).collect();
+        if p.thresholds.len() == 1 {
+            let th = p.thresholds[0].0;
+            items.push((Swatch::Styled(th.color, 2, th.dash), p.def.threshold_label.to_string()));
+        } else {
+            for (th, v) in &p.thresholds {
+                items.push((Swatch::Styled(th.color, 2, th.dash), format!("{} {}", th.label, fmt_num(*v, 0))));
+            }
         }
         items
     }
@@ -636,11 +737,19 @@ impl RunFigure {
         y += 10;
         y += draw_legend(root, &self.header_legend(), (MARGIN, y), WIDTH as i32 - 2 * MARGIN, HEADER_LEGEND_SIZE)?;
         if self.segs.len() > 1 {
-            let note = format!(
-                "Each panel has a split time axis: the first {} h on the left, the {} after on the right.",
-                fmt_tick(SPLIT_AT_H, 1.0),
-                if self.segs[1].per > 1.0 { "days" } else { "hours" }
-            );
+            let note = if self.segs[0].lo > 0.0 && self.segs[1].lo < self.segs[0].lo {
+                format!(
+                    "Each panel has a split time axis: {} h from {} h on the left (a chosen dose), the whole run on the right.",
+                    fmt_tick(self.segs[0].hi - self.segs[0].lo, 1.0),
+                    fmt_tick(self.segs[0].lo, 1.0)
+                )
+            } else {
+                format!(
+                    "Each panel has a split time axis: the first {} h on the left, the {} after on the right.",
+                    fmt_tick(SPLIT_AT_H, 1.0),
+                    if self.segs[1].per > 1.0 { "days" } else { "hours" }
+                )
+            };
             root.draw(&Text::new(note, (MARGIN, y + 4), muted(20))).map_err(draw_err)?;
         }
         Ok(())
@@ -774,10 +883,13 @@ impl RunFigure {
             let px_per_unit = area.dim_in_pixel().0 as f64 / (seg.hi - seg.lo);
             let min_w = 5.0 / px_per_unit;
             if b - a < min_w {
-                if period.kind == PeriodKind::Intervention {
-                    continue;
-                }
-                let edge = if period.kind == PeriodKind::Dose { DOSE_EDGE.mix(0.45) } else { ALARM_FILL.mix(0.8) };
+                // Short windows are drawn at the minimum width, so a 2-h blocker stays visible on
+                // a 7-day axis.
+                let edge = match period.kind {
+                    PeriodKind::Dose => DOSE_EDGE.mix(0.45),
+                    PeriodKind::Intervention => BLOCKER_EDGE.mix(0.8),
+                    PeriodKind::Alarm => ALARM_FILL.mix(0.8),
+                };
                 let (a, b) = if a + min_w <= seg.hi { (a, a + min_w) } else { (seg.hi - min_w, seg.hi) };
                 chart.draw_series(std::iter::once(Rectangle::new([(a, y_lo), (b, y_hi)], edge.filled()))).map_err(draw_err)?;
                 continue;
@@ -788,6 +900,40 @@ impl RunFigure {
                 .map_err(draw_err)?;
         }
 
+        // Blocker windows are named at their top in the first panel.
+        if std::ptr::eq(p.def, self.panels[0].def) {
+            for period in self.periods.iter().filter(|q| q.kind == PeriodKind::Intervention) {
+                let a = period.from_h / seg.per;
+                if a >= seg.lo && a <= seg.hi {
+                    let (px, py) = chart.backend_coord(&(a, y_hi));
+                    let (ox, oy) = area.get_base_pixel();
+                    area.draw(&Text::new(
+                        period.label.clone(),
+                        (px - ox + 4, py - oy + 4),
+                        font(THRESHOLD_LABEL_SIZE).color(&BLOCKER_EDGE).pos(Pos::new(HPos::Left, VPos::Top)),
+                    ))
+                    .map_err(draw_err)?;
+                }
+            }
+        }
+        // A bolus spike cut off the top: an arrow at the top edge and the peak value.
+        for &(t, v) in &p.clipped {
+            let x = t / seg.per;
+            if x >= seg.lo && x <= seg.hi {
+                let (px, py) = chart.backend_coord(&(x, y_hi));
+                let (ox, oy) = area.get_base_pixel();
+                let (px, py) = (px - ox + 6, py - oy);
+                area.draw(&Polygon::new(vec![(px, py), (px - 9, py + 16), (px + 9, py + 16)], VERMILION.filled()))
+                    .map_err(draw_err)?;
+                area.draw(&PathElement::new(vec![(px, py + 16), (px, py + 34)], VERMILION.stroke_width(3))).map_err(draw_err)?;
+                area.draw(&Text::new(
+                    format!("peak {} {} at {} h, off scale", fmt_thousands(v), p.def.unit.split('(').nth(1).unwrap_or("").trim_end_matches(')'), fmt_tick(t, 1.0)),
+                    (px + 14, py + 4),
+                    font(THRESHOLD_LABEL_SIZE).color(&VERMILION).pos(Pos::new(HPos::Left, VPos::Top)),
+                ))
+                .map_err(draw_err)?;
+            }
+        }
         if p.def.healthy && (y_lo..=y_hi).contains(&1.0) {
             chart
                 .draw_series(DashedLineSeries::new(vec![(seg.lo, 1.0), (seg.hi, 1.0)], 3, 5, MUTED.stroke_width(2)))
@@ -804,22 +950,31 @@ impl RunFigure {
             }
         }
         for (th, v) in &p.thresholds {
-            let line = DashedLineSeries::new(vec![(seg.lo, *v), (seg.hi, *v)], 10, 6, th.color.stroke_width(2));
+            let line = vec![(seg.lo, *v), (seg.hi, *v)];
             if th.right {
-                chart.draw_secondary_series(line).map_err(draw_err)?;
+                draw_styled!(chart, draw_secondary_series, line, th.color, 2, th.dash).map_err(draw_err)?;
             } else {
-                chart.draw_series(line).map_err(draw_err)?;
+                draw_styled!(chart, draw_series, line, th.color, 2, th.dash).map_err(draw_err)?;
+                // Named at the right end of the line, so that it reads without the colour.
+                if seg.last && (y_lo..=y_hi).contains(v) {
+                    let (px, py) = chart.backend_coord(&(seg.hi, *v));
+                    let (ox, oy) = area.get_base_pixel();
+                    area.draw(&Text::new(
+                        th.label.to_string(),
+                        (px - ox - 4, py - oy - 3),
+                        font(THRESHOLD_LABEL_SIZE).color(&th.color).pos(Pos::new(HPos::Right, VPos::Bottom)),
+                    ))
+                    .map_err(draw_err)?;
+                }
             }
         }
         for sd in &p.series {
+            let (width, dash) = (series_width(p, sd), series_dash(p, sd));
             for line in clip(&self.t, &self.columns[sd.col], seg) {
-                match (sd.right, sd.dashed) {
-                    (false, false) => chart.draw_series(LineSeries::new(line, sd.color.stroke_width(3))).map(|_| ()),
-                    (true, false) => chart.draw_secondary_series(LineSeries::new(line, sd.color.stroke_width(3))).map(|_| ()),
-                    (false, true) => chart.draw_series(DashedLineSeries::new(line, 12, 7, sd.color.stroke_width(3))).map(|_| ()),
-                    (true, true) => {
-                        chart.draw_secondary_series(DashedLineSeries::new(line, 12, 7, sd.color.stroke_width(3))).map(|_| ())
-                    }
+                if sd.right {
+                    draw_styled!(chart, draw_secondary_series, line, sd.color, width, dash)
+                } else {
+                    draw_styled!(chart, draw_series, line, sd.color, width, dash)
                 }
                 .map_err(draw_err)?;
             }
@@ -828,6 +983,40 @@ impl RunFigure {
     }
 }
 
+/// The pattern of a curve: by its place in the panel (solid, dashed, dotted, long dashes), so
+/// curves differ by more than colour; a series marked `dashed` is never solid.
+fn series_dash(p: &PanelView, sd: &SeriesDef) -> Dash {
+    let i = p.def.series.iter().position(|x| x.col == sd.col).unwrap_or(0);
+    match Dash::ALL[i % Dash::ALL.len()] {
+        Dash::Solid if sd.dashed => Dash::Dashed,
+        d => d,
+    }
+}
+
+/// Line width: the drug's brain line, drawn on the same physical scale as the plasma line, is
+/// thinner and drawn on top of a wide plasma line, so the two stay apart where they overlap.
+fn series_width(p: &PanelView, sd: &SeriesDef) -> u32 {
+    match (p.def.right_per_left.is_some(), sd.right) {
+        (true, false) => 5,
+        (true, true) => 3,
+        _ => 3,
+    }
+}
+
+const THRESHOLD_LABEL_SIZE: u32 = 17;
+
+/// `v` rounded to a whole number with thousands separators: 6050.4 → "6,050".
+fn fmt_thousands(v: f64) -> String {
+    let s = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}
 const WIDTH: u32 = 2400;
 const MARGIN: i32 = 30;
 const TOP: i32 = 22;
@@ -916,5 +1105,58 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!((s[1].lo, s[1].hi, s[1].per), (0.25, 7.0, 24.0));
         assert_eq!(segments(0.0, 24.0)[1].per, 1.0);
+    }
+
+    fn write_run(dir: &Path, bolus: bool) {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut trace = String::from("time_h,plasma_ketamine_ng_ml,brain_ketamine_um\n");
+        for i in 0..=96 {
+            let t = i as f64 / 12.0;
+            // A bolus: 6,000 ng/mL at t = 0, then at most 800 from 15 min on.
+            let c = if bolus { if i == 0 { 6000.0 } else { 800.0 * (-t / 2.0).exp() } } else { 250.0 * (1.0 - (-t).exp()) };
+            trace.push_str(&format!("{t},{c},{}\n", c / NG_ML_PER_UM * 0.5));
+        }
+        std::fs::write(dir.join("trace.csv"), trace).unwrap();
+        let end = if bolus { 0.0 } else { 0.67 };
+        std::fs::write(dir.join("events.csv"), format!("time_h,kind,detail\n0,dose_start,d\n{end},dose_end,d\n")).unwrap();
+    }
+
+    #[test]
+    fn a_bolus_spike_is_cut_off_the_drug_axis_and_marked() {
+        let tmp = tempfile::tempdir().unwrap();
+        write_run(&tmp.path().join("bolus"), true);
+        let fig = RunFigure::load(&tmp.path().join("bolus")).unwrap();
+        let p = &fig.panels[0];
+        // The highest level from SPIKE_H (15 min) on is 800 e^(-0.25/2), padded by 8 %.
+        let top = 1.08 * 800.0 * (-SPIKE_H / 2.0).exp();
+        assert!((p.y.1 - top).abs() < 1e-6, "the axis shows the levels after the spike: {:?}, expected top {top}", p.y);
+        assert_eq!(p.clipped, vec![(0.0, 6000.0)], "the spike is marked with its time and value");
+        // The brain axis is the same physical scale as the plasma axis.
+        let y2 = p.y2.unwrap();
+        assert!((y2.1 * NG_ML_PER_UM - p.y.1).abs() < 1e-6);
+        // An infusion has no spike to cut: the axis covers the whole curve.
+        write_run(&tmp.path().join("inf"), false);
+        let fig = RunFigure::load(&tmp.path().join("inf")).unwrap();
+        assert!(fig.panels[0].clipped.is_empty());
+        assert!(fig.panels[0].y.1 >= 249.0);
+    }
+
+    #[test]
+    fn curves_and_thresholds_of_a_panel_differ_by_pattern_not_colour_only() {
+        for def in PANELS {
+            let view = PanelView { def, series: def.series.iter().collect(), thresholds: vec![], y: (0.0, 1.0), y2: None, clipped: vec![] };
+            let styles: Vec<(Dash, u32)> = def.series.iter().map(|sd| (series_dash(&view, sd), series_width(&view, sd))).collect();
+            for i in 0..styles.len() {
+                for j in 0..i {
+                    assert_ne!(styles[i], styles[j], "{}: series {i} and {j} share a pattern", def.title);
+                }
+            }
+            for i in 0..def.thresholds.len() {
+                for j in 0..i {
+                    assert_ne!(def.thresholds[i].dash, def.thresholds[j].dash, "{}: thresholds {i} and {j}", def.title);
+                    assert_ne!(def.thresholds[i].label, def.thresholds[j].label);
+                }
+            }
+        }
     }
 }

@@ -44,6 +44,8 @@ pub const OCHRE: RGBColor = RGBColor(180, 150, 0);
 pub const DOSE_FILL: RGBColor = RGBColor(255, 214, 153);
 pub const DOSE_EDGE: RGBColor = RGBColor(230, 140, 20);
 pub const BLOCKER_FILL: RGBColor = RGBColor(200, 200, 235);
+/// The edge and label of a blocker window (darker than its fill, so a short window stays visible).
+pub const BLOCKER_EDGE: RGBColor = RGBColor(90, 90, 170);
 pub const ALARM_FILL: RGBColor = RGBColor(250, 190, 190);
 
 pub fn font(size: u32) -> TextStyle<'static> {
@@ -83,6 +85,43 @@ pub fn text_width(style: &TextStyle, text: &str) -> u32 {
     style.font.box_size(text).map_or((text.chars().count() as f64 * style.font.get_size() * 0.55) as u32, |(w, _)| w)
 }
 
+/// A line pattern, so that curves differ by more than their colour (readable in grey print and by
+/// colour-blind readers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dash {
+    Solid,
+    Dashed,
+    Dotted,
+    Long,
+}
+
+impl Dash {
+    /// The patterns in the order curves get them.
+    pub const ALL: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::Long];
+
+    /// (dash, gap) in pixels; `None` for a solid line.
+    pub fn pattern(self) -> Option<(u32, u32)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Dashed => Some((12, 7)),
+            Dash::Dotted => Some((3, 5)),
+            Dash::Long => Some((30, 8)),
+        }
+    }
+}
+
+/// Draw one polyline on a chart with a colour, width and [`Dash`]:
+/// `draw_styled!(chart, draw_series, points, color, width, dash)` (or `draw_secondary_series`).
+macro_rules! draw_styled {
+    ($chart:expr, $method:ident, $line:expr, $color:expr, $width:expr, $dash:expr) => {
+        match $dash.pattern() {
+            None => $chart.$method(LineSeries::new($line, $color.stroke_width($width))).map(|_| ()),
+            Some((d, g)) => $chart.$method(DashedLineSeries::new($line, d, g, $color.stroke_width($width))).map(|_| ()),
+        }
+    };
+}
+pub(crate) use draw_styled;
+
 /// A legend entry: a line sample (solid or dashed), or a filled patch.
 #[derive(Debug, Clone)]
 pub enum Swatch {
@@ -91,6 +130,8 @@ pub enum Swatch {
     Dotted(RGBColor),
     Patch(RGBColor),
     Dot(RGBColor),
+    /// A line sample with a colour, a width in pixels and a pattern.
+    Styled(RGBColor, u32, Dash),
 }
 
 const SAMPLE: i32 = 34;
@@ -143,6 +184,19 @@ pub fn draw_legend<DB: DrawingBackend>(
                     sx += dash + gap;
                 }
             }
+            Swatch::Styled(c, width, dash) => match dash.pattern() {
+                None => area
+                    .draw(&PathElement::new(vec![(cx, mid), (cx + sample, mid)], c.stroke_width(*width)))
+                    .map_err(draw_err)?,
+                Some((d, g)) => {
+                    let mut sx = cx;
+                    while sx < cx + sample {
+                        let ex = (sx + d as i32).min(cx + sample);
+                        area.draw(&PathElement::new(vec![(sx, mid), (ex, mid)], c.stroke_width(*width))).map_err(draw_err)?;
+                        sx += (d + g) as i32;
+                    }
+                }
+            },
             Swatch::Dot(c) => {
                 area.draw(&Circle::new((cx + sample / 2, mid), 6, c.filled())).map_err(draw_err)?;
             }

@@ -411,7 +411,7 @@ impl Scenario {
             r => DoseClass {
                 low_dose: true,
                 text: format!(
-                    "{} {:.1} mg ({mgkg:.3} mg/kg): not IV, the seed's IV low-dose limits do not apply",
+                    "{} {:.1} mg ({mgkg:.3} mg/kg): not IV, the IV low-dose limits do not apply",
                     r.name(),
                     dose.amount_mg(w)
                 ),

@@ -75,7 +75,7 @@ fn dissociation_peaks_at_the_end_of_the_infusion_and_fades() {
 
 #[test]
 fn discharge_waits_for_the_observation_window() {
-    // Seed document: observation for up to 2 h after administration, discharge only when stable.
+    // The clinic's rule (the scenario's monitoring settings): observation for up to 2 h after administration, discharge only when stable.
     let low = run_typical("clinic-session", &[]);
     let end_of_infusion = 40.0 / 60.0;
     let d = low.summary.discharge_ready_h.expect("discharged within the session");

@@ -7,19 +7,23 @@
 
 mod cli_input;
 mod clinical;
+mod compare;
 mod determinism;
 mod docs;
 mod explain;
+mod figures;
 mod fuzz;
 mod model_doc;
 mod numerics;
 mod output_safety;
 mod pain;
+mod params_table;
 mod pathway;
 mod pk;
 mod plot;
 mod references;
 mod robustness;
+mod sensitivity;
 mod sweep;
 mod trial;
 mod util;

@@ -77,6 +77,14 @@ fn plot_writes_png_and_svg_with_units_and_title() {
         assert!(s.contains("BP (mmHg), heart rate (bpm)"), "no vital-sign panel");
         assert!(s.contains("alarm thresholds"), "no alarm thresholds");
     }
+    // PDF, chosen by the extension: one page, the figure's pixels (checked in src/plot/mod.rs).
+    let pdf = tmp.path().join("cascade.pdf");
+    let o = ketasim(&["plot", dir.to_str().unwrap(), "--out", pdf.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"), "not a PDF");
+    assert!(bytes.windows(12).any(|x| x == b"/Width 2400 "), "the PDF does not hold the 2400-px figure");
+
     // The default output is RUN_DIR/figure.png (here it replaces the one from run --plot).
     let o = ketasim(&["plot", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
@@ -169,8 +177,8 @@ fn bad_input_exits_2_and_writes_nothing() {
     assert_input_error(&["plot", tmp.path().join("missing").to_str().unwrap(), "--out", o], "not a directory", Some(&out));
     // An unsupported extension.
     let run = run_dir().to_str().unwrap();
-    let pdf = tmp.path().join("f.pdf");
-    assert_input_error(&["plot", run, "--out", pdf.to_str().unwrap()], ".png or .svg", Some(&pdf));
+    let gif = tmp.path().join("f.gif");
+    assert_input_error(&["plot", run, "--out", gif.to_str().unwrap()], ".png, .svg or .pdf", Some(&gif));
     // --x/--y on a run directory.
     assert_input_error(&["plot", run, "--y", "cmax_ng_ml", "--out", o], "sweep directories", Some(&out));
     // An unknown --y column lists the available ones; an unknown --x lists the swept keys.
