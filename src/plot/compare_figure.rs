@@ -81,8 +81,8 @@ pub(crate) struct CompareFigure {
 /// The legend label of a run from its manifest: the scenario name, the `--set` overrides not
 /// already named in it, and the seed.
 fn run_label(letter: char, dir: &Path, manifest: &serde_json::Value) -> String {
-    let dir_name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string());
-    let name = manifest["scenario"]["name"].as_str().map(str::to_string).unwrap_or(dir_name);
+    let dir_name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = manifest["scenario"]["name"].as_str().map_or(dir_name, str::to_string);
     let overrides: Vec<String> = manifest["overrides"]
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
@@ -103,7 +103,7 @@ impl CompareFigure {
     pub(crate) fn load(dirs: &[PathBuf]) -> Result<CompareFigure> {
         register_fonts();
         if dirs.len() < 2 || dirs.len() > MAX_RUNS {
-            let at = dirs.first().map(PathBuf::as_path).unwrap_or(Path::new("."));
+            let at = dirs.first().map_or(Path::new("."), PathBuf::as_path);
             return Err(input_at(
                 at,
                 format!("compare takes 2 to {MAX_RUNS} run directories, got {}", dirs.len()),
