@@ -216,6 +216,19 @@ async function main() {
     const lines = await page.$$eval('#panels polyline[data-run="A"]', (p) => new Set(p.map((x) => x.dataset.col)).size);
     const panels = await page.$$eval('#panels figure', (f) => f.map((x) => x.querySelector('figcaption').textContent));
     check('all nine cascade panels are drawn, each series a line', panels.length === 9 && lines === 19, `${panels.length} panels, ${lines} series`);
+    // Colour-blind readable: every series colour is from the Okabe–Ito palette (ochre: its yellow,
+    // darkened for contrast on white), and within a panel no two series share a dash pattern, so
+    // colour is never the only difference.
+    const okabeIto = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#B49600'];
+    const styles = await page.$$eval('#panels figure', (figs) => figs.map((f) => {
+      const seen = new Map();
+      for (const p of f.querySelectorAll('polyline[data-run="A"]')) seen.set(p.dataset.col, [p.getAttribute('stroke'), p.getAttribute('stroke-dasharray') || '']);
+      return [...seen.values()];
+    }));
+    const badColour = styles.flat().filter(([c]) => !okabeIto.includes(c.toUpperCase())).map(([c]) => c);
+    const sameDash = styles.filter((s) => new Set(s.map(([, d]) => d)).size !== s.length).length;
+    check('series colours are Okabe–Ito and each series in a panel has its own dash pattern', badColour.length === 0 && sameDash === 0,
+      `${styles.flat().length} series; colours outside the palette: ${badColour.join(', ') || 'none'}; panels with a repeated dash: ${sameDash}`);
 
     // Downloads: the CSV files against the command line's bytes.
     const grab = async (slot, file) => {
