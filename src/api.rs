@@ -84,8 +84,9 @@ pub struct Run {
     pub threads: usize,
 }
 
-/// The files of a run directory, in the order `ketasim run` prints them.
-pub const RUN_FILES: &[&str] = &["trace.csv", "events.csv", "summary.csv", "doses.csv", "manifest.json"];
+/// The files of a run directory, in the order `ketasim run` prints them (the last two only when
+/// the scenario's `[pain]` module is on).
+pub const RUN_FILES: &[&str] = &["trace.csv", "events.csv", "summary.csv", "doses.csv", "manifest.json", "pain.csv", "pain_summary.csv"];
 
 /// Run `scenario` to its end.
 pub fn run(scenario: &Scenario, control: RunControl<'_>) -> Result<Run> {
@@ -134,8 +135,9 @@ impl Run {
         csv_bytes(&names(crate::readout::doses::DOSE_COLUMNS), self.doses())
     }
 
-    /// The bytes of one output file (`trace.csv`, `events.csv`, `summary.csv`, `manifest.json`),
-    /// exactly as `ketasim run` writes them (the manifest's wall time is this run's).
+    /// The bytes of one output file (`trace.csv`, `events.csv`, `summary.csv`, `doses.csv`,
+    /// `manifest.json`, and `pain.csv`, `pain_summary.csv` when `[pain]` is on), exactly as
+    /// `ketasim run` writes them (the manifest's wall time is this run's).
     pub fn file(&self, name: &str) -> Result<Vec<u8>> {
         match name {
             "trace.csv" => csv_bytes(&names(TRACE_COLUMNS), &self.output.trace),
@@ -147,6 +149,13 @@ impl Run {
                 let mut text = serde_json::to_string_pretty(&v).map_err(|e| Error::internal(e.to_string()))?;
                 text.push('\n');
                 Ok(text.into_bytes())
+            }
+            "pain.csv" | "pain_summary.csv" => {
+                let p = self.output.pain.as_ref().ok_or_else(|| Error::input(format!("no `{name}`: the scenario has no [pain] section")))?;
+                let mut w = csv::Writer::from_writer(Vec::new());
+                let r = if name == "pain.csv" { p.trace.iter().try_for_each(|r| w.serialize(r)) } else { w.serialize(&p.summary) };
+                r.map_err(|e| Error::internal(format!("cannot format CSV: {e}")))?;
+                w.into_inner().map_err(|e| Error::internal(format!("cannot format CSV: {e}")))
             }
             other => Err(Error::input(format!("no output file `{other}`; allowed: {}", RUN_FILES.join(", ")))),
         }
@@ -186,6 +195,25 @@ mod tests {
         assert_eq!(cols[0].1.len(), run.output.trace.len());
         assert_eq!(cols[0].1.last().copied(), Some(2.0));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn pain_file_bytes_equal_the_written_files() {
+        let sc = scenario("windup", &["circuit.pyramidal_neurons=20".into()], None).unwrap();
+        let run = run(&sc, RunControl::default()).unwrap();
+        let dir = std::env::temp_dir().join(format!("ketasim-api-pain-{}", std::process::id()));
+        let out = run.write(&dir.join("r"), false).unwrap();
+        for f in ["pain.csv", "pain_summary.csv"] {
+            assert_eq!(std::fs::read(out.join(f)).unwrap(), run.file(f).unwrap(), "{f}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let sc = scenario("baseline", &["duration_h=1".into(), "circuit.pyramidal_neurons=10".into()], None).unwrap();
+        let err = run_fn(&sc).file("pain.csv").unwrap_err().to_string();
+        assert!(err.contains("[pain]"), "{err}");
+    }
+
+    fn run_fn(sc: &Scenario) -> Run {
+        run(sc, RunControl::default()).unwrap()
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod guard;
 #[cfg(feature = "cli")]
 pub mod interrupt;
 pub mod limits;
+pub mod math;
 pub mod output;
 pub mod pain;
 pub mod params;

@@ -23,7 +23,8 @@ impl Instant {
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::SingleThreadedExecutor;
-use rand_distr::{Distribution, LogNormal};
+use crate::rng::LogNormal;
+use rand_distr::Distribution;
 
 use crate::error::Result;
 use crate::params::{Params, SECONDS_PER_HOUR};
@@ -63,7 +64,7 @@ fn exposure_of(pk: &Pharmacokinetics, p: &Params) -> Exposure {
     }
 }
 
-fn draw(d: &Option<LogNormal<f64>>, rng: &mut impl rand::Rng) -> f64 {
+fn draw(d: &Option<LogNormal>, rng: &mut impl rand::Rng) -> f64 {
     d.as_ref().map_or(1.0, |d| d.sample(rng))
 }
 

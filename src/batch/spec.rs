@@ -829,7 +829,7 @@ fn draw_sample(s: &Sample, seed: u64) -> Vec<Vec<Value>> {
             }
         };
         for (i, u) in us.into_iter().enumerate() {
-            let x = if d.log { (d.min.ln() + u * (d.max.ln() - d.min.ln())).exp() } else { d.min + u * (d.max - d.min) };
+            let x = if d.log { crate::math::exp(crate::math::ln(d.min) + u * (crate::math::ln(d.max) - crate::math::ln(d.min))) } else { d.min + u * (d.max - d.min) };
             let x = x.clamp(d.min, d.max);
             out[i].push(if d.integer { Value::Integer(x.round() as i64) } else { Value::Float(x) });
         }
@@ -918,7 +918,7 @@ mod tests {
         let mut strata: Vec<usize> = (0..20)
             .map(|p| {
                 let x = s.point_values(p)[0].as_float().unwrap();
-                ((x.ln() - 5f64.ln()) / (40f64.ln() - 5f64.ln()) * 20.0) as usize
+                ((crate::math::ln(x) - crate::math::ln(5.0)) / (crate::math::ln(40.0) - crate::math::ln(5.0)) * 20.0) as usize
             })
             .collect();
         strata.sort();

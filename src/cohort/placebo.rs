@@ -118,14 +118,14 @@ impl Placebo {
         let mut best: f64 = 0.0;
         for &v in visits.iter().filter(|&&v| v <= t_h + 1e-9) {
             let d = (t_h - v).max(0.0);
-            best = best.max((1.0 - (-d / self.onset_h).exp()) * (-d / self.offset_h).exp());
+            best = best.max((1.0 - crate::math::exp(-d / self.onset_h)) * crate::math::exp(-d / self.offset_h));
         }
         (e * arm_scale * best).clamp(0.0, 0.95)
     }
 
     /// The fraction removed by the background improvement at `t_h`.
     pub fn background(&self, b: f64, t_h: f64) -> f64 {
-        b * (1.0 - (-t_h.max(0.0) / self.background_tau_h).exp())
+        b * (1.0 - crate::math::exp(-t_h.max(0.0) / self.background_tau_h))
     }
 
     /// The observed rating at `t_h` (noise keyed by subject, arm and time in minutes).
@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(p.expectancy(0.3, 1.0, &[10.0], 5.0), 0.0);
         let at24 = p.expectancy(0.3, 1.0, &[0.0], 24.0);
         let at168 = p.expectancy(0.3, 1.0, &[0.0], 168.0);
-        let expect = |t: f64| 0.3 * (1.0 - (-t / p.onset_h).exp()) * (-t / p.offset_h).exp();
+        let expect = |t: f64| 0.3 * (1.0 - crate::math::exp(-t / p.onset_h)) * crate::math::exp(-t / p.offset_h);
         assert!((at24 - expect(24.0)).abs() < 1e-12 && (at168 - expect(168.0)).abs() < 1e-12, "{at24} {at168}");
         assert!(at168 < at24, "{at168}");
         // A second visit restarts the response; the arm's factor scales it.

@@ -16,7 +16,8 @@
 //! stream per entry (keyed by the entry's key), whether or not the entry applies to the arm's drug: subject `k` is the
 //! same person in every arm and in every run of the trial.
 
-use rand_distr::{Distribution, StandardNormal};
+use crate::rng::StandardNormal;
+use rand_distr::Distribution;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -159,8 +160,8 @@ pub fn draw(table: &[Variability], seed: u64, subject: u64) -> Vec<Draw> {
                     if v.value <= 0.0 {
                         v.mean
                     } else {
-                        let s2 = (1.0 + v.value * v.value).ln();
-                        v.mean * (-s2 / 2.0 + s2.sqrt() * z).exp()
+                        let s2 = crate::math::ln(1.0 + v.value * v.value);
+                        v.mean * crate::math::exp(-s2 / 2.0 + s2.sqrt() * z)
                     }
                 }
                 Dist::Normal => {

@@ -29,8 +29,8 @@ pub fn difference(k1: u64, n1: u64, k2: u64, n2: u64, z: f64) -> (f64, f64, f64)
     let (l1, u1) = wilson(k1, n1, z);
     let (l2, u2) = wilson(k2, n2, z);
     let d = p1 - p2;
-    let lo = d - ((p1 - l1).powi(2) + (u2 - p2).powi(2)).sqrt();
-    let hi = d + ((u1 - p1).powi(2) + (p2 - l2).powi(2)).sqrt();
+    let lo = d - (crate::math::powi(p1 - l1, 2) + crate::math::powi(u2 - p2, 2)).sqrt();
+    let hi = d + (crate::math::powi(u1 - p1, 2) + crate::math::powi(p2 - l2, 2)).sqrt();
     (d, lo, hi)
 }
 

@@ -30,14 +30,14 @@ use crate::params::Params;
 /// Exact wind-up decay over `dt_s` seconds with time constant `tau_s`.
 #[inline]
 pub fn windup_decay(w: f64, dt_s: f64, tau_s: f64) -> f64 {
-    w * (-dt_s / tau_s).exp()
+    w * crate::math::exp(-dt_s / tau_s)
 }
 
 /// Wind-up just before the `k`-th pulse (k = 0, 1, …) of a regular train at `hz`, starting from 0,
 /// each pulse adding `incr`: `incr · e^{−T/τ} (1 − e^{−kT/τ}) / (1 − e^{−T/τ})`, `T = 1/hz`.
 pub fn windup_before_pulse(k: u32, hz: f64, incr: f64, tau_s: f64) -> f64 {
-    let q = (-1.0 / (hz * tau_s)).exp();
-    incr * q * (1.0 - q.powi(k as i32)) / (1.0 - q)
+    let q = crate::math::exp(-1.0 / (hz * tau_s));
+    incr * q * (1.0 - crate::math::powi(q, k as i32)) / (1.0 - q)
 }
 
 /// One step of the wind-up state with a constant background input `k_per_s` (increments per
@@ -52,7 +52,7 @@ pub fn windup_step(w0: f64, k_per_s: f64, tau_s: f64, dt_s: f64, pulses_s: &[f64
     let (mut w, mut t, mut integral) = (w0, 0.0, 0.0);
     let seg = |w: f64, h: f64| -> (f64, f64) {
         // Exact solution of dw/dt = −w/τ + k over h, and its integral.
-        let e = (-h / tau_s).exp();
+        let e = crate::math::exp(-h / tau_s);
         let end = target + (w - target) * e;
         let area = target * h + (w - target) * tau_s * (1.0 - e);
         (end, area)
@@ -77,7 +77,7 @@ pub fn poisson(mu: f64, u1: f64, u2: f64) -> u32 {
         return 0;
     }
     if mu < 30.0 {
-        let (mut n, mut p) = (0u32, (-mu).exp());
+        let (mut n, mut p) = (0u32, crate::math::exp(-mu));
         let mut cdf = p;
         while u1 > cdf && n < 1000 {
             n += 1;
@@ -86,7 +86,7 @@ pub fn poisson(mu: f64, u1: f64, u2: f64) -> u32 {
         }
         n
     } else {
-        let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        let z = (-2.0 * crate::math::ln(1.0 - u1)).sqrt() * crate::math::cos(std::f64::consts::TAU * u2);
         (mu + mu.sqrt() * z).round().max(0.0) as u32
     }
 }
@@ -98,7 +98,7 @@ pub fn surgery_shape(t_h: f64, start_h: f64, duration_h: f64, heal_tau_h: f64) -
     } else if t_h <= start_h + duration_h {
         1.0
     } else {
-        (-(t_h - start_h - duration_h) / heal_tau_h).exp()
+        crate::math::exp(-(t_h - start_h - duration_h) / heal_tau_h)
     }
 }
 
@@ -107,7 +107,7 @@ pub fn surgery_shape(t_h: f64, start_h: f64, duration_h: f64, heal_tau_h: f64) -
 /// a small block removes a larger share of it.
 #[inline]
 pub fn windup_increment(block: f64, p: &Params) -> f64 {
-    p.windup_increment * (1.0 - block).max(0.0).powf(p.windup_nmda_cooperativity)
+    p.windup_increment * crate::math::powf((1.0 - block).max(0.0), p.windup_nmda_cooperativity)
 }
 
 /// Interneuron rate given the mean sensitization `s_mean` (loss of inhibition).
@@ -185,8 +185,8 @@ mod tests {
         let p = Params::default();
         let mut before = Vec::new();
         let (w, _) = windup_step(1.0, 0.0, p.windup_tau_s, p.windup_tau_s, &[], 0.0, &mut before);
-        assert!((w - (-1.0f64).exp()).abs() < 1e-12);
-        assert!((windup_decay(2.0, 3.0 * p.windup_tau_s, p.windup_tau_s) - 2.0 * (-3.0f64).exp()).abs() < 1e-12);
+        assert!((w - crate::math::exp(-1.0)).abs() < 1e-12);
+        assert!((windup_decay(2.0, 3.0 * p.windup_tau_s, p.windup_tau_s) - 2.0 * crate::math::exp(-3.0)).abs() < 1e-12);
     }
 
     #[test]

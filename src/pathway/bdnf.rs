@@ -66,7 +66,7 @@ pub fn release(
     mut cells: Query<(&Pyramidal, &Ampa, &NmdaBlock, &Excitability, &Suppression, &mut Bdnf)>,
 ) {
     let p = &model.0;
-    let decay = (-clock.dt_h / (p.bdnf_tau_min / 60.0)).exp();
+    let decay = crate::math::exp(-clock.dt_h / (p.bdnf_tau_min / 60.0));
     let h_drug_free = ampa::response(1.0, p);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, a, b, e, s, mut bdnf)| {

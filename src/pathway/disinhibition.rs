@@ -88,8 +88,8 @@ impl PyramidalStep {
     /// Precompute what a step of `dt_h` hours shares across neurons (decay factors, `half_loss^n`).
     pub fn new(dt_h: f64, p: &Params) -> Self {
         Self {
-            adaptation_decay: (-dt_h / (p.disinhibition_adaptation_tau_min / 60.0)).exp(),
-            suppression_decay: (-dt_h / p.anaesthetic_suppression_tau_h).exp(),
+            adaptation_decay: crate::math::exp(-dt_h / (p.disinhibition_adaptation_tau_min / 60.0)),
+            suppression_decay: crate::math::exp(-dt_h / p.anaesthetic_suppression_tau_h),
             half_loss_n: pow_n(p.disinhibition_half_loss, p.disinhibition_hill),
         }
     }
@@ -195,6 +195,6 @@ mod tests {
         // Deep block is remembered: suppression decays with τ_S once the block is gone.
         let k1 = PyramidalStep::new(p.anaesthetic_suppression_tau_h, &p);
         let s = pyramidal_update(1.0, 0.0, 0.0, 0.0, 0.5, &k1, &p).suppression;
-        assert!((s - 0.5 * (-1.0f64).exp()).abs() < 1e-12);
+        assert!((s - 0.5 * crate::math::exp(-1.0)).abs() < 1e-12);
     }
 }

@@ -74,6 +74,6 @@ mod tests {
         for _ in 0..180 {
             g = glutamate_step(g, 2.0, 1.0, 1.0 / 6.0, 1.0 / 360.0);
         }
-        assert!((g - (2.0 - (-3.0f64).exp())).abs() < 1e-9);
+        assert!((g - (2.0 - crate::math::exp(-3.0))).abs() < 1e-9);
     }
 }

@@ -39,7 +39,7 @@ use crate::scenario::{InterventionKind, Mechanisms};
 /// Exact relaxation of `x` towards `target` over `dt` with time constant `tau` (same units).
 #[inline]
 pub fn relax(x: f64, target: f64, dt: f64, tau: f64) -> f64 {
-    relax_by(x, target, (-dt / tau).exp())
+    relax_by(x, target, crate::math::exp(-dt / tau))
 }
 
 /// Relaxation with a precomputed decay factor `exp(−dt/τ)` (computed once per step, not per agent).
@@ -66,7 +66,7 @@ pub fn pow_n(x: f64, n: f64) -> f64 {
             let y = x * x;
             y * y
         }
-        _ => x.powf(n),
+        _ => crate::math::powf(x, n),
     }
 }
 

@@ -51,7 +51,7 @@ pub fn trkb_mtorc1(
     mut cells: Query<(&Bdnf, &mut Mtorc1)>,
 ) {
     let p = &model.0;
-    let decay = (-clock.dt_h / (p.mtorc1_tau_min / 60.0)).exp();
+    let decay = crate::math::exp(-clock.dt_h / (p.mtorc1_tau_min / 60.0));
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(b, mut m)| {
         let target = mtorc1_target(b.0, blockers.of(InterventionKind::TrkbAntagonist), blockers.of(InterventionKind::Rapamycin), p);

@@ -54,7 +54,7 @@ pub fn trapping_block_step(b: f64, c_um: f64, open: f64, ic50_um: f64, unblock_t
     let drive = k_off * open * c_um.max(0.0) / ic50_um;
     let lambda = drive + k_off;
     let b_ss = drive / lambda;
-    b_ss + (b - b_ss) * (-lambda * dt_h).exp()
+    b_ss + (b - b_ss) * crate::math::exp(-lambda * dt_h)
 }
 
 /// Steady-state block at a constant concentration.
@@ -115,7 +115,7 @@ mod tests {
             b = trapping_block_step(b, c, o, ic50, tau, 10.0 / 3600.0);
         }
         let lambda = (1.0 / tau) * (1.0 + o * c / ic50);
-        let exact = steady_state_block(c, o, ic50) * (1.0 - (-lambda * 1.0).exp());
+        let exact = steady_state_block(c, o, ic50) * (1.0 - crate::math::exp(-lambda * 1.0));
         assert!((b - exact).abs() < 1e-12);
     }
 

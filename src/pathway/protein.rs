@@ -44,7 +44,7 @@ pub fn basal_level(stressed: bool, p: &Params) -> f64 {
 /// Exact update over `dt_h` with mTORC1 held at `m`.
 #[inline]
 pub fn protein_step(prot: f64, m: f64, basal: f64, anisomycin: f64, dt_h: f64, p: &Params) -> f64 {
-    protein_step_by(prot, m, basal, anisomycin, (-degradation_per_h(p) * dt_h).exp(), p)
+    protein_step_by(prot, m, basal, anisomycin, crate::math::exp(-degradation_per_h(p) * dt_h), p)
 }
 
 /// First-order degradation rate, 1/h.
@@ -71,7 +71,7 @@ pub fn synthesis(
 ) {
     let p = &model.0;
     let basal = basal_level(stress.0, p);
-    let decay = (-degradation_per_h(p) * clock.dt_h).exp();
+    let decay = crate::math::exp(-degradation_per_h(p) * clock.dt_h);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(m, mut prot)| {
         prot.0 = protein_step_by(prot.0, m.0, basal, blockers.of(InterventionKind::Anisomycin), decay, p);

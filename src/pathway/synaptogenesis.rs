@@ -24,7 +24,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::ParallelCommands;
-use rand_distr::{Distribution, Poisson};
 
 use super::{Clock, Model, Pyramidal, Seed, Spine, Stress, SynapticProtein};
 use crate::guard::{self, Bound};
@@ -115,7 +114,7 @@ fn uncrowded_formation_per_h(protein: f64, reference_per_neuron: f64, p: &Params
         p.spine_mushroom_elimination_per_day / 24.0,
     );
     let f0 = reference_per_neuron * (e_t + m) / (1.0 + m / e_m) / (1.0 - 1.0 / p.spine_capacity_rel);
-    f0 * protein.max(0.0).powf(p.spine_formation_protein_hill)
+    f0 * crate::math::powf(protein.max(0.0), p.spine_formation_protein_hill)
 }
 
 /// Rates of a neuron with synaptic protein `protein` and `spines` spines now.
@@ -170,11 +169,11 @@ impl FateOdds {
     /// Exact competing-risk probabilities over `dt_h` at constant rates.
     pub fn new(r: &SpineRates, dt_h: f64) -> Self {
         let lambda = r.thin_elimination_per_h + r.maturation_per_h;
-        let thin_any = -(-lambda * dt_h).exp_m1();
+        let thin_any = -crate::math::exp_m1(-lambda * dt_h);
         Self {
             thin_eliminated: if lambda > 0.0 { thin_any * r.thin_elimination_per_h / lambda } else { 0.0 },
             thin_any,
-            mushroom_eliminated: -(-r.mushroom_elimination_per_h * dt_h).exp_m1(),
+            mushroom_eliminated: -crate::math::exp_m1(-r.mushroom_elimination_per_h * dt_h),
         }
     }
 }
@@ -202,11 +201,7 @@ pub fn spine_key(seed: u64, neuron: u32, serial: u32) -> u64 {
 
 /// Poisson draw with a guard for a zero or non-finite mean.
 pub fn poisson<R: rand::Rng + ?Sized>(mean: f64, rng: &mut R) -> u32 {
-    // `mean > 0` is false for NaN too.
-    if !(mean.is_finite() && mean > 0.0) {
-        return 0;
-    }
-    Poisson::new(mean).map_or(0, |d| d.sample(rng) as u32)
+    u32::try_from(rng::poisson(mean, rng)).unwrap_or(u32::MAX)
 }
 
 /// Run condition: spine turnover runs on every `every_steps`-th step (never on a zero-length step).
@@ -344,7 +339,7 @@ mod tests {
             }
         }
         let lambda = r.thin_elimination_per_h + r.maturation_per_h;
-        let p_any = 1.0 - (-lambda * dt).exp();
+        let p_any = 1.0 - crate::math::exp(-lambda * dt);
         let pe = p_any * r.thin_elimination_per_h / lambda;
         let pm = p_any * r.maturation_per_h / lambda;
         let se = |q: f64| 4.0 * (q * (1.0 - q) / n as f64).sqrt();

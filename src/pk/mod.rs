@@ -440,7 +440,7 @@ mod tests {
         for step in 1..=200 {
             let t = step as f64 * 0.05;
             pk.advance_to(t);
-            let exact = 35.0 / v * (-k * t).exp() * 1000.0;
+            let exact = 35.0 / v * crate::math::exp(-k * t) * 1000.0;
             let got = pk.concentrations().plasma_ketamine_ng_ml;
             assert!((got - exact).abs() <= 1e-3 * exact, "t={t}: {got} vs {exact}");
         }
@@ -462,9 +462,9 @@ mod tests {
                 t += dt;
                 pk2.advance_to(t);
                 let exact = if t <= tinf {
-                    r / cl * (1.0 - (-k * t).exp())
+                    r / cl * (1.0 - crate::math::exp(-k * t))
                 } else {
-                    r / cl * (1.0 - (-k * tinf).exp()) * (-k * (t - tinf)).exp()
+                    r / cl * (1.0 - crate::math::exp(-k * tinf)) * crate::math::exp(-k * (t - tinf))
                 } * 1000.0;
                 let got = pk2.concentrations().plasma_ketamine_ng_ml;
                 assert!((got - exact).abs() <= 1e-3 * exact, "t={t}: {got} vs {exact}");

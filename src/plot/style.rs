@@ -71,7 +71,7 @@ pub fn decimals_for(span: f64) -> usize {
     if !(span.is_finite() && span > 0.0) {
         return 1;
     }
-    (-(span / 5.0).log10()).ceil().clamp(0.0, 6.0) as usize
+    (-crate::math::log10(span / 5.0)).ceil().clamp(0.0, 6.0) as usize
 }
 
 /// `v` with `d` decimals, never "-0".

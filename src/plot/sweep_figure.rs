@@ -188,7 +188,7 @@ pub fn plot_sweep(dir: &Path, x: Option<&str>, y: Option<&str>, out: Option<&Pat
             }
             let n = values.len();
             let mean = values.iter().sum::<f64>() / n as f64;
-            let sd = if n > 1 { (values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
+            let sd = if n > 1 { (values.iter().map(|x| crate::math::powi(x - mean, 2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
             let x = if all_numeric { k.parse().unwrap() } else { i as f64 };
             Some(Point { x, n, mean, sd, values })
         })

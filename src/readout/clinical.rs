@@ -104,7 +104,7 @@ pub fn vitals(c_ng_ml: f64, subject: &Subject, s: &Sensitivity, p: &Params) -> V
 /// MADRS from its baseline, the relative protein excess and the spine-density gain.
 pub fn madrs(madrs0: f64, protein_rel: f64, protein0: f64, density: f64, density0: f64, p: &Params) -> f64 {
     let x = p.madrs_protein_weight * (protein_rel / protein0 - 1.0).max(0.0) + p.madrs_spine_weight * (density - density0).max(0.0);
-    let improvement = p.madrs_max_improvement * -(-x / p.madrs_max_improvement).exp_m1();
+    let improvement = p.madrs_max_improvement * -crate::math::exp_m1(-x / p.madrs_max_improvement);
     madrs0 * (1.0 - improvement)
 }
 

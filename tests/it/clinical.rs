@@ -154,7 +154,7 @@ fn between_subject_variability_over_50_sessions() {
     }
     let n = rises.len() as f64;
     let mean = rises.iter().sum::<f64>() / n;
-    let sd = (rises.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let sd = (rises.iter().map(|x| ketasim::math::powi(x - mean, 2)).sum::<f64>() / (n - 1.0)).sqrt();
     assert!((5.0..=15.0).contains(&sd), "SD of the systolic rise {sd} (mean {mean})");
     assert!((8.0..=30.0).contains(&mean), "mean systolic rise {mean}");
     assert!(alarmed as f64 / n <= 0.05, "{alarmed} of 50 sessions alarmed");

@@ -427,8 +427,8 @@ fn param_value(i: usize, how: u8, u: f64) -> f64 {
         0 => lo,
         1 => hi,
         2 => (lo + (hi - lo) * u).clamp(lo, hi),
-        _ if lo > 0.0 => (lo.ln() + (hi.ln() - lo.ln()) * u).exp().clamp(lo, hi),
-        _ => (lo + (hi - lo) * u.powi(4)).clamp(lo, hi),
+        _ if lo > 0.0 => ketasim::math::exp(ketasim::math::ln(lo) + (ketasim::math::ln(hi) - ketasim::math::ln(lo)) * u).clamp(lo, hi),
+        _ => (lo + (hi - lo) * ketasim::math::powi(u, 4)).clamp(lo, hi),
     }
 }
 
@@ -451,7 +451,7 @@ struct InRange {
 
 fn in_range() -> impl Strategy<Value = InRange> {
     let weight = prop_oneof![Just(2.0), Just(300.0), 2.0f64..300.0];
-    let dose = prop_oneof![Just(0.0), Just(1000.0), (-3.0f64..3.0).prop_map(|e| 10f64.powf(e))];
+    let dose = prop_oneof![Just(0.0), Just(1000.0), (-3.0f64..3.0).prop_map(|e| ketasim::math::powf(10.0, e))];
     (
         (weight, any::<bool>(), 0..2usize, 0..5usize, dose, 0.1f64..600.0),
         (1..=200u32, 1.0f64..1440.0, prop::sample::select(vec![0.5, 1.0, 7.5, 10.0, 30.0, 60.0]), 1..=60u32),

@@ -54,6 +54,10 @@
     { title: '9  Dissociation and depression score', unit: 'CADSS (points)', right: 'MADRS (points)', zero: true, rightZero: true, markers: true,
       thresholds: [['discharge_max_cadss', C.purple]], thresholdLabel: 'CADSS limit for discharge',
       series: [['dissociation_cadss', 'dissociation (CADSS)', C.purple], ['madrs', 'MADRS (right axis)', C.teal, true]] },
+    // Only with the pain module on ([pain]): the columns of pain.csv.
+    { title: '10  Pain (spinal dorsal horn)', unit: 'pain (NRS 0–10)', right: 'spinal NMDA block (0–1)', zero: true, rightZero: true,
+      series: [['nrs_rest', 'pain at rest', C.vermilion], ['nrs_evoked', 'pain on a test stimulus', C.orange],
+        ['spinal_nmda_block', 'spinal NMDA block (right axis)', C.blue, true]] },
   ];
   const SPLIT_ABOVE_H = 12;
   const SPLIT_AT_H = 6;
@@ -333,7 +337,8 @@
 
   function drawPanel(def, runs, container) {
     const A = runs[0];
-    const present = def.series.filter((s) => A.columns[s[0]]);
+    // A series is shown when a run has it (the pain columns: only runs with [pain]).
+    const present = def.series.filter((s) => runs.some((r) => r.columns[s[0]]));
     if (!present.length) return false;
     const fig = document.createElement('figure');
     fig.className = 'panel';
@@ -346,7 +351,7 @@
     const hasRight = present.some((s) => s[3]);
     // y ranges over what is shown.
     const leftVals = [], rightVals = [];
-    for (const r of runs) for (const s of present) (s[3] ? rightVals : leftVals).push(...r.columns[s[0]]);
+    for (const r of runs) for (const s of present) if (r.columns[s[0]]) (s[3] ? rightVals : leftVals).push(...r.columns[s[0]]);
     const thresholds = (def.thresholds || []).map(([k, c]) => [A.info.scenario.monitoring[k], c]).filter(([v]) => Number.isFinite(v));
     let y = axisRange(leftVals.concat(def.healthy ? [1] : []), !!def.zero);
     // Thresholds are shown only when near the data (as in the command line's figure, they may not fit).
@@ -540,7 +545,8 @@
       label.textContent = `Run ${r.slot}:`;
       row.appendChild(label);
       const base = `${r.lesson}${r.changed ? '-changed' : ''}`;
-      for (const f of ['trace.csv', 'events.csv', 'summary.csv', 'manifest.json']) {
+      const files = ['trace.csv', 'events.csv', 'summary.csv', 'doses.csv', ...(r.info.pain ? ['pain.csv', 'pain_summary.csv'] : []), 'manifest.json'];
+      for (const f of files) {
         const b = document.createElement('button');
         b.type = 'button';
         b.textContent = f;

@@ -73,6 +73,14 @@ const ops = {
     const values = new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
     const columns = {};
     info.columns.forEach((c, i) => { columns[c.name] = values.slice(i * info.rows, (i + 1) * info.rows); });
+    if (info.pain) {
+      // pain.csv has a row per trace sample: its columns join the trace's (for the pain panel).
+      const lines = dec.decode(ops.file({ handle: h, name: 'pain.csv' })).trimEnd().split('\n');
+      const names = lines[0].split(',');
+      const cols = names.map(() => new Float64Array(lines.length - 1));
+      for (let i = 1; i < lines.length; i++) lines[i].split(',').forEach((x, k) => { cols[k][i - 1] = x === '' ? NaN : Number(x); });
+      names.forEach((n, k) => { if (!(n in columns)) columns[n] = cols[k]; });
+    }
     handles.push(h);
     // Keep the files of the last few runs only.
     while (handles.length > 6) wasm.ks_drop(handles.shift());

@@ -4,8 +4,10 @@
 //   node web/test/run-tests.mjs            (after web/build.sh and `cargo build --release`)
 //
 // Environment: KETASIM_BIN (default target/release/ketasim), CHROMIUM (default /usr/bin/chromium),
-// KETASIM_WEB_RUNS (timed runs, default 5).
-// Writes web/test/screenshot.png and web/test/out/results.json.
+// KETASIM_WEB_RUNS (timed runs, default 5), KETASIM_WEB_SCREENSHOT (also copy the screenshot there;
+// `KETASIM_WEB_SCREENSHOT=docs/figures/browser-lab.png` regenerates the README's).
+// Writes web/test/out/screenshot.png, web/test/out/phone.png and web/test/out/results.json (all
+// untracked: a CI checkout stays clean).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -96,7 +98,9 @@ function nativeRun(spec, dir, extra = []) {
   execFileSync(bin, ['run', spec, '--out', dir, '--quiet', ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
   const read = (f) => fs.readFileSync(path.join(dir, f));
   const wall = JSON.parse(read('manifest.json')).wall_time_s;
-  return { trace: read('trace.csv'), events: read('events.csv'), summary: read('summary.csv'), wall_s: wall };
+  const out = { trace: read('trace.csv'), events: read('events.csv'), summary: read('summary.csv'), doses: read('doses.csv'), wall_s: wall };
+  for (const f of ['pain', 'pain_summary']) if (fs.existsSync(path.join(dir, `${f}.csv`))) out[f] = read(`${f}.csv`);
+  return out;
 }
 
 // Compare two CSV files field by field: numbers to `rel` relative difference, text exactly.
@@ -212,22 +216,42 @@ async function main() {
     const lines = await page.$$eval('#panels polyline[data-run="A"]', (p) => new Set(p.map((x) => x.dataset.col)).size);
     const panels = await page.$$eval('#panels figure', (f) => f.map((x) => x.querySelector('figcaption').textContent));
     check('all nine cascade panels are drawn, each series a line', panels.length === 9 && lines === 19, `${panels.length} panels, ${lines} series`);
+    // Colour-blind readable: every series colour is from the Okabe–Ito palette (ochre: its yellow,
+    // darkened for contrast on white), and within a panel no two series share a dash pattern, so
+    // colour is never the only difference.
+    const okabeIto = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#B49600'];
+    const styles = await page.$$eval('#panels figure', (figs) => figs.map((f) => {
+      const seen = new Map();
+      for (const p of f.querySelectorAll('polyline[data-run="A"]')) seen.set(p.dataset.col, [p.getAttribute('stroke'), p.getAttribute('stroke-dasharray') || '']);
+      return [...seen.values()];
+    }));
+    const badColour = styles.flat().filter(([c]) => !okabeIto.includes(c.toUpperCase())).map(([c]) => c);
+    const sameDash = styles.filter((s) => new Set(s.map(([, d]) => d)).size !== s.length).length;
+    check('series colours are Okabe–Ito and each series in a panel has its own dash pattern', badColour.length === 0 && sameDash === 0,
+      `${styles.flat().length} series; colours outside the palette: ${badColour.join(', ') || 'none'}; panels with a repeated dash: ${sameDash}`);
 
     // Downloads: the CSV files against the command line's bytes.
     const grab = async (slot, file) => {
       const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`#downloads button[data-run="${slot}"][data-file="${file}"]`)]);
       return fs.readFileSync(await dl.path());
     };
+    // Every CSV file a run downloads must equal the command line's, byte for byte (src/math.rs:
+    // the same maths library on every target).
     results.bytes = {};
-    for (const f of ['trace', 'events', 'summary']) {
-      const got = await grab('A', `${f}.csv`);
-      const want = native[f];
-      const same = Buffer.compare(got, want) === 0;
-      const cmp = compareCsv(got, want, 1e-12);
-      results.bytes[`${f}.csv`] = { identical: same, ...cmp };
-      check(`${f}.csv download: same layout and values as the CLI's (to 1e-12)`, cmp.ok, same ? 'byte-identical' : `${cmp.differ} of ${cmp.fields} fields differ in the last digits (largest ${cmp.worst.toExponential(2)})`);
-      if (!same) console.log(`     NOT byte-identical: ${f}.csv (${cmp.where}) — wasm's libm differs from glibc's in the last bit; see docs/performance.md`);
-    }
+    const sameBytes = async (slot, want, label) => {
+      const files = Object.keys(want).filter((f) => f !== 'wall_s');
+      const offered = await page.$$eval(`#downloads button[data-run="${slot}"]`, (b) => b.map((x) => x.dataset.file));
+      for (const f of files) {
+        if (!offered.includes(`${f}.csv`)) { check(`${label}: ${f}.csv is offered for download`, false, offered.join(', ')); continue; }
+        const got = await grab(slot, `${f}.csv`);
+        const same = Buffer.compare(got, want[f]) === 0;
+        const cmp = compareCsv(got, want[f], 0);
+        results.bytes[`${label} ${f}.csv`] = { identical: same, bytes: got.length };
+        check(`${label}: ${f}.csv download is byte-identical to the CLI's`, same && got.length > 0,
+          same ? `${got.length} bytes` : `${cmp.differ ?? '?'} fields differ (${cmp.where || cmp.detail || ''})`);
+      }
+    };
+    await sameBytes('A', native, 'iv-infusion');
     const toml = await grab('A', 'scenario.toml');
     check('the scenario.toml download is the lesson file', Buffer.compare(toml, fs.readFileSync(path.join(root, 'scenarios/iv-infusion.toml'))) === 0);
 
@@ -242,16 +266,46 @@ async function main() {
     const tomlB = await grab('B', 'scenario.toml');
     fs.writeFileSync(path.join(tmp, 'changed.toml'), tomlB);
     const nativeB = nativeRun(path.join(tmp, 'changed.toml'), path.join(tmp, 'changed'));
-    for (const f of ['trace', 'summary', 'events']) {
-      const got = await grab('B', `${f}.csv`);
-      const cmp = compareCsv(got, nativeB[f], 1e-12);
-      check(`run B's ${f}.csv equals the CLI's run of the downloaded TOML (to 1e-12)`, cmp.ok,
-        Buffer.compare(got, nativeB[f]) === 0 ? 'byte-identical' : `${cmp.differ} of ${cmp.fields} fields differ in the last digits`);
-    }
+    await sameBytes('B', nativeB, 'run B (changed, the CLI runs its downloaded TOML)');
     const summaryB = await page.evaluate(() => window.lab.runs.B.info.summary);
     const summaryA = await page.evaluate(() => window.lab.runs.A.info.summary);
     check('rapamycin holds the spine gain down (B below A at 24 h)', summaryB.spine_density_rel_24h < summaryA.spine_density_rel_24h,
       `${summaryA.spine_density_rel_24h.toFixed(4)} vs ${summaryB.spine_density_rel_24h.toFixed(4)}`);
+
+    // A pain lesson: the pain panel is drawn and every file (pain.csv, pain_summary.csv too)
+    // equals the command line's bytes.
+    await page.selectOption('#lesson', 'windup');
+    await page.waitForFunction(() => document.querySelector('#lesson').value === 'windup' && document.querySelector('#duration').value === '4');
+    const pain = await runOnce('#run-a', 'A');
+    const painPanel = await page.$$eval('#panels figure figcaption', (f) => f.some((x) => x.textContent.includes('Pain')));
+    const painLine = await page.$$eval('#panels polyline[data-run="A"][data-col="nrs_rest"]', (p) => p.length);
+    check('the windup lesson runs and draws the pain panel', pain.lesson === 'windup' && painPanel && painLine > 0, `${pain.rows} samples`);
+    const nativePain = nativeRun('windup', path.join(tmp, 'windup'));
+    check('the native windup run writes the pain files', Boolean(nativePain.pain && nativePain.pain_summary));
+    await sameBytes('A', nativePain, 'windup');
+    const plottedNrs = await page.evaluate(() => window.lab.plotted.A.nrs_rest);
+    const painRows = parseCsv(nativePain.pain.toString());
+    const kNrs = painRows[0].indexOf('nrs_rest');
+    check('the plotted pain (NRS at rest) equals the native pain.csv', plottedNrs && plottedNrs.y.length === painRows.length - 1 &&
+      painRows.slice(1).every((r, i) => Number(r[kNrs]) === plottedNrs.y[i]), `${painRows.length - 1} samples`);
+    await page.selectOption('#lesson', 'iv-infusion');
+    await page.waitForFunction(() => document.querySelector('#lesson').value === 'iv-infusion' && document.querySelector('#duration').value === '168');
+
+    // Keyboard: from the top of the page, Tab reaches the lesson, the dose, Run and the downloads.
+    // (Clicking the heading moves the browser's sequential focus starting point to the top.)
+    await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+    await page.click('h1');
+    const reached = [];
+    for (let i = 0; i < 150; i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => { const e = document.activeElement; return e ? (e.id || (e.dataset.file ? `download:${e.dataset.file}` : e.tagName)) : ''; });
+      reached.push(f);
+      if (f.startsWith('download:')) break;
+    }
+    const order = ['lesson', 'amount', 'run-a'].map((id) => reached.indexOf(id));
+    const dl = reached.findIndex((f) => f.startsWith('download:'));
+    check('Tab reaches the lesson, the dose, Run and the downloads, in that order', order.every((k) => k >= 0) && order[0] < order[1] && order[1] < order[2] && dl > order[2],
+      `${reached.length} presses: lesson ${order[0] + 1}, dose ${order[1] + 1}, Run ${order[2] + 1}, first download ${dl + 1}`);
 
     // A dose that is not low is flagged before the run.
     await page.fill('#amount', '2');
@@ -327,8 +381,15 @@ async function main() {
     check('a 7-day run finishes (time recorded)', runs.every((r) => r.rows === 2017), `median ${results.timings.median_page_ms.toFixed(0)} ms`);
 
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(here, 'screenshot.png'), fullPage: true });
-    check('screenshot written', fs.statSync(path.join(here, 'screenshot.png')).size > 10000, 'web/test/screenshot.png');
+    const shot = path.join(outDir, 'screenshot.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    const shown = await page.$$eval('#panels polyline[data-run="A"]', (p) => p.length);
+    check('screenshot of the iv-infusion cascade written', fs.statSync(shot).size > 10000 && shown > 0 &&
+      (await page.evaluate(() => window.lab.timings[window.lab.timings.length - 1].lesson)) === 'iv-infusion', path.relative(root, shot));
+    if (process.env.KETASIM_WEB_SCREENSHOT) {
+      fs.copyFileSync(shot, path.resolve(root, process.env.KETASIM_WEB_SCREENSHOT));
+      console.log(`     screenshot copied to ${process.env.KETASIM_WEB_SCREENSHOT}`);
+    }
 
     // A phone-sized window: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });

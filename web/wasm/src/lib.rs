@@ -9,8 +9,9 @@
 //!   (valid until the next call); on error the buffer holds the error message.
 //! - `ks_info(handle)`: JSON with the columns, summary, events, warnings, scenario.
 //! - `ks_trace(handle)`: the trace as f64 values, column after column (`rows × columns`).
-//! - `ks_file(handle, name)`: the bytes of `trace.csv`, `events.csv`, `summary.csv`, `manifest.json`,
-//!   exactly as `ketasim run` writes them.
+//! - `ks_file(handle, name)`: the bytes of `trace.csv`, `events.csv`, `summary.csv`, `doses.csv`,
+//!   `manifest.json` (and `pain.csv`, `pain_summary.csv` when `info.pain`), exactly as `ketasim
+//!   run` writes them.
 //! - `ks_edit(toml, ops_json)`: the scenario text after the page's edits (see [`edit`]).
 //! - `ks_drop(handle)`: forget a run.
 //!
@@ -149,6 +150,8 @@ pub fn info_json(run: &Run) -> Value {
     v["run_warnings"] = json!(o.warnings);
     v["wall_time_s"] = json!(o.wall_time_s);
     v["steps"] = json!(o.steps);
+    // With `[pain]` on, the run also has pain.csv and pain_summary.csv (`ks_file`).
+    v["pain"] = json!(o.pain.is_some());
     v
 }
 
