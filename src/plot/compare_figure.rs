@@ -317,7 +317,7 @@ mod tests {
         let mut trace = String::from("time_h,plasma_ketamine_ng_ml,spine_density_rel\n");
         for i in 0..=48 {
             let t = i as f64;
-            trace.push_str(&format!("{t},{},{}\n", peak * (-t / 3.0).exp(), 0.8 + 0.001 * t));
+            trace.push_str(&format!("{t},{},{}\n", peak * crate::math::exp(-t / 3.0), 0.8 + 0.001 * t));
         }
         std::fs::write(dir.join("trace.csv"), trace).unwrap();
         let manifest = serde_json::json!({"ketasim_version": "0", "seed": seed, "overrides": overrides, "scenario": {"name": name}});

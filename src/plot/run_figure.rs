@@ -1113,7 +1113,7 @@ mod tests {
         for i in 0..=96 {
             let t = i as f64 / 12.0;
             // A bolus: 6,000 ng/mL at t = 0, then at most 800 from 15 min on.
-            let c = if bolus { if i == 0 { 6000.0 } else { 800.0 * (-t / 2.0).exp() } } else { 250.0 * (1.0 - (-t).exp()) };
+            let c = if bolus { if i == 0 { 6000.0 } else { 800.0 * crate::math::exp(-t / 2.0) } } else { 250.0 * (1.0 - crate::math::exp(-t)) };
             trace.push_str(&format!("{t},{c},{}\n", c / NG_ML_PER_UM * 0.5));
         }
         std::fs::write(dir.join("trace.csv"), trace).unwrap();
@@ -1128,7 +1128,7 @@ mod tests {
         let fig = RunFigure::load(&tmp.path().join("bolus")).unwrap();
         let p = &fig.panels[0];
         // The highest level from SPIKE_H (15 min) on is 800 e^(-0.25/2), padded by 8 %.
-        let top = 1.08 * 800.0 * (-SPIKE_H / 2.0).exp();
+        let top = 1.08 * 800.0 * crate::math::exp(-SPIKE_H / 2.0);
         assert!((p.y.1 - top).abs() < 1e-6, "the axis shows the levels after the spike: {:?}, expected top {top}", p.y);
         assert_eq!(p.clipped, vec![(0.0, 6000.0)], "the spike is marked with its time and value");
         // The brain axis is the same physical scale as the plasma axis.

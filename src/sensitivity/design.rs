@@ -36,7 +36,7 @@ impl Range {
     /// The value at `u` in `[0, 1]` (0 → min, 1 → max), clamped to the range.
     pub fn value(&self, u: f64) -> f64 {
         let x = if self.log {
-            (self.min.ln() + u * (self.max.ln() - self.min.ln())).exp()
+            crate::math::exp(crate::math::ln(self.min) + u * (crate::math::ln(self.max) - crate::math::ln(self.min)))
         } else {
             self.min + u * (self.max - self.min)
         };
