@@ -254,9 +254,13 @@ impl Reference {
         let lost = if self.mechanisms.disinhibition { (1.0 - self.means.inhibition_rel).max(0.0) } else { 0.0 };
         let k = disinhibition::PyramidalStep::new(dt_h, p);
         let mut sum = 0.0;
+        // Local slices, so that the compiler knows the arrays do not alias.
+        let (base_hz, block) = (&self.base_hz[..n], &self.block[..n]);
+        let (adaptation, suppression) = (&mut self.adaptation[..n], &mut self.suppression[..n]);
+        let (excitability, rate_hz) = (&mut self.excitability[..n], &mut self.rate_hz[..n]);
         for i in 0..n {
-            let s = disinhibition::pyramidal_update(self.base_hz[i], self.block[i], lost, self.adaptation[i], self.suppression[i], &k, p);
-            (self.adaptation[i], self.suppression[i], self.excitability[i], self.rate_hz[i]) = (s.adaptation, s.suppression, s.excitability, s.rate_hz);
+            let s = disinhibition::pyramidal_update(base_hz[i], block[i], lost, adaptation[i], suppression[i], &k, p);
+            (adaptation[i], suppression[i], excitability[i], rate_hz[i]) = (s.adaptation, s.suppression, s.excitability, s.rate_hz);
             sum += s.rate_hz;
         }
         self.means.pyramidal_rate_hz = mean(sum, n);
@@ -283,11 +287,14 @@ impl Reference {
         let h0 = ampa::response(1.0, p);
         let val66met = self.blockers.of(InterventionKind::BdnfVal66met);
         let mut sum = 0.0;
+        let (gain, ampa, block) = (&self.gain[..n], &self.ampa[..n], &self.block[..n]);
+        let (excitability, suppression, bdnf) = (&self.excitability[..n], &self.suppression[..n], &mut self.bdnf[..n]);
+        let eef2k = self.mechanisms.eef2k;
         for i in 0..n {
-            let a0 = ampa::activation_from(self.gain[i], h0);
-            let target = bdnf::bdnf_target(self.ampa[i], a0, self.block[i], self.excitability[i], self.suppression[i], val66met, self.mechanisms.eef2k, p);
-            self.bdnf[i] = relax_by(self.bdnf[i], target, decay);
-            sum += self.bdnf[i];
+            let a0 = ampa::activation_from(gain[i], h0);
+            let target = bdnf::bdnf_target(ampa[i], a0, block[i], excitability[i], suppression[i], val66met, eef2k, p);
+            bdnf[i] = relax_by(bdnf[i], target, decay);
+            sum += bdnf[i];
         }
         self.means.bdnf_rel = mean(sum, n);
         // mTORC1.
@@ -337,8 +344,10 @@ impl Reference {
         let (mut thin_n, mut mushroom_n) = (vec![0u32; n], vec![0u32; n]);
         let c = rng::mix64(counter);
         let mut w = 0;
-        for r in 0..self.key.len() {
-            let (key, i, mut mush) = (self.key[r], self.owner[r] as usize, self.mushroom[r]);
+        let len = self.key.len();
+        let (keys, owner, mushroom) = (&mut self.key[..len], &mut self.owner[..len], &mut self.mushroom[..len]);
+        for r in 0..len {
+            let (key, i, mut mush) = (keys[r], owner[r] as usize, mushroom[r]);
             let x = rng::bits53(key, c);
             let t = &th[i];
             if mush {
@@ -351,7 +360,7 @@ impl Reference {
                 mush = true;
             }
             if mush { mushroom_n[i] += 1 } else { thin_n[i] += 1 }
-            (self.key[w], self.owner[w], self.mushroom[w]) = (key, i as u32, mush);
+            (keys[w], owner[w], mushroom[w]) = (key, i as u32, mush);
             w += 1;
         }
         self.key.truncate(w);
