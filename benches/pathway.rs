@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use ketasim::scenario::{self, Scenario};
 use ketasim::sim::Simulation;
 
@@ -95,4 +95,65 @@ criterion_group! {
     config = Criterion::default().without_plots();
     targets = step, step_vs_reference, run_vs_reference, scenario_runs, step_two_threads
 }
-criterion_main!(benches);
+
+/// CPU time of this thread, s (wall time means little on a shared machine).
+fn thread_cpu_s() -> f64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec for the call to write.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+/// Median of the thread CPU time of `reps` calls of `f`.
+fn median_cpu_s(reps: usize, mut f: impl FnMut()) -> f64 {
+    let mut v: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t0 = thread_cpu_s();
+            f();
+            thread_cpu_s() - t0
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v[reps / 2]
+}
+
+/// `KETASIM_CPU_RATIO=1 cargo bench --bench pathway`: instead of criterion, the ECS and the
+/// reference interleaved, thread CPU time (median of 7), the ratio of throughputs printed.
+fn cpu_ratio() {
+    println!("group,size,ecs_cpu_s,reference_cpu_s,ecs_over_reference_throughput");
+    for spines in [10_000usize, 100_000, 1_000_000] {
+        let sc = sized_scenario(spines);
+        let mut sim = Simulation::new(&sc).unwrap();
+        let mut reference = Reference::new(&sc);
+        let (mut e, mut r) = (Vec::new(), Vec::new());
+        for _ in 0..7 {
+            e.push(median_cpu_s(1, || sim.advance(20)));
+            r.push(median_cpu_s(1, || reference.advance(20)));
+        }
+        e.sort_by(f64::total_cmp);
+        r.sort_by(f64::total_cmp);
+        println!("step_20,{spines},{:.6},{:.6},{:.3}", e[3], r[3], r[3] / e[3]);
+    }
+    let sc = scenario::load("iv-infusion", &[], None).unwrap();
+    let (mut e, mut r) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        e.push(median_cpu_s(1, || {
+            black_box(Simulation::new(&sc).unwrap().run(|_, _| {}).unwrap());
+        }));
+        r.push(median_cpu_s(1, || {
+            black_box(Reference::new(&sc).run());
+        }));
+    }
+    e.sort_by(f64::total_cmp);
+    r.sort_by(f64::total_cmp);
+    println!("run_iv-infusion_7d,default,{:.6},{:.6},{:.3}", e[3], r[3], r[3] / e[3]);
+}
+
+fn main() {
+    if std::env::var_os("KETASIM_CPU_RATIO").is_some() {
+        cpu_ratio();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
