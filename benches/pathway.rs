@@ -1,17 +1,16 @@
-//! Criterion benchmarks (docs/performance.md): `step`, `ecs_vs_plain`, `scenario`.
+//! Criterion benchmarks (docs/performance.md): `step`, `step_vs_reference`, `run_vs_reference`,
+//! `scenario`, `step_2_threads`.
 //!
 //! Run: `cargo bench --bench pathway`; one group: `cargo bench --bench pathway -- step`.
 
 use std::hint::black_box;
 
-use bevy_ecs::prelude::*;
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ketasim::params::Params;
-use ketasim::pathway::Spine;
-use ketasim::pathway::synaptogenesis::{Fate, FateOdds, fate, rates, spine_key};
-use ketasim::rng;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use ketasim::scenario::{self, Scenario};
 use ketasim::sim::Simulation;
+
+mod reference;
+use reference::Reference;
 
 /// iv-infusion with `spines` spines (200 per pyramidal neuron) and spine turnover on every step,
 /// so that one pathway step updates every spine.
@@ -53,76 +52,32 @@ fn step_two_threads(c: &mut Criterion) {
     g.finish();
 }
 
-/// The same per-spine update (fate from the spine's counter-based stream, tally per neuron) over
-/// the ECS query and over a plain `Vec`.
-#[inline]
-fn update(s: &mut Spine, odds: &FateOdds, counter: u64, tally: &mut [u32]) -> bool {
-    match fate(s.mushroom, odds, rng::uniform(s.key, counter)) {
-        Fate::Eliminated => return false,
-        Fate::Matures => s.mushroom = true,
-        Fate::Stays => {}
+/// The whole pathway step of the ECS and of the plain struct-of-arrays reference
+/// (`benches/reference/mod.rs`, bit-identical by `tests/it/reference.rs`) in the same run, one thread,
+/// spine turnover on every step.
+fn step_vs_reference(c: &mut Criterion) {
+    let mut g = c.benchmark_group("step_vs_reference");
+    g.sample_size(10);
+    for spines in [10_000usize, 100_000, 1_000_000] {
+        let sc = sized_scenario(spines);
+        let mut sim = Simulation::new(&sc).unwrap();
+        let mut reference = Reference::new(&sc);
+        let steps = 20u64;
+        g.throughput(Throughput::Elements(sim.spine_count() as u64 * steps));
+        g.bench_with_input(BenchmarkId::new("ecs", spines), &steps, |b, &steps| b.iter(|| sim.advance(steps)));
+        g.bench_with_input(BenchmarkId::new("reference", spines), &steps, |b, &steps| b.iter(|| reference.advance(steps)));
     }
-    tally[s.neuron as usize] += 1;
-    true
+    g.finish();
 }
 
-#[derive(Resource)]
-struct Bench {
-    odds: FateOdds,
-    counter: u64,
-    tally: Vec<u32>,
-    eliminated: usize,
-}
-
-fn ecs_system(mut bench: ResMut<Bench>, mut spines: Query<&mut Spine>) {
-    let b = &mut *bench;
-    b.counter += 1;
-    b.tally.iter_mut().for_each(|t| *t = 0);
-    let (odds, counter) = (b.odds, b.counter);
-    let mut eliminated = 0;
-    spines.iter_mut().for_each(|mut s| {
-        if !update(&mut s, &odds, counter, &mut b.tally) {
-            eliminated += 1;
-        }
-    });
-    b.eliminated = eliminated;
-}
-
-fn ecs_vs_plain(c: &mut Criterion) {
-    let mut g = c.benchmark_group("ecs_vs_plain");
-    let n_spines = 100_000usize;
-    let neurons = 500u32;
-    let p = Params::default();
-    let odds = FateOdds::new(&rates(1.0, 200.0, false, 200.0, &p), 0.25);
-    let spines: Vec<Spine> = (0..n_spines as u32)
-        .map(|i| Spine { key: spine_key(1, i % neurons, i / neurons), neuron: i % neurons, mushroom: i % 3 != 0 })
-        .collect();
-    g.throughput(Throughput::Elements(n_spines as u64));
-
-    let mut world = World::new();
-    world.spawn_batch(spines.clone());
-    world.insert_resource(Bench { odds, counter: 0, tally: vec![0; neurons as usize], eliminated: 0 });
-    let mut schedule = Schedule::default();
-    schedule.set_executor(bevy_ecs::schedule::SingleThreadedExecutor::new());
-    schedule.add_systems(ecs_system);
-    g.bench_function("ecs_query", |b| b.iter(|| schedule.run(&mut world)));
-
-    let mut plain = spines.clone();
-    let mut tally = vec![0u32; neurons as usize];
-    let mut counter = 0u64;
-    g.bench_function("plain_vec", |b| {
-        b.iter(|| {
-            counter += 1;
-            tally.iter_mut().for_each(|t| *t = 0);
-            let mut eliminated = 0;
-            plain.iter_mut().for_each(|s| {
-                if !update(s, &odds, counter, &mut tally) {
-                    eliminated += 1;
-                }
-            });
-            black_box(eliminated)
-        });
-    });
+/// A whole default 7-day `iv-infusion` run: the ECS (`Simulation::run`, with the clinic and the
+/// numerical guard) and the plain reference (the same trace rows and summary tracker).
+fn run_vs_reference(c: &mut Criterion) {
+    let mut g = c.benchmark_group("run_vs_reference");
+    g.sample_size(10);
+    let sc = scenario::load("iv-infusion", &[], None).unwrap();
+    g.bench_function("ecs", |b| b.iter(|| Simulation::new(&sc).unwrap().run(|_, _| {}).unwrap()));
+    g.bench_function("reference", |b| b.iter(|| black_box(Reference::new(&sc).run())));
     g.finish();
 }
 
@@ -138,6 +93,67 @@ criterion_group! {
     name = benches;
     // No HTML plots: criterion's plotting backend would need system fonts.
     config = Criterion::default().without_plots();
-    targets = step, ecs_vs_plain, scenario_runs, step_two_threads
+    targets = step, step_vs_reference, run_vs_reference, scenario_runs, step_two_threads
 }
-criterion_main!(benches);
+
+/// CPU time of this thread, s (wall time means little on a shared machine).
+fn thread_cpu_s() -> f64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec for the call to write.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+/// Median of the thread CPU time of `reps` calls of `f`.
+fn median_cpu_s(reps: usize, mut f: impl FnMut()) -> f64 {
+    let mut v: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t0 = thread_cpu_s();
+            f();
+            thread_cpu_s() - t0
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v[reps / 2]
+}
+
+/// `KETASIM_CPU_RATIO=1 cargo bench --bench pathway`: instead of criterion, the ECS and the
+/// reference interleaved, thread CPU time (median of 7), the ratio of throughputs printed.
+fn cpu_ratio() {
+    println!("group,size,ecs_cpu_s,reference_cpu_s,ecs_over_reference_throughput");
+    for spines in [10_000usize, 100_000, 1_000_000] {
+        let sc = sized_scenario(spines);
+        let mut sim = Simulation::new(&sc).unwrap();
+        let mut reference = Reference::new(&sc);
+        let (mut e, mut r) = (Vec::new(), Vec::new());
+        for _ in 0..7 {
+            e.push(median_cpu_s(1, || sim.advance(20)));
+            r.push(median_cpu_s(1, || reference.advance(20)));
+        }
+        e.sort_by(f64::total_cmp);
+        r.sort_by(f64::total_cmp);
+        println!("step_20,{spines},{:.6},{:.6},{:.3}", e[3], r[3], r[3] / e[3]);
+    }
+    let sc = scenario::load("iv-infusion", &[], None).unwrap();
+    let (mut e, mut r) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        e.push(median_cpu_s(1, || {
+            black_box(Simulation::new(&sc).unwrap().run(|_, _| {}).unwrap());
+        }));
+        r.push(median_cpu_s(1, || {
+            black_box(Reference::new(&sc).run());
+        }));
+    }
+    e.sort_by(f64::total_cmp);
+    r.sort_by(f64::total_cmp);
+    println!("run_iv-infusion_7d,default,{:.6},{:.6},{:.3}", e[3], r[3], r[3] / e[3]);
+}
+
+fn main() {
+    if std::env::var_os("KETASIM_CPU_RATIO").is_some() {
+        cpu_ratio();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -158,10 +158,20 @@ pub fn stream_at(key: u64, counter: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(mix64(key ^ mix64(counter)))
 }
 
+/// 2^53: [`uniform`] is [`bits53`] divided by it.
+pub const TWO_POW_53: f64 = (1u64 << 53) as f64;
+
 /// A uniform number in [0, 1) from (stream key, counter), without stored state.
 #[inline]
 pub fn uniform(key: u64, counter: u64) -> f64 {
-    (mix64(key ^ mix64(counter)) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    bits53(key, mix64(counter)) as f64 * (1.0 / TWO_POW_53)
+}
+
+/// The 53-bit integer behind [`uniform`]: `uniform(key, counter) == bits53(key, mix64(counter)) as
+/// f64 / 2^53`. Taking the mixed counter lets a loop over many keys at one counter mix it once.
+#[inline]
+pub fn bits53(key: u64, mixed_counter: u64) -> u64 {
+    mix64(key ^ mixed_counter) >> 11
 }
 
 #[cfg(test)]

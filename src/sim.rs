@@ -28,7 +28,7 @@ use rand_distr::Distribution;
 
 use crate::error::Result;
 use crate::params::{Params, SECONDS_PER_HOUR};
-use crate::pathway::synaptogenesis::{self, SpineBook, SpineMeans};
+use crate::pathway::synaptogenesis::{self, SpineBook, SpineMeans, Spines};
 use crate::pathway::{self, *};
 use crate::pk::{Administration, CATALOGUE, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
 use crate::readout::clinical::{self, ClinicalReadout, Monitor, Patient, Sensitivity, Vitals};
@@ -47,7 +47,8 @@ pub fn pharmacokinetics(clock: Res<Clock>, model: Res<Model>, mut pk: ResMut<Pk>
     *exposure = exposure_of(&pk.0, &model.0);
 }
 
-fn exposure_of(pk: &Pharmacokinetics, p: &Params) -> Exposure {
+/// The effect-site exposure of the PK model's state now (what [`pharmacokinetics`] publishes).
+pub fn exposure_of(pk: &Pharmacokinetics, p: &Params) -> Exposure {
     let conc = pk.concentrations();
     let nk_um = conc.brain_norketamine_ng_ml / NORKETAMINE_G_PER_MOL;
     // Racemic-ketamine-equivalent drive, weighted by each drug's potency from the catalogue.
@@ -136,15 +137,7 @@ impl Simulation {
         let basal_protein = pathway::protein::basal_level(stressed, &p);
         let n_pyr = sc.circuit.pyramidal_neurons as usize;
         let reference = sc.circuit.spines_per_pyramidal as f64;
-        let mut book = SpineBook {
-            every_steps: ((p.spine_step_min * 60.0 / sc.numerics.dt_s).round() as u64).max(1),
-            reference_per_neuron: reference,
-            thin: vec![0; n_pyr],
-            mushroom: vec![0; n_pyr],
-            next_serial: vec![0; n_pyr],
-            steps_done: 0,
-        };
-        let mut spines = Vec::new();
+        let (mut thin_total, mut mushroom_total) = (0u64, 0u64);
         let mut pyramidal = Vec::with_capacity(n_pyr);
         for index in 0..n_pyr as u32 {
             let mut r = rng::stream(sc.seed, index as u64, Purpose::PyramidalTraits);
@@ -155,25 +148,25 @@ impl Simulation {
                 ampa_gain: draw(&gain_a, &mut r),
             };
             let a0 = pathway::ampa::baseline_activation(cell.ampa_gain, &p);
-            // The other stage state comes with `Pyramidal` (required components).
-            pyramidal.push((cell, FiringRate(cell.baseline_rate_hz), Ampa(a0), SynapticProtein(basal_protein)));
             // Initial spines: Poisson draws around the drug-free steady state of this subject.
             let (thin_mean, mush_mean) = synaptogenesis::steady_state(basal_protein, stressed, reference, &p);
             let mut r = rng::stream(sc.seed, index as u64, Purpose::InitialSpines);
             let thin = synaptogenesis::poisson(thin_mean, &mut r);
             let mush = synaptogenesis::poisson(mush_mean, &mut r);
-            let i = index as usize;
-            for k in 0..thin + mush {
-                let serial = book.next_serial[i];
-                book.next_serial[i] += 1;
-                spines.push(Spine { key: synaptogenesis::spine_key(sc.seed, index, serial), neuron: index, mushroom: k >= thin });
-            }
-            book.thin[i] = thin;
-            book.mushroom[i] = mush;
+            thin_total += u64::from(thin);
+            mushroom_total += u64::from(mush);
+            let spines = Spines::initial(sc.seed, index, thin, mush);
+            // The other stage state comes with `Pyramidal` (required components).
+            pyramidal.push((cell, FiringRate(cell.baseline_rate_hz), Ampa(a0), SynapticProtein(basal_protein), spines));
         }
         world.spawn_batch(pyramidal);
-        let total_spines = spines.len() as f64;
-        world.spawn_batch(spines);
+        let book = SpineBook {
+            every_steps: ((p.spine_step_min * 60.0 / sc.numerics.dt_s).round() as u64).max(1),
+            reference_per_neuron: reference,
+            neurons: n_pyr,
+            spines: thin_total + mushroom_total,
+            steps_done: 0,
+        };
 
         let administrations = sc.administrations();
         let pk = Pharmacokinetics::new(&p, sc.subject.weight_kg, &administrations);
@@ -182,8 +175,7 @@ impl Simulation {
             .iter()
             .map(|i| (i.kind, i.from_h, i.to_h.unwrap_or(f64::INFINITY), i.strength))
             .collect();
-        debug_assert_eq!(total_spines, f64::from(book.thin.iter().chain(&book.mushroom).sum::<u32>()));
-        world.insert_resource(SpineMeans::of(&book));
+        world.insert_resource(SpineMeans::of_totals(thin_total, mushroom_total, n_pyr));
         world.insert_resource(book);
         world.insert_resource(Clock { step: 0, t_h: 0.0, dt_h: 0.0 });
         world.insert_resource(Pk(pk));
@@ -246,9 +238,9 @@ impl Simulation {
         }
     }
 
-    /// Number of spine entities now.
+    /// Number of spines now.
     pub fn spine_count(&mut self) -> usize {
-        self.world.query::<&Spine>().iter(&self.world).count()
+        self.world.query::<&Spines>().iter(&self.world).map(Spines::len).sum()
     }
 
     /// Vital signs now, from the effect-site exposure (for the pre-dose check, before the step).

@@ -214,7 +214,8 @@ pub struct Interneuron {
     Ampa,
     Bdnf = Bdnf(1.0),
     Mtorc1 = Mtorc1(1.0),
-    SynapticProtein = SynapticProtein(1.0)
+    SynapticProtein = SynapticProtein(1.0),
+    synaptogenesis::Spines
 )]
 pub struct Pyramidal {
     /// Index 0..n, also the index of its spine tallies.
@@ -263,17 +264,6 @@ pub struct Mtorc1(pub f64);
 /// Synaptic protein (PSD-95, GluA1, synapsin I; one pool) relative to the healthy steady state.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct SynapticProtein(pub f64);
-
-/// A dendritic spine of pyramidal neuron `neuron`.
-#[derive(Component, Debug, Clone, Copy)]
-pub struct Spine {
-    /// Key of this spine's random stream (from seed and spine id).
-    pub key: u64,
-    /// Index of the pyramidal neuron the spine sits on.
-    pub neuron: u32,
-    /// Thin (false) or mushroom (true).
-    pub mushroom: bool,
-}
 
 // ---------------------------------------------------------------- interventions
 

@@ -1,4 +1,4 @@
-//! Stage 8 — spine turnover: stochastic formation, maturation and elimination of spine entities.
+//! Stage 8 — spine turnover: stochastic formation, maturation and elimination of spines.
 //!
 //! Each pyramidal neuron `i` forms thin spines as a Poisson process whose rate rises with its
 //! synaptic protein `P_i`; thin spines are eliminated or mature into mushroom spines; mushroom
@@ -19,13 +19,17 @@
 //! step `Δ` is drawn from its own counter-based stream with the exact competing-risk
 //! probabilities: thin → eliminated with `(e/λ)(1 − e^{−λΔ})`, → mushroom with `(m/λ)(1 − e^{−λΔ})`,
 //! `λ = e_thin + m`. Turnover runs on its own, longer step (`spine_step_min`).
-
-use std::sync::atomic::{AtomicU32, Ordering};
+//!
+//! Layout: each pyramidal neuron owns its spines as one compact component, [`Spines`] (the keys of
+//! its thin and of its mushroom spines, 8 bytes a spine), instead of one entity per spine, which
+//! cost about 200 bytes a spine in entity metadata, table rows and change ticks
+//! (docs/performance.md). A spine is still an agent with its own random stream: its key is
+//! [`spine_key`]`(seed, neuron, serial)`, the same as when spines were entities, so outputs did not
+//! change.
 
 use bevy_ecs::prelude::*;
-use bevy_ecs::system::ParallelCommands;
 
-use super::{Clock, Model, Pyramidal, Seed, Spine, Stress, SynapticProtein};
+use super::{Clock, Model, Pyramidal, Seed, Stress, SynapticProtein};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -44,11 +48,14 @@ pub struct SpineMeans {
 }
 
 impl SpineMeans {
-    /// The means of a spine book's tallies.
-    pub fn of(book: &SpineBook) -> Self {
-        let n = book.thin.len().max(1) as f64;
-        let (t, m): (u64, u64) = (book.thin.iter().map(|&x| u64::from(x)).sum(), book.mushroom.iter().map(|&x| u64::from(x)).sum());
-        Self { spines_per_neuron: (t + m) as f64 / n, thin_spines_per_neuron: t as f64 / n, mushroom_spines_per_neuron: m as f64 / n }
+    /// The means of `thin` thin and `mushroom` mushroom spines over `neurons` neurons.
+    pub fn of_totals(thin: u64, mushroom: u64, neurons: usize) -> Self {
+        let n = neurons.max(1) as f64;
+        Self {
+            spines_per_neuron: (thin + mushroom) as f64 / n,
+            thin_spines_per_neuron: thin as f64 / n,
+            mushroom_spines_per_neuron: mushroom as f64 / n,
+        }
     }
 }
 
@@ -76,21 +83,69 @@ use crate::rng::{self, Purpose};
 /// light per-spine update (docs/performance.md).
 pub const PARALLEL_MIN_SPINES: usize = 200_000;
 
-/// Spine bookkeeping: the spine step, and per neuron the tallies and the next spine serial.
+/// Spine bookkeeping: the spine step and the circuit's spine count (the spines themselves live in
+/// each neuron's [`Spines`]).
 #[derive(Resource, Debug, Clone)]
 pub struct SpineBook {
     /// Spine turnover runs every `every_steps` pathway steps.
     pub every_steps: u64,
     /// Healthy, drug-free spines per neuron (`circuit.spines_per_pyramidal`).
     pub reference_per_neuron: f64,
-    /// Thin spines per neuron now (indexed by `Pyramidal::index`).
-    pub thin: Vec<u32>,
-    /// Mushroom spines per neuron now (indexed by `Pyramidal::index`).
-    pub mushroom: Vec<u32>,
-    /// Per neuron, the serial the next new spine gets (it keys the spine's random stream).
-    pub next_serial: Vec<u32>,
+    /// Number of pyramidal neurons.
+    pub neurons: usize,
+    /// Spines in the circuit now.
+    pub spines: u64,
     /// Number of spine steps done.
     pub steps_done: u64,
+}
+
+/// The spines of one pyramidal neuron, as compact arrays: the random-stream key of each thin and
+/// of each mushroom spine (8 bytes a spine). The order within each array carries no meaning (each
+/// spine draws from its own stream and tallies are counts), so eliminated spines are compacted
+/// out in place and new ones appended.
+#[derive(Component, Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spines {
+    /// Keys of the thin spines ([`spine_key`]).
+    pub thin: Vec<u64>,
+    /// Keys of the mushroom spines.
+    pub mushroom: Vec<u64>,
+    /// Serial of the next spine this neuron forms (serials are never reused).
+    pub next_serial: u32,
+}
+
+impl Spines {
+    /// The initial spines of neuron `neuron`: `thin` thin spines (serials `0..thin`), then
+    /// `mushroom` mushroom spines, with a little room to grow.
+    pub fn initial(seed: u64, neuron: u32, thin: u32, mushroom: u32) -> Self {
+        let keys = |from: u32, n: u32| {
+            let mut v = Vec::with_capacity(n as usize + n as usize / 8 + 4);
+            v.extend((from..from + n).map(|serial| spine_key(seed, neuron, serial)));
+            v
+        };
+        Self { thin: keys(0, thin), mushroom: keys(thin, mushroom), next_serial: thin + mushroom }
+    }
+
+    /// Number of spines.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.thin.len() + self.mushroom.len()
+    }
+
+    /// Whether the neuron has no spines.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Append `key`, growing by an eighth when full (not doubling), so that spare capacity stays a
+/// small share of the bytes per spine.
+#[inline]
+fn push_key(v: &mut Vec<u64>, key: u64) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.len() / 8 + 4);
+    }
+    v.push(key);
 }
 
 /// Rates of one neuron, per hour.
@@ -193,6 +248,111 @@ pub fn fate(mushroom: bool, odds: &FateOdds, u: f64) -> Fate {
     }
 }
 
+/// [`FateOdds`] as thresholds on the 53-bit integer behind [`rng::uniform`]: `uniform(k, c) < p`
+/// exactly when `bits53(k, c) < ⌈p · 2^53⌉` (both sides are exact in f64), so the fates are the
+/// same and the inner loop compares integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FateThresholds {
+    /// A thin spine is eliminated below this.
+    pub thin_eliminated: u64,
+    /// A thin spine is eliminated or matures below this.
+    pub thin_any: u64,
+    /// A mushroom spine is eliminated below this.
+    pub mushroom_eliminated: u64,
+}
+
+impl FateThresholds {
+    /// The thresholds of `odds`.
+    pub fn new(odds: &FateOdds) -> Self {
+        // `as u64` saturates: a probability ≤ 0 (or NaN) never fires, ≥ 1 always does.
+        let t = |q: f64| (q * rng::TWO_POW_53).ceil() as u64;
+        Self { thin_eliminated: t(odds.thin_eliminated), thin_any: t(odds.thin_any), mushroom_eliminated: t(odds.mushroom_eliminated) }
+    }
+}
+
+/// What one spine step shares across neurons (computed once per spine step).
+#[derive(Debug, Clone, Copy)]
+pub struct SpineStep {
+    /// Length of the spine step, h.
+    pub dt_h: f64,
+    /// The spine step's counter (spine steps done before it).
+    pub counter: u64,
+    /// `mix64(counter)`, the per-step half of every spine's draw.
+    mixed_counter: u64,
+    /// The run seed.
+    pub seed: u64,
+    /// Chronic stress.
+    pub stressed: bool,
+    /// Healthy spines per neuron.
+    pub reference_per_neuron: f64,
+    /// Most spines a neuron can have, `⌈c · N_ref⌉`.
+    pub capacity: u32,
+}
+
+impl SpineStep {
+    /// The shared values of spine step number `counter`, `dt_h` long.
+    pub fn new(dt_h: f64, counter: u64, seed: u64, stressed: bool, reference_per_neuron: f64, p: &Params) -> Self {
+        Self {
+            dt_h,
+            counter,
+            mixed_counter: rng::mix64(counter),
+            seed,
+            stressed,
+            reference_per_neuron,
+            capacity: (p.spine_capacity_rel * reference_per_neuron).ceil() as u32,
+        }
+    }
+}
+
+/// One neuron's spine step: the fate of each of its spines, then formation. `index` is the
+/// neuron's index, `protein` its synaptic protein; the rates use the spine count before the step.
+pub fn neuron_spine_step(index: u32, protein: f64, spines: &mut Spines, k: &SpineStep, p: &Params) {
+    let r = rates(protein, spines.len() as f64, k.stressed, k.reference_per_neuron, p);
+    let th = FateThresholds::new(&FateOdds::new(&r, k.dt_h));
+    let c = k.mixed_counter;
+    // Mushroom spines: eliminated or kept (compacted in place).
+    let m = &mut spines.mushroom;
+    let mut w = 0;
+    for r in 0..m.len() {
+        let key = m[r];
+        if rng::bits53(key, c) >= th.mushroom_eliminated {
+            m[w] = key;
+            w += 1;
+        }
+    }
+    m.truncate(w);
+    // Thin spines: eliminated, matured (moved to the mushroom array) or kept.
+    let t = &mut spines.thin;
+    let mut w = 0;
+    for r in 0..t.len() {
+        let key = t[r];
+        let x = rng::bits53(key, c);
+        if x >= th.thin_any {
+            t[w] = key;
+            w += 1;
+        } else if x >= th.thin_eliminated {
+            push_key(&mut spines.mushroom, key);
+        }
+    }
+    t.truncate(w);
+
+    // Formation, from the neuron's own stream. Crowding also caps one spine step's formation at
+    // the room left, so that extreme parameter combinations cannot overshoot the capacity or
+    // allocate billions of spines.
+    let free = k.capacity.saturating_sub(spines.len() as u32);
+    let mean = r.formation_per_h * k.dt_h;
+    let new = if mean > 10.0 * f64::from(free) + 100.0 {
+        free
+    } else {
+        let key = rng::stream_key(k.seed, u64::from(index), Purpose::SpineFormation);
+        poisson(mean, &mut rng::stream_at(key, k.counter)).min(free)
+    };
+    for _ in 0..new {
+        push_key(&mut spines.thin, spine_key(k.seed, index, spines.next_serial));
+        spines.next_serial += 1;
+    }
+}
+
 /// Stable id of a spine: neuron index and the neuron's spine serial.
 #[inline]
 pub fn spine_key(seed: u64, neuron: u32, serial: u32) -> u64 {
@@ -210,95 +370,39 @@ pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
     clock.dt_h > 0.0 && (clock.step + 1).is_multiple_of(book.every_steps)
 }
 
-/// Spine fates and formation. Reads `Clock`, `Model`, `Seed`, `Stress`, each pyramidal neuron's
-/// `SynapticProtein`; writes the `Spine` entities (despawn, mature, spawn), `SpineBook` and `SpineMeans`.
-#[allow(clippy::too_many_arguments)]
+/// Spine fates and formation, neuron by neuron ([`neuron_spine_step`]). Reads `Clock`, `Model`,
+/// `Seed`, `Stress`, each pyramidal neuron's `SynapticProtein`; writes each neuron's [`Spines`],
+/// `SpineBook` and `SpineMeans`. Above [`PARALLEL_MIN_SPINES`] spines and with more than one
+/// thread in bevy's compute task pool, neurons are processed in parallel: each neuron's spines
+/// draw from their own streams and the tallies are integers, so the result is the same.
 pub fn spine_turnover(
-    mut commands: Commands,
-    par_commands: ParallelCommands,
     clock: Res<Clock>,
     model: Res<Model>,
     seed: Res<Seed>,
     stress: Res<Stress>,
     mut book: ResMut<SpineBook>,
     mut means: ResMut<SpineMeans>,
-    neurons: Query<(&Pyramidal, &SynapticProtein)>,
-    mut spines: Query<(Entity, &mut Spine)>,
+    mut neurons: Query<(&Pyramidal, &SynapticProtein, &mut Spines)>,
 ) {
     let p = &model.0;
-    let n = book.thin.len();
-    let dt_h = book.every_steps as f64 * clock.dt_h;
-    let counter = book.steps_done;
-    let mut neuron_rates = vec![rates(1.0, 0.0, stress.0, book.reference_per_neuron, p); n];
-    neurons.iter().for_each(|(cell, prot)| {
-        let i = cell.index as usize;
-        let spines = f64::from(book.thin[i] + book.mushroom[i]);
-        neuron_rates[i] = rates(prot.0, spines, stress.0, book.reference_per_neuron, p);
-    });
-
-    // Fates of existing spines. Each spine draws from its own stream and the tallies are integers,
-    // so the result does not depend on iteration order or on the number of threads.
-    let odds: Vec<FateOdds> = neuron_rates.iter().map(|r| FateOdds::new(r, dt_h)).collect();
+    let k = SpineStep::new(book.every_steps as f64 * clock.dt_h, book.steps_done, seed.0, stress.0, book.reference_per_neuron, p);
     let threads = bevy_tasks::ComputeTaskPool::try_get().map_or(1, |pool| pool.thread_num());
-    let (mut thin, mushroom) = if threads > 1 && spines.iter().len() >= PARALLEL_MIN_SPINES {
-        let thin: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
-        let mushroom: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
-        spines.par_iter_mut().for_each(|(entity, mut s)| {
-            let i = s.neuron as usize;
-            match fate(s.mushroom, &odds[i], rng::uniform(s.key, counter)) {
-                Fate::Eliminated => {
-                    par_commands.command_scope(|mut c| c.entity(entity).despawn());
-                    return;
-                }
-                Fate::Matures => s.mushroom = true,
-                Fate::Stays => {}
-            }
-            let tally = if s.mushroom { &mushroom[i] } else { &thin[i] };
-            tally.fetch_add(1, Ordering::Relaxed);
+    let (mut thin, mut mushroom) = (0u64, 0u64);
+    if threads > 1 && book.spines >= PARALLEL_MIN_SPINES as u64 {
+        neurons.par_iter_mut().for_each(|(cell, prot, mut s)| neuron_spine_step(cell.index, prot.0, &mut s, &k, p));
+        neurons.iter().for_each(|(_, _, s)| {
+            thin += s.thin.len() as u64;
+            mushroom += s.mushroom.len() as u64;
         });
-        (thin.into_iter().map(AtomicU32::into_inner).collect(), mushroom.into_iter().map(AtomicU32::into_inner).collect())
     } else {
-        let mut thin = vec![0u32; n];
-        let mut mushroom = vec![0u32; n];
-        spines.iter_mut().for_each(|(entity, mut s)| {
-            let i = s.neuron as usize;
-            match fate(s.mushroom, &odds[i], rng::uniform(s.key, counter)) {
-                Fate::Eliminated => {
-                    commands.entity(entity).despawn();
-                    return;
-                }
-                Fate::Matures => s.mushroom = true,
-                Fate::Stays => {}
-            }
-            if s.mushroom { mushroom[i] += 1 } else { thin[i] += 1 }
+        neurons.iter_mut().for_each(|(cell, prot, mut s)| {
+            neuron_spine_step(cell.index, prot.0, &mut s, &k, p);
+            thin += s.thin.len() as u64;
+            mushroom += s.mushroom.len() as u64;
         });
-        (thin, mushroom)
-    };
-
-    // Formation, neuron by neuron in index order, each from its own stream.
-    let mut new_spines = Vec::new();
-    for i in 0..n {
-        let key = rng::stream_key(seed.0, i as u64, Purpose::SpineFormation);
-        // Crowding also caps one spine step's formation at the room left, so that extreme parameter
-        // combinations cannot overshoot the capacity or allocate billions of spines.
-        let free = ((p.spine_capacity_rel * book.reference_per_neuron).ceil() as u32).saturating_sub(thin[i] + mushroom[i]);
-        let mean = neuron_rates[i].formation_per_h * dt_h;
-        let k = if mean > 10.0 * f64::from(free) + 100.0 { free } else { poisson(mean, &mut rng::stream_at(key, counter)).min(free) };
-        for _ in 0..k {
-            let serial = book.next_serial[i];
-            book.next_serial[i] += 1;
-            new_spines.push(Spine { key: spine_key(seed.0, i as u32, serial), neuron: i as u32, mushroom: false });
-        }
-        thin[i] += k;
     }
-    commands.spawn_batch(new_spines);
-
-    let (t_sum, m_sum): (u64, u64) = (thin.iter().map(|&x| x as u64).sum(), mushroom.iter().map(|&x| x as u64).sum());
-    means.thin_spines_per_neuron = t_sum as f64 / n.max(1) as f64;
-    means.mushroom_spines_per_neuron = m_sum as f64 / n.max(1) as f64;
-    means.spines_per_neuron = (t_sum + m_sum) as f64 / n.max(1) as f64;
-    book.thin = thin;
-    book.mushroom = mushroom;
+    *means = SpineMeans::of_totals(thin, mushroom, book.neurons);
+    book.spines = thin + mushroom;
     book.steps_done += 1;
 }
 

@@ -21,6 +21,7 @@ mod params_table;
 mod pathway;
 mod pk;
 mod plot;
+mod reference;
 mod references;
 mod robustness;
 mod sensitivity;
