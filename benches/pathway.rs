@@ -53,7 +53,7 @@ fn step_two_threads(c: &mut Criterion) {
 }
 
 /// The whole pathway step of the ECS and of the plain struct-of-arrays reference
-/// (`benches/reference/mod.rs`, bit-identical by `tests/it/reference.rs`) in the same run, one thread,
+/// (`benches/reference/mod.rs`, bit-identical by `tests/it/plain_reference.rs`) in the same run, one thread,
 /// spine turnover on every step.
 fn step_vs_reference(c: &mut Criterion) {
     let mut g = c.benchmark_group("step_vs_reference");

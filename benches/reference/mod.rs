@@ -1,7 +1,7 @@
 //! A plain struct-of-arrays reference of the whole pathway step and of a whole run: the same
 //! model as the ECS (`ketasim::sim::Simulation`), written by hand over flat `Vec`s, with the same
 //! per-agent update functions, the same counter-based random streams and the same floating-point
-//! order, so its trace is bit-identical for the same scenario and seed (`tests/it/reference.rs`).
+//! order, so its trace is bit-identical for the same scenario and seed (`tests/it/plain_reference.rs`).
 //!
 //! It exists to measure what the ECS costs (benches/pathway.rs, groups `step_vs_reference` and
 //! `run_vs_reference`; docs/performance.md). It leaves out what a benchmark of the model does not
@@ -23,9 +23,10 @@ use ketasim::readout::clinical::{self, Sensitivity, Vitals};
 use ketasim::readout::{Sample, SummaryTracker, TraceRow};
 use ketasim::rng::{self, Purpose};
 use ketasim::scenario::{InterventionKind, Mechanisms, Scenario, SubjectState, Subject};
-use rand_distr::{Distribution, LogNormal};
+use ketasim::rng::LogNormal;
+use rand_distr::Distribution;
 
-fn draw(d: &Option<LogNormal<f64>>, rng: &mut impl rand::Rng) -> f64 {
+fn draw(d: &Option<LogNormal>, rng: &mut impl rand::Rng) -> f64 {
     d.as_ref().map_or(1.0, |d| d.sample(rng))
 }
 

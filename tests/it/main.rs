@@ -21,7 +21,7 @@ mod params_table;
 mod pathway;
 mod pk;
 mod plot;
-mod reference;
+mod plain_reference;
 mod references;
 mod robustness;
 mod sensitivity;

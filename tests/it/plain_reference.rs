@@ -17,7 +17,7 @@ fn bits(rows: &[ketasim::readout::TraceRow]) -> Vec<Vec<u64>> {
 
 /// A whole run of a bundled scenario: the same trace, bit for bit.
 fn same_trace(name: &str, sets: &[&str]) {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    let sets: Vec<String> = sets.iter().map(std::string::ToString::to_string).collect();
     let sc = scenario::load(name, &sets, None).unwrap();
     let ecs = Simulation::new(&sc).unwrap().run(|_, _| {}).unwrap();
     let (trace, _) = Reference::new(&sc).run();
@@ -51,7 +51,7 @@ fn every_step_with_turnover_is_bit_identical() {
         "parameters.spine_step_min=0.16666666666666666",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     let sc = scenario::load("iv-infusion", &sets, None).unwrap();
     let mut sim = Simulation::new(&sc).unwrap();
