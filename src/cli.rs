@@ -50,6 +50,10 @@ pub enum Command {
         /// Also draw the cascade figure, figure.png, beside the CSV files (see `ketasim plot`).
         #[arg(long)]
         plot: bool,
+        /// Run a dose above its route's plausible ceiling (docs/scenario.md, "Dose sanity") anyway,
+        /// with a warning; as `allow_high_dose = true` in the scenario.
+        #[arg(long)]
+        allow_high_dose: bool,
     },
     /// Validate a scenario and print it fully resolved, with the dose classification; run nothing.
     #[command(after_help = "Example:\n  ketasim check iv-bolus-anesthetic --set dose.0.mg_per_kg=0.5")]
@@ -62,6 +66,10 @@ pub enum Command {
         /// Override the scenario's seed (0 to 18446744073709551615, as the scenario's `seed` key).
         #[arg(long)]
         seed: Option<u64>,
+        /// Run a dose above its route's plausible ceiling (docs/scenario.md, "Dose sanity") anyway,
+        /// with a warning; as `allow_high_dose = true` in the scenario.
+        #[arg(long)]
+        allow_high_dose: bool,
     },
     /// Draw a run directory as one figure of the whole cascade, or a sweep as a dose-response figure.
     #[command(after_help = "A run directory (with trace.csv) gives one multi-panel figure on a split time axis (the first hours, then the days), with doses and blockers shaded.\nA sweep directory (summary.csv with a run_id column) needs --y, and --x unless only one key was swept: replicate mean +/- SD.\n\nExamples:\n  ketasim plot runs/iv-infusion\n  ketasim plot runs/iv-infusion --out iv-infusion.svg\n  ketasim plot runs/dose-sweep --x dose.0.mg_per_kg --y peak_glutamate_rel")]
@@ -153,7 +161,10 @@ pub fn run_command(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Check { scenario: spec, sets, seed } => {
+        Command::Check { scenario: spec, sets, seed, allow_high_dose } => {
+            if allow_high_dose {
+                scenario::allow_high_doses();
+            }
             let sc = scenario::load(&spec, &sets, seed)?;
             println!("# {} — resolved scenario (all defaults filled in)", sc.source);
             print!("{}", sc.to_toml());
@@ -172,7 +183,10 @@ pub fn run_command(cli: Cli) -> Result<()> {
             println!("{}", written.display());
             Ok(())
         }
-        Command::Run { scenario: spec, out, seed, sets, threads, force, quiet, plot } => {
+        Command::Run { scenario: spec, out, seed, sets, threads, force, quiet, plot, allow_high_dose } => {
+            if allow_high_dose {
+                scenario::allow_high_doses();
+            }
             let sc = scenario::load(&spec, &sets, seed)?;
             init_threads(threads)?;
             crate::limits::check_run(&sc, quiet)?;

@@ -56,6 +56,10 @@ mod command {
         /// No progress bar and no messages on stderr except errors.
         #[arg(long)]
         pub quiet: bool,
+        /// Run doses above their route's plausible ceiling anyway, with a warning (as
+        /// `allow_high_dose = true` in every arm's scenario).
+        #[arg(long)]
+        pub allow_high_dose: bool,
     }
 
     fn default_out(file: &Path) -> PathBuf {
@@ -66,6 +70,9 @@ mod command {
     pub fn trial_command(args: TrialArgs) -> Result<()> {
         let shard = args.shard.as_deref().map(Shard::parse).transpose()?.unwrap_or(Shard::WHOLE);
         let jobs = crate::batch::jobs(args.jobs)?;
+        if args.allow_high_dose {
+            crate::scenario::allow_high_doses();
+        }
         let trial = Trial::load(&args.trial)?;
         let out = args.out.clone().unwrap_or_else(|| default_out(&args.trial));
         crate::interrupt::install()?;
