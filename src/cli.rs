@@ -246,9 +246,46 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    bar.set_style(progress_style("steps"));
     bar
+}
+
+/// The progress line of `run`, `sweep` and `trial`: a 20-character bar, `done/total UNIT`, the
+/// rate in whole units per second and the time left, e.g.
+/// `████████░░░░░░░░░░░░ 10000/60480 steps 24713/s eta 2s`. It fits an 80-column terminal for
+/// totals up to 10^9 ([`PROGRESS_MAX_WIDTH`]).
+pub fn progress_style(unit: &str) -> indicatif::ProgressStyle {
+    let template = format!("{{bar:{PROGRESS_BAR_WIDTH}}} {{pos}}/{{len}} {unit} {{rate}} eta {{eta}}");
+    indicatif::ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&rate_text(state.per_sec()));
+        })
+}
+
+/// Width of the progress bar, characters.
+pub const PROGRESS_BAR_WIDTH: usize = 20;
+
+/// The widest progress line: bar, `999999999/999999999 subjects`, a rate of 9 digits, `eta 59m 59s`.
+pub const PROGRESS_MAX_WIDTH: usize = PROGRESS_BAR_WIDTH + 1 + 19 + 1 + 8 + 1 + 11 + 1 + "eta 59m 59s".len();
+
+/// A rate in whole units per second: `24713/s` (not `24,713.1071/s`).
+pub fn rate_text(per_sec: f64) -> String {
+    if per_sec.is_finite() { format!("{:.0}/s", per_sec.max(0.0)) } else { "-/s".to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_shows_whole_numbers_and_fits_80_columns() {
+        assert_eq!(rate_text(24713.1071), "24713/s");
+        assert_eq!(rate_text(0.4), "0/s");
+        assert_eq!(rate_text(f64::INFINITY), "-/s");
+        assert!(PROGRESS_MAX_WIDTH <= 80, "{PROGRESS_MAX_WIDTH}");
+        // The widest line, written out.
+        let line = format!("{} 999999999/999999999 subjects {} eta 59m 59s", "#".repeat(PROGRESS_BAR_WIDTH), rate_text(999_999_999.0));
+        assert!(line.chars().count() <= PROGRESS_MAX_WIDTH, "{line}");
+    }
 }

@@ -184,7 +184,7 @@ parameters! {
         response_cv_blood_pressure = 0.6, "CV", [0.0, 3.0], "calibrated: between-subject SD of the systolic rise about 11 mmHg on a mean of 16 (Yale review 2024)";
         response_cv_heart_rate = 0.5, "CV", [0.0, 3.0], "assumption";
         response_cv_dissociation = 0.5, "CV", [0.0, 3.0], "assumption";
-        driving_reference_esketamine_mg = 84.0, "mg", [1.0, 1000.0], "the dose of the on-road driving studies: 84 mg intranasal esketamine did not impair driving 6 h (Dijkstra 2022) or 8 h (van de Loo 2017) after";
+        driving_reference_esketamine_mg = 84.0, "mg", [1.0, 1000.0], "the dose of the on-road driving studies: 84 mg intranasal esketamine did not impair on-road driving 6 h or 18 h after (Dijkstra 2022; and 8 h after in healthy volunteers, van de Loo et al., Psychopharmacology 234:3175)";
         driving_reference_after_h = 6.0, "h", [0.0, 48.0], "Dijkstra 2022: same-day on-road driving 6 h after 84 mg intranasal esketamine no worse than placebo (SDLP); fit to drive below the effect-site concentration the model gives then, and no sooner than this after the last administration";
         madrs_protein_weight = 2.6, "per unit relative protein excess", [0.0, 100.0], "calibrated: MADRS -16 from 32 at 24 h (Murrough 2013)";
         madrs_spine_weight = 1.4, "per unit spine density gain", [0.0, 100.0], "calibrated: effect mostly gone 7-12 days after one infusion (Kishimoto 2016)";

@@ -367,7 +367,7 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("alarm_end", "that vital is back within its limit"),
     ("observation_end", "the observation window after the last administration of a visit is over"),
     ("discharge_ready", "vitals near baseline, dissociation low, observation over: the patient may go home"),
-    ("no_driving_until", "recorded at discharge: no driving or operating machinery until the end of that day (detail: the run time of that midnight)"),
+    ("no_driving_until", "recorded at discharge: no driving or operating machinery until the later of the drug's fit-to-drive time and the end of that day (detail: `t = UNTIL h (clock time)`, then both rules)"),
     ("surgery_start", "start of surgery (pain condition postoperative)"),
     ("surgery_end", "end of surgery"),
     ("morphine_dose", "a scheduled morphine dose ([[pain.morphine]]; detail: route, mg)"),
