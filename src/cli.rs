@@ -268,6 +268,7 @@ pub const PROGRESS_BAR_WIDTH: usize = 20;
 
 /// The widest progress line: bar, `999999999/999999999 subjects`, a rate of 9 digits, `eta 59m 59s`.
 pub const PROGRESS_MAX_WIDTH: usize = PROGRESS_BAR_WIDTH + 1 + 19 + 1 + 8 + 1 + 11 + 1 + "eta 59m 59s".len();
+const _: () = assert!(PROGRESS_MAX_WIDTH <= 80, "the progress line must fit an 80-column terminal");
 
 /// A rate in whole units per second: `24713/s` (not `24,713.1071/s`).
 pub fn rate_text(per_sec: f64) -> String {
@@ -283,7 +284,6 @@ mod tests {
         assert_eq!(rate_text(24713.1071), "24713/s");
         assert_eq!(rate_text(0.4), "0/s");
         assert_eq!(rate_text(f64::INFINITY), "-/s");
-        assert!(PROGRESS_MAX_WIDTH <= 80, "{PROGRESS_MAX_WIDTH}");
         // The widest line, written out.
         let line = format!("{} 999999999/999999999 subjects {} eta 59m 59s", "#".repeat(PROGRESS_BAR_WIDTH), rate_text(999_999_999.0));
         assert!(line.chars().count() <= PROGRESS_MAX_WIDTH, "{line}");
