@@ -52,6 +52,10 @@ pub enum Command {
         /// Also draw the cascade figure, figure.png, beside the CSV files (see `ketasim plot`).
         #[arg(long)]
         plot: bool,
+        /// Run a dose above its route's plausible ceiling (docs/scenario.md, "Dose sanity") anyway,
+        /// with a warning; as `allow_high_dose = true` in the scenario.
+        #[arg(long)]
+        allow_high_dose: bool,
     },
     /// Validate a scenario and print it fully resolved, with the dose classification; run nothing.
     #[command(after_help = "Example:\n  ketasim check iv-bolus-anesthetic --set dose.0.mg_per_kg=0.5")]
@@ -64,6 +68,10 @@ pub enum Command {
         /// Override the scenario's seed (0 to 18446744073709551615, as the scenario's `seed` key).
         #[arg(long)]
         seed: Option<u64>,
+        /// Run a dose above its route's plausible ceiling (docs/scenario.md, "Dose sanity") anyway,
+        /// with a warning; as `allow_high_dose = true` in the scenario.
+        #[arg(long)]
+        allow_high_dose: bool,
     },
     /// Draw a run directory as one figure of the whole cascade, or a sweep as a dose-response figure.
     #[command(after_help = "A run directory (with trace.csv) gives one multi-panel figure on a split time axis (the first hours, then the days), with doses and blockers shaded.\nA sweep directory (summary.csv with a run_id column) needs --y, and --x unless only one key was swept: replicate mean +/- SD.\n\nExamples:\n  ketasim plot runs/iv-infusion\n  ketasim plot runs/iv-infusion --out iv-infusion.svg\n  ketasim plot runs/dose-sweep --x dose.0.mg_per_kg --y peak_glutamate_rel")]
@@ -202,7 +210,10 @@ pub fn run_command(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Check { scenario: spec, sets, seed } => {
+        Command::Check { scenario: spec, sets, seed, allow_high_dose } => {
+            if allow_high_dose {
+                scenario::allow_high_doses();
+            }
             let sc = scenario::load(&spec, &sets, seed)?;
             println!("# {} — resolved scenario (all defaults filled in)", sc.source);
             print!("{}", sc.to_toml());
@@ -221,7 +232,10 @@ pub fn run_command(cli: Cli) -> Result<()> {
             println!("{}", written.display());
             Ok(())
         }
-        Command::Run { scenario: spec, out, seed, sets, threads, force, quiet, plot } => {
+        Command::Run { scenario: spec, out, seed, sets, threads, force, quiet, plot, allow_high_dose } => {
+            if allow_high_dose {
+                scenario::allow_high_doses();
+            }
             let sc = scenario::load(&spec, &sets, seed)?;
             init_threads(threads)?;
             crate::limits::check_run(&sc, quiet)?;
@@ -281,9 +295,46 @@ fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    bar.set_style(progress_style("steps"));
     bar
+}
+
+/// The progress line of `run`, `sweep` and `trial`: a 20-character bar, `done/total UNIT`, the
+/// rate in whole units per second and the time left, e.g.
+/// `████████░░░░░░░░░░░░ 10000/60480 steps 24713/s eta 2s`. It fits an 80-column terminal for
+/// totals up to 10^9 ([`PROGRESS_MAX_WIDTH`]).
+pub fn progress_style(unit: &str) -> indicatif::ProgressStyle {
+    let template = format!("{{bar:{PROGRESS_BAR_WIDTH}}} {{pos}}/{{len}} {unit} {{rate}} eta {{eta}}");
+    indicatif::ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&rate_text(state.per_sec()));
+        })
+}
+
+/// Width of the progress bar, characters.
+pub const PROGRESS_BAR_WIDTH: usize = 20;
+
+/// The widest progress line: bar, `999999999/999999999 subjects`, a rate of 9 digits, `eta 59m 59s`.
+pub const PROGRESS_MAX_WIDTH: usize = PROGRESS_BAR_WIDTH + 1 + 19 + 1 + 8 + 1 + 11 + 1 + "eta 59m 59s".len();
+const _: () = assert!(PROGRESS_MAX_WIDTH <= 80, "the progress line must fit an 80-column terminal");
+
+/// A rate in whole units per second: `24713/s` (not `24,713.1071/s`).
+pub fn rate_text(per_sec: f64) -> String {
+    if per_sec.is_finite() { format!("{:.0}/s", per_sec.max(0.0)) } else { "-/s".to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_shows_whole_numbers_and_fits_80_columns() {
+        assert_eq!(rate_text(24713.1071), "24713/s");
+        assert_eq!(rate_text(0.4), "0/s");
+        assert_eq!(rate_text(f64::INFINITY), "-/s");
+        // The widest line, written out.
+        let line = format!("{} 999999999/999999999 subjects {} eta 59m 59s", "#".repeat(PROGRESS_BAR_WIDTH), rate_text(999_999_999.0));
+        assert!(line.chars().count() <= PROGRESS_MAX_WIDTH, "{line}");
+    }
 }

@@ -65,6 +65,26 @@ pub fn exposure_of(pk: &Pharmacokinetics, p: &Params) -> Exposure {
     }
 }
 
+/// The fit-to-drive limit of the racemic-equivalent effect-site concentration (ng/mL) for a
+/// subject of `weight_kg`: the concentration the model gives `driving_reference_after_h` after
+/// `driving_reference_esketamine_mg` of intranasal esketamine, the dose and time at which on-road
+/// driving was not impaired (Dijkstra 2022; van de Loo 2017).
+pub fn driving_limit_ng_ml(p: &Params, weight_kg: f64) -> f64 {
+    let dose = Administration {
+        t_h: 0.0,
+        drug: crate::pk::Drug::Esketamine,
+        route: crate::pk::Route::Intranasal,
+        mg: p.driving_reference_esketamine_mg,
+        duration_h: 0.0,
+    };
+    let mut pk = Pharmacokinetics::new(p, weight_kg, &[dose]);
+    pk.advance_to(p.driving_reference_after_h);
+    clinical::effect_ng_ml(exposure_of(&pk, p).clinical_um)
+}
+
+/// Step of the fit-to-drive look-ahead, h (1 min).
+const LOOK_STEP_H: f64 = 1.0 / 60.0;
+
 fn draw(d: &Option<LogNormal>, rng: &mut impl rand::Rng) -> f64 {
     d.as_ref().map_or(1.0, |d| d.sample(rng))
 }
@@ -254,6 +274,36 @@ impl Simulation {
         v
     }
 
+    /// The first time, from `now_h` on, from which the drug effect stays below the fit-to-drive
+    /// limits for the rest of the look-ahead ([`clinical::LOOK_AHEAD_H`]): the effect-site
+    /// concentration at most `limit_ng_ml` and dissociation at most the discharge limit. The PK
+    /// model is continued on a copy without the doses not yet started (a later visit is not part
+    /// of this one), in steps of one minute; `None` if the effect lasts beyond the look-ahead.
+    fn fit_to_drive_h(&self, now_h: f64, limit_ng_ml: f64) -> Option<f64> {
+        let mut pk = self.world.resource::<Pk>().0.clone();
+        for i in 0..self.clinic.admins.len() {
+            pk.withhold(i);
+        }
+        let patient = self.world.resource::<Patient>();
+        let max_cadss = self.scenario.monitoring.discharge_max_cadss;
+        let fit = |pk: &Pharmacokinetics| {
+            let c = clinical::effect_ng_ml(exposure_of(pk, &self.params).clinical_um);
+            c <= limit_ng_ml && clinical::vitals(c, &patient.subject, &patient.sensitivity, &self.params).dissociation_cadss <= max_cadss
+        };
+        let mut from = fit(&pk).then_some(now_h);
+        let steps = (clinical::LOOK_AHEAD_H / LOOK_STEP_H).round() as u64;
+        for k in 1..=steps {
+            let t = now_h + k as f64 * LOOK_STEP_H;
+            pk.advance_to(t);
+            if !fit(&pk) {
+                from = None;
+            } else if from.is_none() {
+                from = Some(t);
+            }
+        }
+        from
+    }
+
     /// The pre-dose check of every administration that starts by `until_h`, with the vitals at
     /// `now_h`; a withheld dose is removed from the PK timeline.
     fn check_doses_due(&mut self, now_h: f64, until_h: f64) {
@@ -297,7 +347,8 @@ impl Simulation {
         let sc = self.scenario.clone();
         let total_h = sc.duration_h;
         let spines_ref = sc.circuit.spines_per_pyramidal as f64;
-        let mut tracker = SummaryTracker::new();
+        let mut tracker = SummaryTracker::new(sc.administrations().first().map_or(0.0, |a| a.t_h));
+        let driving_limit = driving_limit_ng_ml(&self.params, sc.subject.weight_kg);
         let start = sample(&self.world, 0.0, spines_ref);
         tracker.observe(&start);
         let mut trace = vec![TraceRow::of(&start)];
@@ -311,7 +362,13 @@ impl Simulation {
             *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h };
             self.schedule.run(&mut self.world);
             let values = sample(&self.world, t_end, spines_ref);
-            self.clinic.monitor.observe(t_end, &values.vitals);
+            if self.clinic.monitor.observe(t_end, &values.vitals) {
+                let below = self.fit_to_drive_h(t_end, driving_limit);
+                let last_end = self.clinic.monitor.last_end_h(t_end).unwrap_or(t_end);
+                let not_before = last_end + self.params.driving_reference_after_h;
+                let nd = clinical::NoDriving::new(below, not_before, self.clinic.monitor.end_of_day_h(t_end), driving_limit);
+                self.clinic.monitor.no_driving(t_end, nd);
+            }
             tracker.observe(&values);
             cancel.check(t_end)?;
             if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
@@ -329,6 +386,7 @@ impl Simulation {
             seed: sc.seed,
             alarms: self.clinic.monitor.alarms,
             discharge_ready_h: self.clinic.monitor.last_discharge_h(),
+            no_driving_until_h: self.clinic.monitor.last_no_driving_until_h(),
         });
         let mut events = events_of(&sc);
         events.append(&mut self.clinic.monitor.events);

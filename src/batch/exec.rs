@@ -242,10 +242,7 @@ fn progress_bar(total: u64, done: u64, quiet: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total).with_position(done);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  elapsed {elapsed}  eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    bar.set_style(crate::cli::progress_style("runs"));
     bar.reset_eta();
     bar
 }
@@ -417,7 +414,7 @@ fn run_in(
         let values = &last_point.as_ref().expect("set above").1;
         let mut row: Vec<String> = vec![id, p.to_string(), r.to_string(), sweep.seed_of(i).to_string()];
         row.extend(values.iter().cloned());
-        row.extend(rec.iter().map(String::from));
+        row.extend(rec.iter().zip(single).filter(|(_, name)| !table::is_run_seed(name)).map(|(v, _)| v.to_string()));
         out.row(&row)?;
     }
     out.finish()?;

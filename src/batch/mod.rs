@@ -98,6 +98,10 @@ pub struct SweepArgs {
     /// Write the SLURM script to FILE instead of stdout.
     #[arg(long, value_name = "FILE", requires = "slurm")]
     pub slurm_script: Option<PathBuf>,
+    /// Run doses above their route's plausible ceiling anyway, with a warning (as
+    /// `allow_high_dose = true` in every point's scenario).
+    #[arg(long)]
+    pub allow_high_dose: bool,
 }
 
 /// `ketasim merge`.
@@ -148,6 +152,9 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
     if args.slurm == Some(0) {
         return Err(Error::input("--slurm 0: the number of shards (array tasks) must be at least 1"));
     }
+    if args.allow_high_dose {
+        crate::scenario::allow_high_doses();
+    }
     let sweep = Sweep::load(&args.sweep)?;
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.sweep));
 
@@ -155,7 +162,11 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
         let exe = std::env::current_exe().map_err(|e| Error::internal(format!("cannot find the ketasim binary: {e}")))?;
         let file = std::fs::canonicalize(&args.sweep).unwrap_or_else(|_| absolute(&args.sweep));
         let workdir = std::env::current_dir().map_err(|e| Error::internal(format!("cannot read the current directory: {e}")))?;
-        let text = slurm::script(&sweep, n, &exe, &file, &absolute(&out), &workdir);
+        let mut text = slurm::script(&sweep, n, &exe, &file, &absolute(&out), &workdir);
+        if args.allow_high_dose {
+            // Every shard resolves the points again: it needs the flag too.
+            text = text.replace(" --resume --quiet", " --resume --quiet --allow-high-dose");
+        }
         let what = format!("{} runs in {n} array tasks", sweep.n_runs());
         return emit_slurm_script(&text, args.slurm_script.as_deref(), &what, &out, args.quiet);
     }

@@ -28,8 +28,15 @@ pub fn single_run_header() -> Result<Vec<String>> {
 pub fn summary_header(keys: &[String]) -> Result<Vec<String>> {
     let mut h: Vec<String> = RUN_COLUMNS.iter().map(std::string::ToString::to_string).collect();
     h.extend(keys.iter().cloned());
-    h.extend(single_run_header()?);
+    // The run's own `seed` is the sweep's `seed` column already: one column, not two.
+    h.extend(single_run_header()?.into_iter().filter(|c| !is_run_seed(c)));
     Ok(h)
+}
+
+/// Whether a single-run column is the run seed, which a sweep's summary.csv gives once, among its
+/// first columns ([`RUN_COLUMNS`]).
+pub fn is_run_seed(column: &str) -> bool {
+    column == "seed"
 }
 
 /// A file written beside its destination and renamed into place when complete.
@@ -144,6 +151,10 @@ fn num(x: f64) -> String {
 /// `<column>_sd` for each numeric single-run column. A column is numeric when every value in
 /// the sweep is empty or a number; `seed` is an identifier and left out. Empty values are
 /// skipped; the standard deviation is the sample one (n - 1), empty for fewer than 2 values.
+/// A yes/no column of the registry (`response_24h`; every value `true`, `false` or empty) gives
+/// `<column>_rate`, the share of `true` among the runs with a value, and `<column>_n`, how many
+/// runs have a value (for `response_24h`: the responder rate among depressed subjects, since it
+/// is empty for the others).
 pub fn write_points(summary: &Path, n_keys: usize, dest: &Path) -> Result<()> {
     let open = || csv::Reader::from_path(summary).map_err(|e| Error::internal(format!("cannot read {}: {e}", summary.display())));
     let read_err = |e: csv::Error| Error::internal(format!("cannot read {}: {e}", summary.display()));
@@ -152,7 +163,12 @@ pub fn write_points(summary: &Path, n_keys: usize, dest: &Path) -> Result<()> {
     // Pass 1: which single-run columns are numeric.
     let mut r = open()?;
     let header: Vec<String> = r.headers().map_err(read_err)?.iter().map(String::from).collect();
-    let mut numeric: Vec<bool> = header.iter().enumerate().map(|(j, name)| j >= first && name != "seed").collect();
+    // Yes/no columns: those the registry reduces to a flag (e.g. `response_24h`).
+    let yes_no = |name: &str| {
+        crate::readout::SUMMARY.iter().any(|c| c.name == name && matches!(c.reduce, crate::readout::Reduce::ResponseAt { .. }))
+    };
+    let mut numeric: Vec<bool> = header.iter().enumerate().map(|(j, name)| j >= first && name != "seed" && !yes_no(name)).collect();
+    let mut flags: Vec<bool> = header.iter().enumerate().map(|(j, name)| j >= first && yes_no(name)).collect();
     for rec in r.records() {
         let rec = rec.map_err(read_err)?;
         for (j, ok) in numeric.iter_mut().enumerate() {
@@ -161,8 +177,14 @@ pub fn write_points(summary: &Path, n_keys: usize, dest: &Path) -> Result<()> {
                 *ok = v.is_empty() || v.parse::<f64>().is_ok();
             }
         }
+        for (j, ok) in flags.iter_mut().enumerate() {
+            if *ok {
+                *ok = matches!(rec.get(j).unwrap_or(""), "" | "true" | "false");
+            }
+        }
     }
     let stats: Vec<usize> = (0..header.len()).filter(|&j| numeric[j]).collect();
+    let rates: Vec<usize> = (0..header.len()).filter(|&j| flags[j]).collect();
 
     let mut out_header = vec!["point".to_string()];
     out_header.extend(header[RUN_COLUMNS.len()..first].iter().cloned());
@@ -170,6 +192,10 @@ pub fn write_points(summary: &Path, n_keys: usize, dest: &Path) -> Result<()> {
     for &j in &stats {
         out_header.push(format!("{}_mean", header[j]));
         out_header.push(format!("{}_sd", header[j]));
+    }
+    for &j in &rates {
+        out_header.push(format!("{}_rate", header[j]));
+        out_header.push(format!("{}_n", header[j]));
     }
     let mut out = CsvOut::create(dest, &out_header)?;
 
@@ -199,6 +225,12 @@ pub fn write_points(summary: &Path, n_keys: usize, dest: &Path) -> Result<()> {
                 let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
                 row.push(num(var.sqrt()));
             }
+        }
+        for &j in &rates {
+            let values: Vec<&str> = group.iter().filter_map(|r| r.get(j)).filter(|v| !v.is_empty()).collect();
+            let yes = values.iter().filter(|v| **v == "true").count();
+            row.push(if values.is_empty() { String::new() } else { num(yes as f64 / values.len() as f64) });
+            row.push(values.len().to_string());
         }
         out.row(&row)
     };

@@ -165,10 +165,7 @@ fn progress_bar(total: u64, done: u64, quiet: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total).with_position(done);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} subjects  {per_sec}  elapsed {elapsed}  eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    bar.set_style(crate::cli::progress_style("subjects"));
     bar.reset_eta();
     bar
 }

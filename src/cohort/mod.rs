@@ -63,6 +63,10 @@ mod command {
         /// Write the --slurm script to FILE instead of printing it.
         #[arg(long, value_name = "FILE", requires = "slurm")]
         pub slurm_script: Option<PathBuf>,
+        /// Run doses above their route's plausible ceiling anyway, with a warning (as
+        /// `allow_high_dose = true` in every arm's scenario).
+        #[arg(long)]
+        pub allow_high_dose: bool,
     }
 
     fn default_out(file: &Path) -> PathBuf {
@@ -76,6 +80,9 @@ mod command {
         let jobs = crate::batch::jobs(args.jobs)?;
         if args.slurm == Some(0) {
             return Err(crate::error::Error::input("--slurm 0: the number of shards (array tasks) must be at least 1"));
+        }
+        if args.allow_high_dose {
+            crate::scenario::allow_high_doses();
         }
         let trial = Trial::load(&args.trial)?;
         let out = args.out.clone().unwrap_or_else(|| default_out(&args.trial));

@@ -258,6 +258,25 @@ const MARKERS: &[(&str, &str, RGBColor)] = &[
     ("no_driving_until", "end of the no-driving period", VERMILION),
 ];
 
+/// The no-driving periods that end after the run: (time, label, colour), the label with the
+/// clock time from the event's detail ("no driving until 03:40 the next day (t = 6.7 h) →").
+fn after_end_markers(events: &[EventRow], end_h: f64) -> Vec<(f64, String, RGBColor)> {
+    events
+        .iter()
+        .filter(|e| e.kind == "no_driving_until")
+        .map(|e| (marker_time(e), e))
+        .filter(|(t, _)| *t > end_h + 1e-9)
+        .map(|(t, e)| {
+            let clock = e.detail.split_once(" (").and_then(|(_, rest)| rest.split_once(')')).map(|(c, _)| c.to_string());
+            let label = match clock {
+                Some(c) => format!("no driving until {c} (t = {t:.1} h) →"),
+                None => format!("no driving until t = {t:.1} h →"),
+            };
+            (t, label, VERMILION)
+        })
+        .collect()
+}
+
 /// The time of a marker: `t = X h` in the detail when present, else the event time.
 fn marker_time(e: &EventRow) -> f64 {
     e.detail
@@ -342,6 +361,9 @@ pub(crate) struct RunFigure {
     columns: BTreeMap<&'static str, Vec<f64>>,
     periods: Vec<Period>,
     markers: Vec<(f64, &'static str, RGBColor)>,
+    /// Markers after the end of the run (the end of the no-driving period of a short run): drawn
+    /// as a labelled arrow at the right edge of the clinical panels.
+    after_end: Vec<(f64, String, RGBColor)>,
     panels: Vec<PanelView>,
     segs: Vec<Seg>,
 }
@@ -573,6 +595,7 @@ impl RunFigure {
             })
             .filter(|(t, _, _)| *t >= start_h && *t <= end_h)
             .collect();
+        let after_end = after_end_markers(&events, end_h);
         let mut warnings: Vec<String> = Vec::new();
         for e in events.iter().filter(|e| e.kind == "warning") {
             if !warnings.contains(&e.detail) {
@@ -606,6 +629,7 @@ impl RunFigure {
             columns,
             periods: all_periods,
             markers,
+            after_end,
             panels,
             segs,
         })
@@ -939,6 +963,13 @@ impl RunFigure {
                 .draw_series(DashedLineSeries::new(vec![(seg.lo, 1.0), (seg.hi, 1.0)], 3, 5, MUTED.stroke_width(2)))
                 .map_err(draw_err)?;
         }
+        if p.def.markers && seg.last {
+            for (k, (_, label, color)) in self.after_end.iter().enumerate() {
+                let y = y_hi - (y_hi - y_lo) * (0.04 + 0.1 * k as f64);
+                let style = font(TICK_SIZE).color(color).pos(Pos::new(HPos::Right, VPos::Top));
+                chart.draw_series(std::iter::once(Text::new(label.clone(), (seg.hi, y), style))).map_err(draw_err)?;
+            }
+        }
         if p.def.markers {
             for &(t, _, color) in &self.markers {
                 let x = t / seg.per;
@@ -1096,6 +1127,27 @@ mod tests {
         assert!(lo < 0.76 && hi > 1.0);
         assert_eq!(axis_range([0.2, 0.98], true, true), (0.0, 1.05));
         assert_eq!(axis_range(std::iter::empty(), true, false), (0.0, 1.0));
+    }
+
+    /// The clinic session at 12:00 and at 21:00: the 4-h run ends before the no-driving period,
+    /// and the figure's data keeps it as a labelled marker at the right edge, after discharge.
+    #[test]
+    fn no_driving_after_a_short_run_is_shown_at_the_edge() {
+        for clock in ["12", "21"] {
+            let sc = crate::scenario::load("clinic-session", &[format!("monitoring.start_clock_h={clock}")], None).unwrap();
+            let run = crate::sim::Simulation::new(&sc).unwrap().run(|_, _| {}).unwrap();
+            let events: Vec<EventRow> =
+                run.events.iter().map(|e| EventRow { time_h: e.time_h, kind: e.kind.clone(), detail: e.detail.clone() }).collect();
+            let discharge = run.summary.discharge_ready_h.expect("discharged within the 4-h run");
+            let until = run.summary.no_driving_until_h.expect("a no-driving time");
+            assert!(until > sc.duration_h && until > discharge, "{clock}:00: {until} h");
+            let after = after_end_markers(&events, sc.duration_h);
+            assert_eq!(after.len(), 1, "{clock}:00: {after:?}");
+            assert!((after[0].0 - until).abs() < 1e-3, "{clock}:00: marker at {} h, summary {until} h", after[0].0);
+            assert!(after[0].1.starts_with("no driving until ") && after[0].1.contains("next day"), "{}", after[0].1);
+            // Within the run it is an ordinary marker, not an arrow at the edge.
+            assert!(after_end_markers(&events, until + 1.0).is_empty());
+        }
     }
 
     #[test]

@@ -167,6 +167,56 @@ pub fn end_of_day_h(t_h: f64, start_clock_h: f64) -> f64 {
     ((start_clock_h + t_h) / 24.0).floor() * 24.0 + 24.0 - start_clock_h
 }
 
+/// Clock time of run time `t_h` when t = 0 is `start_clock_h` o'clock: `"21:40"`, `"03:40 the
+/// next day"`, `"09:00 on day 3"` (the day of t = 0 is day 1).
+pub fn clock_text(t_h: f64, start_clock_h: f64) -> String {
+    let minutes = ((start_clock_h + t_h) * 60.0).round() as i64;
+    let (day, in_day) = (minutes.div_euclid(24 * 60), minutes.rem_euclid(24 * 60));
+    let hm = format!("{:02}:{:02}", in_day / 60, in_day % 60);
+    match day {
+        0 => hm,
+        1 => format!("{hm} the next day"),
+        d => format!("{hm} on day {}", d + 1),
+    }
+}
+
+/// The time `t = X h` an event's detail starts with (`no_driving_until`), if any.
+pub fn time_in_detail(detail: &str) -> Option<f64> {
+    detail.strip_prefix("t = ")?.split_whitespace().next()?.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// When the patient may drive again after a discharge: fit to drive (`fit_h`) once the drug
+/// effect has worn off — the effect-site concentration and dissociation stay below the
+/// fit-to-drive limits (`effect_below_h`; `None` if not within the look-ahead) — and no sooner
+/// after the end of the last administration than driving was shown unimpaired (`not_before_h`);
+/// and never before the clinic's rule, the end of the calendar day of the discharge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NoDriving {
+    /// No driving until this run time, h (`None`: the effect lasts beyond the look-ahead).
+    pub until_h: Option<f64>,
+    /// Fit to drive by the drug's rule, h.
+    pub fit_h: Option<f64>,
+    /// When the drug effect is below the fit-to-drive limits, h.
+    pub effect_below_h: Option<f64>,
+    /// The end of the last administration plus `driving_reference_after_h`, h.
+    pub not_before_h: f64,
+    /// The clinic's rule: the midnight ending the day of the discharge, h.
+    pub end_of_day_h: f64,
+    /// The fit-to-drive limit of the effect-site concentration, ng/mL racemic-equivalent.
+    pub limit_ng_ml: f64,
+}
+
+impl NoDriving {
+    /// Combine the drug's and the clinic's rule.
+    pub fn new(effect_below_h: Option<f64>, not_before_h: f64, end_of_day_h: f64, limit_ng_ml: f64) -> Self {
+        let fit_h = effect_below_h.map(|f| f.max(not_before_h));
+        Self { until_h: fit_h.map(|f| f.max(end_of_day_h)), fit_h, effect_below_h, not_before_h, end_of_day_h, limit_ng_ml }
+    }
+}
+
+/// How far after a discharge the fit-to-drive time is looked for, h.
+pub const LOOK_AHEAD_H: f64 = 48.0;
+
 /// Which vital an alarm is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Vital {
@@ -199,6 +249,8 @@ struct Session {
     given: bool,
     observation_end_emitted: bool,
     discharge_h: Option<f64>,
+    /// When the patient may drive again (set just after the discharge).
+    no_driving_until_h: Option<f64>,
 }
 
 impl Session {
@@ -249,7 +301,14 @@ impl Monitor {
             .last()
             .is_some_and(|s| s.discharge_h.is_none() && t_h <= s.last_end_h + obs_h + 1e-9);
         if !join {
-            self.sessions.push(Session { start_h: t_h, last_end_h: t_h, given: false, observation_end_emitted: false, discharge_h: None });
+            self.sessions.push(Session {
+                start_h: t_h,
+                last_end_h: t_h,
+                given: false,
+                observation_end_emitted: false,
+                discharge_h: None,
+                no_driving_until_h: None,
+            });
         }
         let s = self.sessions.last_mut().expect("a session exists");
         if !too_high {
@@ -259,10 +318,11 @@ impl Monitor {
         !too_high
     }
 
-    /// Observe the vitals at the end of a step (`t_h`).
-    pub fn observe(&mut self, t_h: f64, v: &Vitals) {
+    /// Observe the vitals at the end of a step (`t_h`). Returns whether the patient was
+    /// discharged at this step (then the caller records [`Monitor::no_driving`]).
+    pub fn observe(&mut self, t_h: f64, v: &Vitals) -> bool {
         let Some(idx) = self.sessions.iter().position(|s| s.given && s.discharge_h.is_none() && t_h > s.start_h) else {
-            return;
+            return false;
         };
         // Alarms while the patient is monitored.
         for (k, vital) in VITALS.iter().enumerate() {
@@ -295,11 +355,47 @@ impl Monitor {
                 "vitals near baseline (BP {:.0}/{:.0} mmHg, HR {:.0} bpm), CADSS {:.1} <= {}; arranged transport home",
                 v.sbp_mmhg, v.dbp_mmhg, v.hr_bpm, v.dissociation_cadss, cfg.discharge_max_cadss
             ));
-            let midnight = end_of_day_h(t_h, cfg.start_clock_h);
-            self.push(t_h, "no_driving_until", format!(
-                "t = {midnight:.2} h (midnight): no driving or operating machinery for the rest of the day"
-            ));
+            return true;
         }
+        false
+    }
+
+    /// The end of the day of `t_h` by the session's clock (the clinic's no-driving rule).
+    pub fn end_of_day_h(&self, t_h: f64) -> f64 {
+        end_of_day_h(t_h, self.cfg.start_clock_h)
+    }
+
+    /// End of the last administration of the session discharged at `t_h`.
+    pub fn last_end_h(&self, t_h: f64) -> Option<f64> {
+        self.sessions.iter().rev().find(|s| s.discharge_h == Some(t_h)).map(|s| s.last_end_h)
+    }
+
+    /// Record the no-driving period decided at the discharge at `t_h` (the event
+    /// `no_driving_until`, whose detail starts with `t = UNTIL h`).
+    pub fn no_driving(&mut self, t_h: f64, nd: NoDriving) {
+        let clock = self.cfg.start_clock_h;
+        if let Some(s) = self.sessions.iter_mut().rev().find(|s| s.discharge_h == Some(t_h)) {
+            s.no_driving_until_h = nd.until_h;
+        }
+        let limit = format!("effect site <= {:.1} ng/mL and CADSS <= {}", nd.limit_ng_ml, self.cfg.discharge_max_cadss);
+        let drug = match (nd.fit_h, nd.effect_below_h) {
+            (Some(f), Some(e)) => format!(
+                "fit to drive at t = {f:.4} h ({}): drug effect below the limit ({limit}) from t = {e:.4} h, and not sooner than t = {:.4} h after the end of the last administration (driving shown unimpaired 6 h after 84 mg intranasal esketamine)",
+                clock_text(f, clock), nd.not_before_h
+            ),
+            _ => format!("the drug effect stays above the fit-to-drive limit ({limit}) for the next {LOOK_AHEAD_H} h"),
+        };
+        let rule = format!("the clinic's rule: not before the end of the day, t = {:.4} h (midnight)", nd.end_of_day_h);
+        let detail = match nd.until_h {
+            Some(u) => format!("t = {u:.4} h ({}): no driving or operating machinery until then; {drug}; {rule}", clock_text(u, clock)),
+            None => format!("no driving or operating machinery; {drug}; {rule}"),
+        };
+        self.push(t_h, "no_driving_until", detail);
+    }
+
+    /// No-driving time after the discharge of the last session in which a dose was given.
+    pub fn last_no_driving_until_h(&self) -> Option<f64> {
+        self.sessions.iter().rev().find(|s| s.given).and_then(|s| s.no_driving_until_h)
     }
 
     fn discharge_criteria_met(&self, v: &Vitals) -> bool {
@@ -343,6 +439,26 @@ mod tests {
         let v = vitals(0.0, &subject(), &Sensitivity::TYPICAL, &p);
         assert_eq!((v.sbp_mmhg, v.dbp_mmhg, v.hr_bpm, v.spo2_pct, v.dissociation_cadss), (125.0, 80.0, 72.0, 98.0, 0.0));
         assert_eq!(madrs(32.0, 0.9, 0.9, 0.75, 0.75, &p), 32.0);
+    }
+
+    #[test]
+    fn clock_text_counts_days() {
+        assert_eq!(clock_text(0.0, 9.0), "09:00");
+        assert_eq!(clock_text(14.0 + 40.0 / 60.0, 9.0), "23:40");
+        assert_eq!(clock_text(18.5, 9.0), "03:30 the next day");
+        assert_eq!(clock_text(48.0, 9.0), "09:00 on day 3");
+        assert_eq!(end_of_day_h(2.0, 21.0), 3.0);
+        assert_eq!(time_in_detail("t = 15.2500 h (00:15): no driving"), Some(15.25));
+        assert_eq!(time_in_detail("no driving"), None);
+    }
+
+    #[test]
+    fn the_later_rule_wins() {
+        // (effect below, not before, end of day): the latest wins; no effect time, no end.
+        assert_eq!(NoDriving::new(Some(20.0), 8.0, 15.0, 30.0).until_h, Some(20.0));
+        assert_eq!(NoDriving::new(Some(6.0), 8.0, 15.0, 30.0).until_h, Some(15.0));
+        assert_eq!(NoDriving::new(Some(6.0), 18.7, 15.0, 30.0).until_h, Some(18.7));
+        assert_eq!(NoDriving::new(None, 8.0, 15.0, 30.0).until_h, None);
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub struct DoseRow {
     pub spine_density_rel_24h: Option<f64>,
     /// Spine density 7 days after this dose, relative to healthy drug-free (`None` if the run ends before).
     pub spine_density_rel_7d: Option<f64>,
+    /// Hours after the dose's start until the patient may drive again (empty if not discharged
+    /// in the window, or if the effect outlasts the look-ahead).
+    pub no_driving_after_h: Option<f64>,
 }
 
 /// (column, unit, meaning) of every doses.csv column, in order.
@@ -70,6 +73,7 @@ pub const DOSE_COLUMNS: &[(&str, &str, &str)] = &[
     ("madrs_7d", "MADRS points", "MADRS 7 days after this dose (empty if the run ends before)"),
     ("spine_density_rel_24h", "x healthy drug-free", "spine density 24 h after this dose (empty if the run ends before)"),
     ("spine_density_rel_7d", "x healthy drug-free", "spine density 7 days after this dose (empty if the run ends before)"),
+    ("no_driving_after_h", "h", "no driving until this many hours after the dose's start: the later of the drug's fit-to-drive time and the end of the day of the discharge (empty if not discharged within the window)"),
 ];
 
 fn at(trace: &[TraceRow], t_h: f64) -> Option<&TraceRow> {
@@ -111,6 +115,11 @@ pub fn dose_rows(sc: &Scenario, trace: &[TraceRow], events: &[Event]) -> Vec<Dos
             .iter()
             .find(|e| e.kind == "discharge_ready" && e.time_h >= t0 - 1e-9 && e.time_h <= t1 + 1e-9)
             .map(|e| e.time_h - t0);
+        let no_driving = events
+            .iter()
+            .find(|e| e.kind == "no_driving_until" && e.time_h >= t0 - 1e-9 && e.time_h <= t1 + 1e-9)
+            .and_then(|e| crate::readout::clinical::time_in_detail(&e.detail))
+            .map(|u| u - t0);
         let later = |dt: f64| if t0 + dt <= end + 1e-9 { at(trace, t0 + dt) } else { None };
         out.push(DoseRow {
             dose: i,
@@ -130,6 +139,7 @@ pub fn dose_rows(sc: &Scenario, trace: &[TraceRow], events: &[Event]) -> Vec<Dos
             madrs_7d: later(168.0).map(|r| r.madrs),
             spine_density_rel_24h: later(24.0).map(|r| r.spine_density_rel),
             spine_density_rel_7d: later(168.0).map(|r| r.spine_density_rel),
+            no_driving_after_h: no_driving,
         });
     }
     out

@@ -92,8 +92,9 @@ macro_rules! trace_columns {
             /// The values in column order (the order of [`TRACE_COLUMNS`] and of trace.csv).
             pub fn values(&self) -> [f64; TRACE_WIDTH] { [ $( self.$name, )* ] }
 
-            /// The row of one sample, each value from its column's getter.
-            pub fn of(sample: &Sample) -> Self { Self { $( $name: { let $s = sample; $get }, )* } }
+            /// The row of one sample, each value from its column's getter ([`tidy`]: values below
+            /// 1e-12 in size are written as 0).
+            pub fn of(sample: &Sample) -> Self { Self { $( $name: tidy({ let $s = sample; $get }), )* } }
         }
     };
 }
@@ -123,6 +124,23 @@ trace_columns! {
     brain_norketamine_ng_ml, "ng/mL", NN, "norketamine at the effect site (brain); a quarter as potent an NMDA blocker as racemic ketamine", |s| s.exposure.conc.brain_norketamine_ng_ml;
 }
 
+/// Values smaller than this in size are reported as 0 in the trace and the summary. Every
+/// quantity is relative (of order 1) or a concentration in ng/mL, µM, Hz, mmHg or points, so
+/// nothing below 1e-12 is measurable: such values are the tail of an exponential decay (e.g.
+/// mTORC1 under a full rapamycin block falls as exp(−t/τ) towards 1e-42), not information.
+pub const TINY: f64 = 1e-12;
+
+/// `x`, or 0 when it is smaller than [`TINY`] in size.
+#[inline]
+pub fn tidy(x: f64) -> f64 {
+    if x.abs() < TINY { 0.0 } else { x }
+}
+
+/// The window after the first dose in which the response columns (pathway stages, firing) look
+/// for their peak, h: the acute cascade (block, glutamate, BDNF, mTORC1) peaks within hours
+/// of a dose and is back near its start within a day (docs/output.md).
+pub const PEAK_WINDOW_H: f64 = 24.0;
+
 /// How a summary column reduces the run to one value.
 #[derive(Clone, Copy)]
 pub enum Reduce {
@@ -146,7 +164,7 @@ pub enum Reduce {
         get: Get,
     },
     /// Whether the value at the first step at or after `h` hours is at most `fraction` of its
-    /// start value (empty if the run is shorter).
+    /// start value (empty if the run is shorter, or if `applies` is false at the start).
     ResponseAt {
         /// Time, h.
         h: f64,
@@ -154,6 +172,23 @@ pub enum Reduce {
         fraction: f64,
         /// The value.
         get: Get,
+        /// Whether a response means anything for this run (read at t = 0).
+        applies: fn(&Sample) -> bool,
+    },
+    /// A response column: the peak (or, with `lowest`, the lowest value) over the steps from the
+    /// first dose to [`PEAK_WINDOW_H`] after it; `time` reports when instead of the value. If an
+    /// intervention in `blocked_by` acts on the stage at any step of the window, the column
+    /// reports the stage's floor while blocked instead: the lowest value over the blocked steps
+    /// of the window (and its time), not the rebound after the block.
+    Window {
+        /// The value.
+        get: Get,
+        /// The interventions that block this stage directly.
+        blocked_by: &'static [crate::scenario::InterventionKind],
+        /// Report the lowest value instead of the highest.
+        lowest: bool,
+        /// Report the time instead of the value.
+        time: bool,
     },
 }
 
@@ -168,6 +203,8 @@ pub struct RunFacts<'a> {
     pub alarms: u32,
     /// When the patient could go home after the last session.
     pub discharge_ready_h: Option<f64>,
+    /// No driving until then after the last session's discharge.
+    pub no_driving_until_h: Option<f64>,
 }
 
 /// One reduced summary value, before it takes its column's type.
@@ -259,6 +296,22 @@ macro_rules! summary_columns {
 }
 
 use Reduce::{End, Min, Peak, Start, TimeOfPeak};
+use crate::scenario::InterventionKind::{Rapamycin, TrkbAntagonist};
+
+/// Nothing blocks this stage directly.
+const UNBLOCKED: &[crate::scenario::InterventionKind] = &[];
+/// mTORC1 is blocked by rapamycin and loses its drive under a TrkB antagonist.
+const MTORC1_BLOCKERS: &[crate::scenario::InterventionKind] = &[Rapamycin, TrkbAntagonist];
+
+/// The peak of a response in the window after the first dose.
+const fn peak(get: Get) -> Reduce {
+    Reduce::Window { get, blocked_by: UNBLOCKED, lowest: false, time: false }
+}
+
+/// A subject with depression (`subject.state = "chronic_stress"`): MADRS response applies.
+fn depressed(s: &Sample) -> bool {
+    s.world.get_resource::<clinical::Patient>().is_some_and(|p| p.subject.state == crate::scenario::SubjectState::ChronicStress)
+}
 
 summary_columns! {
     scenario: String, "", "scenario name", Reduce::Run(|r| Cell::Text(r.scenario.to_string()));
@@ -266,12 +319,12 @@ summary_columns! {
     cmax_ng_ml: f64, "ng/mL", "peak plasma parent drug (evaluated every step)", Peak(|s| s.exposure.conc.plasma_ketamine_ng_ml);
     tmax_h: f64, "h", "time of cmax", TimeOfPeak(|s| s.exposure.conc.plasma_ketamine_ng_ml);
     auc_ng_h_ml: f64, "ng*h/mL", "area under the plasma parent-drug curve over the run", End(|s| s.exposure.conc.auc_ng_h_ml);
-    peak_nmda_block_interneuron: f64, "fraction 0-1", "peak mean interneuron NMDA block", Peak(|s| s.means.nmda_block_interneuron);
-    peak_glutamate_rel: f64, "x healthy drug-free", "peak glutamate", Peak(|s| s.means.glutamate_rel);
-    t_peak_glutamate_h: f64, "h", "time of peak glutamate", TimeOfPeak(|s| s.means.glutamate_rel);
-    peak_bdnf_rel: f64, "x healthy drug-free", "peak mean BDNF", Peak(|s| s.means.bdnf_rel);
-    peak_mtorc1_rel: f64, "x healthy drug-free", "peak mean mTORC1", Peak(|s| s.means.mtorc1_rel);
-    t_peak_mtorc1_h: f64, "h", "time of peak mTORC1", TimeOfPeak(|s| s.means.mtorc1_rel);
+    peak_nmda_block_interneuron: f64, "fraction 0-1", "peak mean interneuron NMDA block (within 24 h of the first dose)", peak(|s| s.means.nmda_block_interneuron);
+    peak_glutamate_rel: f64, "x healthy drug-free", "peak glutamate (within 24 h of the first dose)", peak(|s| s.means.glutamate_rel);
+    t_peak_glutamate_h: f64, "h", "time of peak glutamate", Reduce::Window { get: |s| s.means.glutamate_rel, blocked_by: UNBLOCKED, lowest: false, time: true };
+    peak_bdnf_rel: f64, "x healthy drug-free", "peak mean BDNF (within 24 h of the first dose)", peak(|s| s.means.bdnf_rel);
+    peak_mtorc1_rel: f64, "x healthy drug-free", "peak mean mTORC1 (within 24 h of the first dose); under rapamycin or a TrkB antagonist its floor while blocked", Reduce::Window { get: |s| s.means.mtorc1_rel, blocked_by: MTORC1_BLOCKERS, lowest: false, time: false };
+    t_peak_mtorc1_h: f64, "h", "time of peak mTORC1 (or of its floor while blocked)", Reduce::Window { get: |s| s.means.mtorc1_rel, blocked_by: MTORC1_BLOCKERS, lowest: false, time: true };
     spine_density_rel_start: f64, "x healthy drug-free", "spine density at t = 0", Start(|s| s.spine_density_rel);
     spine_density_rel_24h: Option<f64>, "x healthy drug-free", "spine density at 24 h (empty if the run is shorter)", Reduce::At { h: 24.0, get: |s| s.spine_density_rel };
     spine_density_rel_72h: Option<f64>, "x healthy drug-free", "spine density at 72 h (empty if the run is shorter)", Reduce::At { h: 72.0, get: |s| s.spine_density_rel };
@@ -287,7 +340,11 @@ summary_columns! {
     madrs_start: f64, "MADRS points", "MADRS at t = 0", Start(|s| s.madrs);
     madrs_24h: Option<f64>, "MADRS points", "MADRS at 24 h (empty if the run is shorter)", Reduce::At { h: 24.0, get: |s| s.madrs };
     madrs_7d: Option<f64>, "MADRS points", "MADRS at 7 days (empty if the run is shorter)", Reduce::At { h: 168.0, get: |s| s.madrs };
-    response_24h: Option<bool>, "true/false", "MADRS at 24 h at most half its start (empty if the run is shorter)", Reduce::ResponseAt { h: 24.0, fraction: 0.5, get: |s| s.madrs };
+    response_24h: Option<bool>, "true/false", "MADRS at 24 h at most half its start (empty if the run is shorter or the subject is not depressed)", Reduce::ResponseAt { h: 24.0, fraction: 0.5, get: |s| s.madrs, applies: depressed };
+    no_driving_until_h: Option<f64>, "h", "no driving until then after the last session (the later of the drug's fit-to-drive time and the end of that day; empty if not discharged within the run)", Reduce::Run(|r| Cell::Num(r.no_driving_until_h));
+    peak_nmda_block_pyramidal: f64, "fraction 0-1", "peak mean pyramidal NMDA block (within 24 h of the first dose)", peak(|s| s.means.nmda_block_pyramidal);
+    min_interneuron_rate_hz: f64, "Hz", "lowest mean interneuron firing rate (within 24 h of the first dose)", Reduce::Window { get: |s| s.means.interneuron_rate_hz, blocked_by: UNBLOCKED, lowest: true, time: false };
+    peak_pyramidal_rate_hz: f64, "Hz", "peak mean pyramidal firing rate (within 24 h of the first dose)", peak(|s| s.means.pyramidal_rate_hz);
 }
 
 
@@ -314,7 +371,7 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("alarm_end", "that vital is back within its limit"),
     ("observation_end", "the observation window after the last administration of a visit is over"),
     ("discharge_ready", "vitals near baseline, dissociation low, observation over: the patient may go home"),
-    ("no_driving_until", "recorded at discharge: no driving or operating machinery until the end of that day (detail: the run time of that midnight)"),
+    ("no_driving_until", "recorded at discharge: no driving or operating machinery until the later of the drug's fit-to-drive time and the end of that day (detail: `t = UNTIL h (clock time)`, then both rules)"),
     ("surgery_start", "start of surgery (pain condition postoperative)"),
     ("surgery_end", "end of surgery"),
     ("morphine_dose", "a scheduled morphine dose ([[pain.morphine]]; detail: route, mg)"),
@@ -330,6 +387,12 @@ struct Acc {
     t_h: f64,
     start: f64,
     done: Option<f64>,
+    /// Steps seen in the window (Window).
+    seen: u32,
+    /// The floor while blocked: (lowest value, its time, steps) (Window).
+    floor: (f64, f64, u32),
+    /// Whether the column applies to this run (ResponseAt).
+    applies: bool,
 }
 
 /// Reduces every step of a run to the summary row, column by column with each column's reducer
@@ -338,15 +401,18 @@ struct Acc {
 pub struct SummaryTracker {
     acc: Vec<Acc>,
     started: bool,
+    /// Start of the response window (the first dose), h.
+    window_from_h: f64,
 }
 
 /// Slack for "at or after `h`" (round-off of `step · dt`).
 const AT_SLACK_H: f64 = 1e-9;
 
 impl SummaryTracker {
-    /// A tracker with nothing observed yet.
-    pub fn new() -> Self {
-        Self { acc: vec![Acc::default(); SUMMARY.len()], started: false }
+    /// A tracker with nothing observed yet; the response window starts at `window_from_h` (the
+    /// first dose).
+    pub fn new(window_from_h: f64) -> Self {
+        Self { acc: vec![Acc::default(); SUMMARY.len()], started: false, window_from_h }
     }
 
     /// Take one step's sample into every column.
@@ -377,12 +443,32 @@ impl SummaryTracker {
                         a.done = Some(get(s));
                     }
                 }
-                Reduce::ResponseAt { h, get, .. } => {
+                Reduce::ResponseAt { h, get, applies, .. } => {
                     if first {
                         a.start = get(s);
+                        a.applies = applies(s);
                     }
                     if a.done.is_none() && s.t_h >= h - AT_SLACK_H {
                         a.done = Some(get(s));
+                    }
+                }
+                Reduce::Window { get, blocked_by, lowest, .. } => {
+                    let (from, to) = (self.window_from_h - AT_SLACK_H, self.window_from_h + PEAK_WINDOW_H + AT_SLACK_H);
+                    if s.t_h < from || s.t_h > to {
+                        continue;
+                    }
+                    let v = tidy(get(s));
+                    let better = if lowest { v < a.value } else { v > a.value };
+                    if a.seen == 0 || better {
+                        (a.value, a.t_h) = (v, s.t_h);
+                    }
+                    a.seen += 1;
+                    let blockers = s.world.get_resource::<crate::pathway::Blockers>();
+                    if blockers.is_some_and(|b| blocked_by.iter().any(|&k| b.of(k) > 0.0)) {
+                        if a.floor.2 == 0 || v < a.floor.0 {
+                            (a.floor.0, a.floor.1) = (v, s.t_h);
+                        }
+                        a.floor.2 += 1;
                     }
                 }
             }
@@ -396,10 +482,14 @@ impl SummaryTracker {
             .zip(&self.acc)
             .map(|(col, a)| match col.reduce {
                 Reduce::Run(f) => f(facts),
-                Start(_) | End(_) | Peak(_) | Min(_) => Cell::Num(Some(a.value)),
+                Start(_) | End(_) | Peak(_) | Min(_) => Cell::Num(Some(tidy(a.value))),
                 TimeOfPeak(_) => Cell::Num(Some(a.t_h)),
                 Reduce::At { .. } => Cell::Num(a.done),
-                Reduce::ResponseAt { fraction, .. } => Cell::Flag(a.done.map(|v| v <= fraction * a.start)),
+                Reduce::ResponseAt { fraction, .. } => Cell::Flag(a.done.filter(|_| a.applies).map(|v| v <= fraction * a.start)),
+                Reduce::Window { time, .. } => {
+                    let (v, t) = if a.floor.2 > 0 { (a.floor.0, a.floor.1) } else { (a.value, a.t_h) };
+                    Cell::Num((a.seen > 0).then_some(if time { t } else { v }))
+                }
             })
             .collect();
         SummaryRow::from_cells(cells)

@@ -333,6 +333,122 @@ pub struct Scenario {
     /// The `--set KEY=VALUE` overrides applied to the file, in order (also named in `name`).
     #[serde(skip)]
     pub overrides: Vec<String>,
+    /// Run doses above their route's plausible ceiling ([`DOSE_CEILINGS`]) anyway, with a warning
+    /// (`allow_high_dose = true`, or `--allow-high-dose` on the command line).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_high_dose: bool,
+}
+
+/// A plausible ceiling for one route: above it a dose is most likely a unit mix-up (mg entered
+/// as mg/kg) and is refused unless high doses are allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct DoseCeiling {
+    /// The route.
+    pub route: Route,
+    /// The ceiling, in `unit`.
+    pub max: f64,
+    /// `mg/kg` (the amount of one administration) or `mg/kg/h` (an infusion's rate).
+    pub unit: &'static str,
+    /// Why this ceiling.
+    pub why: &'static str,
+}
+
+/// Plausible ceilings per route, stated once. Each lies above the highest dose a clinician gives
+/// by that route, so every real protocol passes and a unit mix-up does not: the Ketalar label
+/// gives IV anaesthetic induction 1-4.5 mg/kg (so > 5 mg/kg IV is not a dose anyone gives) and an
+/// induction rate of 0.5 mg/kg/min for 1-2 mg/kg; the longest low-dose infusions (CRPS,
+/// perioperative) run at 0.1-1 mg/kg/h (Schwenk 2018); Spravato's highest dose is 84 mg intranasal
+/// (1.2 mg/kg at 70 kg; Spravato label); oral and sublingual racemic troches are given at
+/// 0.5-3 mg/kg (Rolan 2014 used 25 mg sublingual), so 10 mg/kg leaves a margin for low bioavailability.
+pub const DOSE_CEILINGS: &[DoseCeiling] = &[
+    DoseCeiling { route: Route::IvBolus, max: 5.0, unit: "mg/kg", why: "above the Ketalar label's IV induction range of 1-4.5 mg/kg" },
+    DoseCeiling { route: Route::IvInfusion, max: 5.0, unit: "mg/kg/h", why: "5x the 1 mg/kg/h low-dose limit; sustained anaesthetic infusions are not a ketasim protocol" },
+    DoseCeiling { route: Route::Intranasal, max: 3.0, unit: "mg/kg", why: "2.5x the highest Spravato dose (84 mg, 1.2 mg/kg at 70 kg)" },
+    DoseCeiling { route: Route::Oral, max: 10.0, unit: "mg/kg", why: "above oral troche doses of 0.5-3 mg/kg, with a margin for low bioavailability" },
+    DoseCeiling { route: Route::Sublingual, max: 10.0, unit: "mg/kg", why: "as oral" },
+];
+
+/// An `mg` amount below this many mg per kg is most likely mg/kg entered as mg.
+pub const DOSE_FLOOR_MG_PER_KG: f64 = 0.01;
+
+static ALLOW_HIGH_DOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Allow doses above their ceiling in every scenario this process resolves from now on (the
+/// `--allow-high-dose` flag of `run`, `check`, `sweep` and `trial`): as `allow_high_dose = true`
+/// in each scenario.
+pub fn allow_high_doses() {
+    ALLOW_HIGH_DOSE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn high_doses_allowed_here() -> bool {
+    ALLOW_HIGH_DOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `x` with a thousands separator and at most `decimals` decimals, trailing zeros dropped
+/// (`2450` → `2,450`; `0.35` → `0.35`).
+fn grouped(x: f64, decimals: usize) -> String {
+    let text = format!("{x:.decimals$}");
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}{}", frac.map(|f| format!(".{f}")).unwrap_or_default())
+}
+
+/// Check one `[[dose]]` against its route's plausible ceiling (and an `mg` amount against the
+/// floor). `Ok(None)`: plausible; `Ok(Some(text))`: implausible but allowed (the warning);
+/// `Err`: refused, naming the key, the amount in both units and the other unit it may have meant.
+fn check_plausible(path: &str, d: &Dose, weight_kg: f64, allowed: bool) -> Result<Option<String>> {
+    let Some(c) = DOSE_CEILINGS.iter().find(|c| c.route == d.route) else { return Ok(None) };
+    let mgkg = d.amount_mg_per_kg(weight_kg);
+    let mg = d.amount_mg(weight_kg);
+    let w = grouped(weight_kg, 1);
+    let (value, per_h) = if c.unit == "mg/kg/h" {
+        let h = d.over_min.unwrap_or(60.0) / 60.0;
+        (mgkg / h, format!(" over {} min = {} mg/kg/h", grouped(h * 60.0, 1), grouped(mgkg / h, 2)))
+    } else {
+        (mgkg, String::new())
+    };
+    let allow = "to run it anyway, add `allow_high_dose = true` to the scenario or pass --allow-high-dose";
+    let (key, problem) = if value > c.max + 1e-12 {
+        match (d.mg_per_kg, d.mg) {
+            (Some(v), _) => (
+                "mg_per_kg",
+                format!(
+                    "mg_per_kg = {} gives {} mg for {w} kg{per_h}, above the plausible ceiling for {} of {} {} ({}); did you mean mg = {}?",
+                    grouped(v, 4), grouped(mg, 1), d.route.name(), c.max, c.unit, c.why, grouped(v, 4)
+                ),
+            ),
+            (None, v) => (
+                "mg",
+                format!(
+                    "mg = {} is {} mg/kg for {w} kg{per_h}, above the plausible ceiling for {} of {} {} ({}); is the amount or subject.weight_kg wrong?",
+                    grouped(v.unwrap_or(0.0), 4), grouped(mgkg, 3), d.route.name(), c.max, c.unit, c.why
+                ),
+            ),
+        }
+    } else if let (Some(v), true) = (d.mg, mg > 0.0 && mgkg < DOSE_FLOOR_MG_PER_KG) {
+        (
+            "mg",
+            format!(
+                "mg = {} is only {} mg/kg for {w} kg, below the plausible floor of {DOSE_FLOOR_MG_PER_KG} mg/kg; did you mean mg_per_kg = {} ({} mg)?",
+                grouped(v, 4), grouped(mgkg, 5), grouped(v, 4), grouped(v * weight_kg, 1)
+            ),
+        )
+    } else {
+        return Ok(None);
+    };
+    if allowed {
+        Ok(Some(format!("{path}: {problem} (run anyway: high doses allowed)")))
+    } else {
+        Err(Error::at_key(join(path, key), format!("{problem} ({allow})")))
+    }
 }
 
 /// How a dose compares with the low-dose limits (Schwenk 2018; Sanacora 2017).
@@ -419,11 +535,15 @@ impl Scenario {
         }
     }
 
-    /// Warnings about the scenario, in dose order: doses above the low-dose limits, and
-    /// administrations scheduled after the end of the run (which are not given).
+    /// Warnings about the scenario, in dose order: doses above the low-dose limits (and, when
+    /// allowed, above their route's plausible ceiling), and administrations scheduled after the
+    /// end of the run (which are not given).
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (i, d) in self.doses.iter().enumerate() {
+            if let Ok(Some(w)) = check_plausible(&format!("dose.{i}"), d, self.subject.weight_kg, true) {
+                out.push(w);
+            }
             let c = self.classify(d);
             if !c.low_dose {
                 out.push(format!("dose.{i}: {}", c.text));
@@ -672,7 +792,7 @@ fn set_in(cur: &mut Value, parts: &[&str], i: usize, value: Value) -> Result<()>
 
 const TOP_KEYS: &[&str] = &[
     "name", "description", "duration_h", "seed", "subject", "dose", "intervention", "circuit", "numerics", "parameters",
-    "mechanisms", "monitoring", "pain", "pca",
+    "mechanisms", "monitoring", "pain", "pca", "allow_high_dose",
 ];
 
 /// Most rows a trace may have.
@@ -742,9 +862,13 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs, draw, drawn: false };
 
     // [[dose]]
+    let allow_high_dose = top.bool_opt("allow_high_dose")?.unwrap_or(false) || high_doses_allowed_here();
     let mut doses = Vec::new();
     for (i, dt) in top.tables("dose")?.into_iter().enumerate() {
-        doses.push(resolve_dose(&format!("dose.{i}"), dt)?);
+        let path = format!("dose.{i}");
+        let dose = resolve_dose(&path, dt)?;
+        check_plausible(&path, &dose, weight_kg, allow_high_dose)?;
+        doses.push(dose);
     }
 
     // [[intervention]]
@@ -922,6 +1046,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         interventions,
         source: String::new(),
         overrides: Vec::new(),
+        allow_high_dose,
     })
 }
 
@@ -1032,6 +1157,15 @@ over_min = 40.0
         assert_eq!(sc.circuit.pyramidal_neurons, 100);
         assert_eq!(sc.doses[0].amount_mg(70.0), 35.0);
         assert!(sc.classify(&sc.doses[0]).low_dose);
+    }
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(2450.0, 1), "2,450");
+        assert_eq!(grouped(1234567.25, 2), "1,234,567.25");
+        assert_eq!(grouped(0.35, 4), "0.35");
+        assert_eq!(grouped(35.0, 4), "35");
+        assert_eq!(grouped(-1000.0, 0), "-1,000");
     }
 
     #[test]

@@ -774,3 +774,64 @@ fn every_bundled_scenario_runs() {
     assert!(leftovers(dir.path()).is_empty());
     assert!(!dir.path().join("runs").exists(), "--out was used, not the default");
 }
+
+// ---------------------------------------------------------------------------------------------
+// dose sanity: a dose above its route's plausible ceiling (or an mg amount below 0.01 mg/kg) is
+// a unit mix-up until the user says otherwise
+
+#[test]
+fn implausible_doses_are_refused_suggesting_the_other_unit() {
+    // 35 mg meant, 35 mg/kg written: 2,450 mg over 40 min = 52.5 mg/kg/h.
+    let text = edit(BASE, "mg_per_kg = 0.5", "mg_per_kg = 35");
+    refuse_file(
+        &text,
+        &["`dose.0.mg_per_kg`", "mg_per_kg = 35 gives 2,450 mg for 70 kg", "52.5 mg/kg/h", "5 mg/kg/h", "did you mean mg = 35?", "--allow-high-dose", "allow_high_dose = true"],
+        Some("mg_per_kg = 35"),
+    );
+    // An IV bolus above the Ketalar label's induction range (1-4.5 mg/kg).
+    let bolus = edit(&edit(BASE, "route = \"iv_infusion\"", "route = \"iv_bolus\""), "over_min = 40.0\n", "");
+    refuse_file(&edit(&bolus, "mg_per_kg = 0.5", "mg_per_kg = 6"), &["`dose.0.mg_per_kg`", "iv_bolus of 5 mg/kg", "Ketalar", "did you mean mg = 6?"], Some("mg_per_kg = 6"));
+    // Intranasal above 3 mg/kg: an mg amount, so no unit to swap, but both numbers are named.
+    let spray = edit(&edit(&bolus, "route = \"iv_bolus\"", "route = \"intranasal\""), "mg_per_kg = 0.5", "mg = 280");
+    refuse_file(&spray, &["`dose.0.mg`", "mg = 280 is 4 mg/kg for 70 kg", "intranasal of 3 mg/kg"], Some("mg = 280"));
+    // 0.5 mg/kg meant, 0.5 mg written: 0.00714 mg/kg.
+    refuse_file(&edit(BASE, "mg_per_kg = 0.5", "mg = 0.5"), &["`dose.0.mg`", "below the plausible floor of 0.01 mg/kg", "did you mean mg_per_kg = 0.5 (35 mg)?"], Some("mg = 0.5"));
+    // From --set, the message names the flag.
+    refuse_run(BASE, &["--set", "dose.0.mg_per_kg=35"], &["--set `dose.0.mg_per_kg=35`", "did you mean mg = 35?"]);
+}
+
+#[test]
+fn allow_high_dose_runs_it_with_the_warning() {
+    let text = edit(BASE, "mg_per_kg = 0.5", "mg_per_kg = 6");
+    for (file, text, flag) in [
+        ("flag.toml", text.clone(), Some("--allow-high-dose")),
+        ("key.toml", edit(&text, "seed = 1", "seed = 1\n# 9 mg/kg/h on purpose\nallow_high_dose = true"), None),
+    ] {
+        let dir = tmp();
+        fs::write(dir.path().join(file), &text).unwrap();
+        let mut args = vec!["run", file, "--quiet", "--out", "out", "--set", "duration_h=0.5"];
+        args.extend(flag);
+        let o = ketasim(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        let events = fs::read_to_string(dir.path().join("out/events.csv")).unwrap();
+        assert!(events.contains("above the plausible ceiling") && events.contains("not a low dose"), "{file}: {events}");
+    }
+    // Every bundled scenario runs as it is (anaesthetic doses included: 2 mg/kg bolus, 3 mg/kg/h).
+    for (name, _) in BUNDLED {
+        let sc = ketasim::scenario::load(name, &[], None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!sc.allow_high_dose, "{name} needs no allow_high_dose");
+    }
+}
+
+#[test]
+fn a_sweep_refuses_a_high_dose_unless_allowed() {
+    let dir = tmp();
+    let sweep = "base = \"iv-infusion\"\nreplicates = 1\nseed = 1\n\n[set]\n\"duration_h\" = 0.5\n\n[grid]\n\"dose.0.mg_per_kg\" = [0.5, 35.0]\n";
+    fs::write(dir.path().join("s.toml"), sweep).unwrap();
+    let o = ketasim(dir.path(), &["sweep", "s.toml", "--out", "sw", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("did you mean mg = 35?"), "{}", stderr(&o));
+    assert!(!dir.path().join("sw").exists(), "nothing written");
+    let o = ketasim(dir.path(), &["sweep", "s.toml", "--out", "sw", "--quiet", "--allow-high-dose", "--jobs", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

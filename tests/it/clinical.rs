@@ -85,7 +85,8 @@ fn discharge_waits_for_the_observation_window() {
     assert_eq!(no_drive.len(), 1);
     // Recorded at discharge; the session starts at 09:00 by default, so midnight is t = 15 h.
     assert_eq!(no_drive[0].time_h, d);
-    assert!(no_drive[0].detail.starts_with("t = 15.00 h"), "{}", no_drive[0].detail);
+    assert!(no_drive[0].detail.starts_with("t = 15.0000 h (00:00 the next day)"), "{}", no_drive[0].detail);
+    assert_eq!(low.summary.no_driving_until_h, Some(15.0));
     assert_eq!(ketasim::readout::clinical::end_of_day_h(2.7, 9.0), 15.0);
     assert_eq!(ketasim::readout::clinical::end_of_day_h(16.0, 9.0), 39.0);
 
@@ -219,4 +220,52 @@ fn midazolam_plasma_auc_matches_published_iv_dose() {
     assert!((70.0..=126.0).contains(&auc), "midazolam AUC {auc} ng·h/mL, published 93.9 (CV 33.8 %)");
     assert!((auc - 2500.0 / p.midazolam_cl_l_per_h).abs() < 1e-3 * auc, "AUC = dose / CL: {auc}");
     assert_eq!((c.plasma_ketamine_ng_ml, c.auc_ng_h_ml, c.plasma_norketamine_ng_ml), (0.0, 0.0, 0.0), "not counted as ketamine, no norketamine");
+
+/// No driving after a clinic session (issue 18): never before the end of the day of the
+/// discharge (the clinic's rule), and never before the drug's fit-to-drive time, at least 6 h
+/// after the end of the last administration: on-road driving was not impaired 6 h (Dijkstra
+/// 2022) and 8 h (van de Loo 2017) after 84 mg intranasal esketamine. A session at 12:00
+/// ends its no-driving period at midnight; one at 21:00 (infusion over by 21:40) not before 03:40.
+#[test]
+fn no_driving_follows_the_drug_and_the_clock() {
+    let noon = run("clinic-session", &["monitoring.start_clock_h=12"]).summary;
+    let late = run("clinic-session", &["monitoring.start_clock_h=21"]).summary;
+    let infusion_end_h = 40.0 / 60.0;
+    for (s, clock) in [(&noon, 12.0), (&late, 21.0)] {
+        let discharge = s.discharge_ready_h.expect("discharged within the run");
+        let until = s.no_driving_until_h.expect("a no-driving time");
+        assert!(until > discharge, "{clock}:00: no driving until {until} h, discharge {discharge} h");
+        // Never before the end of the day of the discharge, nor before 6 h after the infusion.
+        assert!(until >= 24.0 - clock - 1e-9, "{clock}:00: {until} h");
+        assert!(until >= infusion_end_h + 6.0 - 1e-9, "{clock}:00: {until} h");
+    }
+    assert!((noon.no_driving_until_h.unwrap() - 12.0).abs() < 1e-9, "12:00 session: midnight is 12 h later");
+    let late_until = late.no_driving_until_h.unwrap();
+    assert!((late_until - (infusion_end_h + 6.0)).abs() < 1e-6, "21:00 session: fit to drive at 03:40, t = {late_until} h");
+}
+
+/// The fit-to-drive limit is the model's effect-site concentration 6 h after 84 mg intranasal
+/// esketamine (Dijkstra 2022): after exactly that dose the drug's rule gives 6 h (the effect is
+/// below the limit by then, and not sooner), whatever the session's clock.
+#[test]
+fn the_reference_dose_is_fit_to_drive_after_six_hours() {
+    let sc = scenario("esketamine-intranasal", &["dose.0.mg=84", "duration_h=12", "monitoring.start_clock_h=0"]);
+    let out = run_sc(&sc);
+    let nd = out.events.iter().find(|e| e.kind == "no_driving_until").expect("discharged");
+    let fit: f64 = nd.detail.split("fit to drive at t = ").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|x| x.parse().ok()).expect(&nd.detail);
+    assert!((fit - 6.0).abs() < 2.0 / 60.0, "fit to drive at {fit} h: {}", nd.detail);
+    // The limit is the concentration 6 h after the reference dose in this subject.
+    let limit = ketasim::sim::driving_limit_ng_ml(&sc.params(), sc.subject.weight_kg);
+    assert!(limit > 1.0 && limit < 600.0, "limit {limit} ng/mL (below the CADSS EC50 of 600 ng/mL)");
+}
+
+/// `response_24h` means a depressive response (MADRS at most half its start at 24 h): empty for a
+/// healthy subject (MADRS 5 → 2.5 is no response), set for a depressed one.
+#[test]
+fn response_only_for_a_depressed_subject() {
+    let healthy = run("iv-infusion", &["subject.state=\"healthy\"", "duration_h=25"]).summary;
+    assert_eq!(healthy.response_24h, None, "{healthy:?}");
+    assert!(healthy.madrs_24h.is_some());
+    let depressed = run("iv-infusion", &["duration_h=25"]).summary;
+    assert!(depressed.response_24h.is_some(), "{depressed:?}");
 }

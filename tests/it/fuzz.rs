@@ -470,7 +470,7 @@ fn in_range_text(c: &InRange) -> String {
     // Infusions of one [[dose]] must not overlap: the interval is at least the infusion.
     let every_h = if infusion { c.every_min.max(c.over_min) / 60.0 } else { c.every_min / 60.0 };
     let mut t = format!(
-        "name = \"in range\"\nduration_h = 24.0\nseed = 7\n\n[subject]\nweight_kg = {:?}\nstate = \"{}\"\n\n\
+        "name = \"in range\"\nduration_h = 24.0\nseed = 7\n# The numerical range up to 1000 mg/kg, beyond the plausible ceilings.\nallow_high_dose = true\n\n[subject]\nweight_kg = {:?}\nstate = \"{}\"\n\n\
          [[dose]]\ndrug = \"{}\"\nroute = \"{}\"\nmg_per_kg = {:?}\nat_h = 0.0\n{}times = {}\nevery_h = {every_h:?}\n\n\
          [numerics]\ndt_s = {:?}\nsample_every_min = {:?}\n\n[mechanisms]\ndisinhibition = {}\neef2k = {}\nhnk = {}\n",
         c.weight_kg,

@@ -290,9 +290,14 @@ fn huge_dose_runs_with_a_warning_and_stays_physical() {
     let text = edit(BASE, "route = \"iv_infusion\"\nmg_per_kg = 0.5\nat_h = 0.0\nover_min = 40.0", "route = \"iv_bolus\"\nmg_per_kg = 100.0\nat_h = 0.0");
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("s.toml"), &text).unwrap();
+    // Above the plausible ceiling (5 mg/kg IV): refused as a unit mix-up unless allowed.
     let o = ketasim(dir.path(), &["run", "s.toml", "--out", "out"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!dir.path().join("out").exists());
+    let o = ketasim(dir.path(), &["run", "s.toml", "--out", "out", "--allow-high-dose"], &[]);
     assert_ok(&o);
     assert!(stderr(&o).contains("warning: dose.0: not a low dose"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("above the plausible ceiling"), "{}", stderr(&o));
     let out = dir.path().join("out");
     assert_physical(&out);
     let block = column(&out, "nmda_block_interneuron");

@@ -97,8 +97,10 @@ fn summary_is_byte_identical_with_one_or_two_workers() {
     let (header, rows) = csv_rows(&d.join("j1/summary.csv"));
     let mut want: Vec<String> = ["run_id", "point", "replicate", "seed"].iter().map(std::string::ToString::to_string).collect();
     want.extend(SMALL_KEYS.iter().map(std::string::ToString::to_string));
-    want.extend(single_run_header(d));
+    // The run's own `seed` is not repeated: one `seed` column (pandas would rename a second `seed.1`).
+    want.extend(single_run_header(d).into_iter().filter(|c| c != "seed"));
     assert_eq!(header, want);
+    assert_eq!(header.iter().filter(|h| *h == "seed").count(), 1);
     assert_eq!(rows.len(), 16, "8 points × 2 replicates");
     let mut seeds = BTreeSet::new();
     for (i, row) in rows.iter().enumerate() {
@@ -134,6 +136,17 @@ fn summary_is_byte_identical_with_one_or_two_workers() {
     let x1: f64 = rows[1][glu].parse().unwrap();
     let m: f64 = prow[0][mean_col].parse().unwrap();
     assert!((m - (x0 + x1) / 2.0).abs() < 1e-12);
+    // The responder rate: the share of replicates with response_24h = true among those with a
+    // value (a depressed subject in a run of 24 h or more); the short runs here have none.
+    let rate = ph.iter().position(|h| h == "response_24h_rate").expect("response_24h_rate in points.csv");
+    let n = ph.iter().position(|h| h == "response_24h_n").unwrap();
+    let resp = header.iter().position(|h| h == "response_24h").unwrap();
+    for (k, prow) in prow.iter().enumerate() {
+        let vals: Vec<&str> = rows[2 * k..2 * k + 2].iter().map(|r| r[resp].as_str()).filter(|v| !v.is_empty()).collect();
+        assert_eq!(prow[n], vals.len().to_string());
+        let want = if vals.is_empty() { String::new() } else { format!("{:?}", vals.iter().filter(|v| **v == "true").count() as f64 / vals.len() as f64) };
+        assert_eq!(prow[rate], want);
+    }
 
     // sweep.json: the resolved sweep, complete, with timings.
     let j: serde_json::Value = serde_json::from_slice(&read(d.join("j2/sweep.json"))).unwrap();
