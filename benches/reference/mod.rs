@@ -85,6 +85,7 @@ pub struct Reference {
     /// MADRS after the last step.
     pub madrs: f64,
     // Whole runs.
+    first_dose_h: f64,
     total_steps: u64,
     sample_every_steps: u64,
     duration_h: f64,
@@ -93,7 +94,7 @@ pub struct Reference {
 impl Reference {
     /// The state of `Simulation::new(sc)`, after its zero-length settling step.
     pub fn new(sc: &Scenario) -> Self {
-        let p = sc.params();
+        let p = ketasim::pk::covariates::individual(sc.params(), &sc.subject);
         let stressed = sc.subject.state == SubjectState::ChronicStress;
         let (n_int, n_pyr) = (sc.circuit.interneurons as usize, sc.circuit.pyramidal_neurons as usize);
         let rate_i = rng::mean_one_lognormal(p.interneuron_rate_cv);
@@ -135,6 +136,7 @@ impl Reference {
         let dt_h = sc.numerics.dt_s / SECONDS_PER_HOUR;
         let total_steps = (sc.duration_h * SECONDS_PER_HOUR / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
         let mut r = Self {
+            first_dose_h: administrations.first().map_or(0.0, |a| a.t_h),
             pk: Pharmacokinetics::new(&p, sc.subject.weight_kg, &administrations),
             seed: sc.seed,
             stressed,
@@ -395,7 +397,7 @@ impl Reference {
     /// and the summary tracker.
     pub fn run(mut self) -> (Vec<TraceRow>, SummaryTracker) {
         let world = World::new();
-        let mut tracker = SummaryTracker::new();
+        let mut tracker = SummaryTracker::new(self.first_dose_h);
         let start = self.sample(&world, 0.0);
         tracker.observe(&start);
         let mut trace = vec![TraceRow::of(&start)];

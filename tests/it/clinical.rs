@@ -220,6 +220,7 @@ fn midazolam_plasma_auc_matches_published_iv_dose() {
     assert!((70.0..=126.0).contains(&auc), "midazolam AUC {auc} ng·h/mL, published 93.9 (CV 33.8 %)");
     assert!((auc - 2500.0 / p.midazolam_cl_l_per_h).abs() < 1e-3 * auc, "AUC = dose / CL: {auc}");
     assert_eq!((c.plasma_ketamine_ng_ml, c.auc_ng_h_ml, c.plasma_norketamine_ng_ml), (0.0, 0.0, 0.0), "not counted as ketamine, no norketamine");
+}
 
 /// No driving after a clinic session (issue 18): never before the end of the day of the
 /// discharge (the clinic's rule), and never before the drug's fit-to-drive time, at least 6 h
