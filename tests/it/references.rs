@@ -4,7 +4,7 @@
 use ketasim::params::PARAMETERS;
 
 /// `Author Year` keys in a source text ("Kamp 2020", "Simons et al. 2022" → "Simons 2022",
-/// "Murrough 2013b").
+/// "Murrough 2013b", "van de Loo 2017").
 fn keys(text: &str) -> Vec<String> {
     let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || ",;():".contains(c)).filter(|w| !w.is_empty()).collect();
     let mut out = Vec::new();
@@ -22,7 +22,12 @@ fn keys(text: &str) -> Vec<String> {
                 continue;
             }
             if a.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
-                out.push(format!("{a} {w}"));
+                // Name particles belong to the surname ("van de Loo 2017").
+                let mut k = j;
+                while k > 0 && ["van", "de", "der", "den", "von", "la"].contains(&words[k - 1]) {
+                    k -= 1;
+                }
+                out.push(format!("{} {w}", words[k..=j].join(" ")));
             }
             break;
         }
