@@ -18,5 +18,5 @@ for name in $("$bin" list | awk '{print $1}'); do
 done
 # The comparison figure of README.md and docs/teaching.md: the plain infusion against the same
 # infusion under rapamycin (`ketasim compare`).
-"$bin" compare "$tmp/iv-infusion" "$tmp/rapamycin-block" --out docs/figures/compare-rapamycin.png >/dev/null
+"$bin" compare "$tmp/iv-infusion" "$tmp/rapamycin-block" --out docs/figures/compare-rapamycin.png --force >/dev/null
 echo "docs/figures/compare-rapamycin.png"
