@@ -825,7 +825,41 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         _ => top.u64_opt("seed")?.unwrap_or(0),
     };
 
-    // [subject]
+    let subject = resolve_subject(&top)?;
+    let (doses, allow_high_dose) = resolve_doses(&top, subject.weight_kg)?;
+    let interventions = resolve_interventions(&top)?;
+    let circuit = resolve_circuit(&top)?;
+    let numerics = resolve_numerics(&top, duration_h)?;
+    let mechanisms = resolve_mechanisms(&top)?;
+    let monitoring = resolve_monitoring(&top)?;
+    let parameters = resolve_parameters(&top)?;
+    check_memory(&circuit, &parameters, &doses)?;
+
+    let pain = crate::pain::scenario::resolve_pain(t)?;
+    let pca = crate::pain::scenario::resolve_pca(t, &pain)?;
+    Ok(Scenario {
+        pain,
+        pca,
+        name,
+        description,
+        duration_h,
+        seed,
+        subject,
+        circuit,
+        numerics,
+        mechanisms,
+        monitoring,
+        parameters,
+        doses,
+        interventions,
+        source: String::new(),
+        overrides: Vec::new(),
+        allow_high_dose,
+    })
+}
+
+/// `[subject]`: weight, state, baseline vital signs, age, MADRS, and whether to draw a random subject.
+fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
     let subject_t = top
         .table_opt("subject")?
         .ok_or_else(|| Error::at_key("subject", "missing required table [subject] (weight_kg, state)"))?;
@@ -860,8 +894,12 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     let madrs = vital("madrs", default_madrs, 0.0, 60.0, "MADRS points")?;
     let draw = sr.bool_opt("draw")?.unwrap_or(false);
     let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs, draw, drawn: false };
+    Ok(subject)
+}
 
-    // [[dose]]
+/// `[[dose]]` tables, each checked against its route's plausible ceiling; also whether high doses
+/// are allowed (`allow_high_dose`, or `--allow-high-dose`).
+fn resolve_doses(top: &TableReader<'_>, weight_kg: f64) -> Result<(Vec<Dose>, bool)> {
     let allow_high_dose = top.bool_opt("allow_high_dose")?.unwrap_or(false) || high_doses_allowed_here();
     let mut doses = Vec::new();
     for (i, dt) in top.tables("dose")?.into_iter().enumerate() {
@@ -870,8 +908,11 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         check_plausible(&path, &dose, weight_kg, allow_high_dose)?;
         doses.push(dose);
     }
+    Ok((doses, allow_high_dose))
+}
 
-    // [[intervention]]
+/// `[[intervention]]` tables: blockers with their windows and strengths.
+fn resolve_interventions(top: &TableReader<'_>) -> Result<Vec<Intervention>> {
     let mut interventions = Vec::new();
     for (i, it) in top.tables("intervention")?.into_iter().enumerate() {
         let path = format!("intervention.{i}");
@@ -892,8 +933,11 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         check_range(&join(&path, "strength"), strength, 0.0, 1.0, false, "(fraction of the target inhibited)")?;
         interventions.push(Intervention { kind, from_h, to_h, strength });
     }
+    Ok(interventions)
+}
 
-    // [circuit]
+/// `[circuit]`: the numbers of agents.
+fn resolve_circuit(top: &TableReader<'_>) -> Result<Circuit> {
     let mut circuit = Circuit::default();
     if let Some(ct) = top.table_opt("circuit")? {
         let r = TableReader::new("circuit", ct, &["pyramidal_neurons", "interneurons", "spines_per_pyramidal"]);
@@ -916,8 +960,12 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
             ));
         }
     }
+    Ok(circuit)
+}
 
-    // [numerics]
+/// `[numerics]`: the time step and the sampling interval (a whole number of steps; a trace that fits
+/// in memory over `duration_h`).
+fn resolve_numerics(top: &TableReader<'_>, duration_h: f64) -> Result<Numerics> {
     let mut numerics = Numerics::default();
     if let Some(nt) = top.table_opt("numerics")? {
         let r = TableReader::new("numerics", nt, &["dt_s", "sample_every_min"]);
@@ -953,8 +1001,11 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
             ),
         ));
     }
+    Ok(numerics)
+}
 
-    // [mechanisms]
+/// `[mechanisms]`: the switches of the pathway's branches.
+fn resolve_mechanisms(top: &TableReader<'_>) -> Result<Mechanisms> {
     let mut mechanisms = Mechanisms::default();
     if let Some(mt) = top.table_opt("mechanisms")? {
         let r = TableReader::new("mechanisms", mt, &["disinhibition", "eef2k", "hnk"]);
@@ -963,8 +1014,11 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
         mechanisms.eef2k = r.bool_opt("eef2k")?.unwrap_or(mechanisms.eef2k);
         mechanisms.hnk = r.bool_opt("hnk")?.unwrap_or(mechanisms.hnk);
     }
+    Ok(mechanisms)
+}
 
-    // [monitoring]
+/// `[monitoring]`: the clinic's alarm and discharge thresholds.
+fn resolve_monitoring(top: &TableReader<'_>) -> Result<Monitoring> {
     let mut monitoring = Monitoring::default();
     if let Some(mt) = top.table_opt("monitoring")? {
         let keys: Vec<&'static str> = MONITORING_KEYS.iter().map(|k| k.0).collect();
@@ -977,8 +1031,12 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
             }
         }
     }
+    Ok(monitoring)
+}
 
-    // [parameters]
+/// `[parameters]`: overrides of the parameter table, each within its validity range; only the ones
+/// that differ from their defaults are kept.
+fn resolve_parameters(top: &TableReader<'_>) -> Result<BTreeMap<String, f64>> {
     let mut parameters = BTreeMap::new();
     if let Some(pt) = top.table_opt("parameters")? {
         for (k, v) in pt {
@@ -1002,6 +1060,11 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
             }
         }
     }
+    Ok(parameters)
+}
+
+/// What must fit in memory: the spines the circuit may grow to and the expanded administrations.
+fn check_memory(circuit: &Circuit, parameters: &BTreeMap<String, f64>, doses: &[Dose]) -> Result<()> {
     // Crowding lets spines grow to spine_capacity_rel × the reference: that many must fit in memory.
     let capacity = parameters.get("spine_capacity_rel").copied().or(Params::default().get("spine_capacity_rel")).unwrap_or(1.0);
     let most = f64::from(circuit.pyramidal_neurons) * f64::from(circuit.spines_per_pyramidal) * capacity;
@@ -1026,28 +1089,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
             ),
         ));
     }
-
-    let pain = crate::pain::scenario::resolve_pain(t)?;
-    let pca = crate::pain::scenario::resolve_pca(t, &pain)?;
-    Ok(Scenario {
-        pain,
-        pca,
-        name,
-        description,
-        duration_h,
-        seed,
-        subject,
-        circuit,
-        numerics,
-        mechanisms,
-        monitoring,
-        parameters,
-        doses,
-        interventions,
-        source: String::new(),
-        overrides: Vec::new(),
-        allow_high_dose,
-    })
+    Ok(())
 }
 
 fn resolve_dose(path: &str, t: &Table) -> Result<Dose> {
