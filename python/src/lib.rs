@@ -346,7 +346,9 @@ fn scenarios(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
         .collect()
 }
 
-/// The parameter table as columns: name, default, unit, min, max, stage, source.
+/// The parameter table as columns: name, default, unit, min, max (the validity range), stage,
+/// source, and the uncertainty range with its basis (uncertainty_low, uncertainty_high,
+/// uncertainty_basis).
 #[pyfunction]
 fn params<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
@@ -357,6 +359,9 @@ fn params<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("max", PyArray1::from_vec(py, PARAMETERS.iter().map(|p| p.max).collect()))?;
     d.set_item("stage", PARAMETERS.iter().map(|p| p.stage).collect::<Vec<_>>())?;
     d.set_item("source", PARAMETERS.iter().map(|p| p.source).collect::<Vec<_>>())?;
+    d.set_item("uncertainty_low", PyArray1::from_vec(py, PARAMETERS.iter().map(|p| p.uncertainty_low).collect()))?;
+    d.set_item("uncertainty_high", PyArray1::from_vec(py, PARAMETERS.iter().map(|p| p.uncertainty_high).collect()))?;
+    d.set_item("uncertainty_basis", PARAMETERS.iter().map(|p| p.uncertainty_basis).collect::<Vec<_>>())?;
     Ok(d)
 }
 

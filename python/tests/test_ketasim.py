@@ -217,13 +217,25 @@ def test_check_and_scenario_return_the_resolved_scenario():
 
 def test_params_is_the_parameter_table(cli):
     df = ketasim.params()
-    assert list(df.columns) == ["name", "default", "unit", "min", "max", "stage", "source"]
-    for c in ("default", "min", "max"):
+    assert list(df.columns) == [
+        "name", "default", "unit", "min", "max", "stage", "source",
+        "uncertainty_low", "uncertainty_high", "uncertainty_basis",
+    ]
+    for c in ("default", "min", "max", "uncertainty_low", "uncertainty_high"):
         assert df[c].dtype == np.float64
     lines = cli("params").stdout.decode().splitlines()[1:]
     assert list(df["name"]) == [line.split()[0] for line in lines]
     assert list(df["default"]) == [float(line.split()[1]) for line in lines]
     assert (df["min"] <= df["default"]).all() and (df["default"] <= df["max"]).all()
+    # The uncertainty range holds the default and lies inside the validity range.
+    assert (df["min"] <= df["uncertainty_low"]).all() and (df["uncertainty_low"] <= df["default"]).all()
+    assert (df["default"] <= df["uncertainty_high"]).all() and (df["uncertainty_high"] <= df["max"]).all()
+    assert (df["uncertainty_basis"].str.len() > 0).all()
+    # The same ranges as `ketasim params --format csv`.
+    import csv, io
+    rows = list(csv.DictReader(io.StringIO(cli("params", "--format", "csv").stdout.decode())))
+    assert [float(r["uncertainty_low"]) for r in rows] == list(df["uncertainty_low"])
+    assert [float(r["uncertainty_high"]) for r in rows] == list(df["uncertainty_high"])
     assert df["name"].is_unique
 
 

@@ -305,8 +305,10 @@ def scenario_descriptions() -> Dict[str, str]:
 
 
 def params():
-    """The model's parameter table as a DataFrame: name, default, unit, min, max, stage, source
-    (``ketasim params``; docs/model.md)."""
+    """The model's parameter table as a DataFrame: name, default, unit, min, max (the range the
+    model accepts), stage, source, and the uncertainty range (uncertainty_low, uncertainty_high:
+    plausible true values, what ``ketasim sensitivity`` samples) with its basis
+    (``ketasim params``; docs/model.md, docs/sensitivity.md)."""
     import pandas as pd
 
     return pd.DataFrame(_ketasim.params())
