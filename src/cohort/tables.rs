@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::stats::{self, Z95};
 use super::population::Dist;
-use super::trial::{Relapse, SERIES_COLUMNS, Trial, UnitResult};
+use super::trial::{PainOutcome, Relapse, SERIES_COLUMNS, Trial, UnitResult};
 use crate::error::Result;
 
 /// What the tables need to know of the trial (kept in trial.json so that `merge` can rebuild them).
@@ -107,6 +107,7 @@ pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         header.push(format!("remission_{v}"));
     }
     header.extend(["last_dose_h", "responder_after_last_dose", "relapse_days", "relapsed"].iter().map(std::string::ToString::to_string));
+    header.extend(PAIN_OUTCOMES.iter().map(|(c, _)| (*c).to_string()));
     let mut rows = Vec::with_capacity(units.len());
     for u in units {
         let mut r = vec![spec.arms[u.arm].clone(), u.k.to_string(), u.person.to_string(), u.seed.to_string()];
@@ -131,9 +132,27 @@ pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         r.push(flag(u.last_dose_h.map(|_| rel.is_some())));
         r.push(opt(rel.map(|x| x.0)));
         r.push(flag(rel.map(|x| x.1)));
+        for (_, get) in PAIN_OUTCOMES {
+            r.push(opt(u.pain.as_ref().and_then(get)));
+        }
         rows.push(r);
     }
     csv_bytes(&header, &rows)
+}
+
+/// Reads one pain end point of a subject.
+type PainGetter = fn(&PainOutcome) -> Option<f64>;
+
+/// The pain end points of a subject, as subjects.csv columns (empty without a pain condition).
+const PAIN_OUTCOMES: [(&str, PainGetter); 3] = [
+    ("opioid_24h_mg", |p| p.opioid_24h_mg),
+    ("opioid_48h_mg", |p| p.opioid_48h_mg),
+    ("nrs_rest_24h", |p| p.nrs_rest_24h),
+];
+
+/// The values of one pain end point over an arm's subjects that have it.
+fn pain_values(units: &[&UnitResult], get: PainGetter) -> Vec<f64> {
+    units.iter().filter_map(|u| u.pain.as_ref().and_then(get)).collect()
 }
 
 /// Per-arm counts at a visit: (n with the visit, responders, remitters, changes from baseline).
@@ -156,7 +175,9 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         "arm", "visit", "n", "responders", "response_rate", "response_lo95", "response_hi95", "remitters", "remission_rate",
         "remission_lo95", "remission_hi95", "madrs_change_mean", "madrs_change_sd", "reference", "response_diff", "response_diff_lo95",
         "response_diff_hi95", "nnt", "nnt_lo95", "nnt_hi95", "relapse_median_days", "relapse_n_responders", "relapse_events",
-        "cmax_ng_ml_mean", "cmax_ng_ml_cv",
+        "cmax_ng_ml_mean", "cmax_ng_ml_cv", "opioid_24h_mg_mean", "opioid_24h_mg_sd", "opioid_48h_mg_mean", "opioid_48h_mg_sd",
+        "opioid_24h_sparing", "opioid_48h_sparing", "opioid_48h_diff_mg", "opioid_48h_diff_lo95", "opioid_48h_diff_hi95", "nrs_rest_24h_mean",
+        "nrs_rest_24h_sd",
     ]
     .iter()
     .map(std::string::ToString::to_string)
@@ -170,6 +191,30 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         let km = stats::kaplan_meier(&rel);
         let cmax: Vec<f64> = us.iter().map(|u| u.cmax_ng_ml).collect();
         let (cm, csd) = stats::mean_sd(&cmax);
+        // Pain end points (arm means; empty without a pain condition). Sparing: 1 - this arm's
+        // mean consumption / the reference arm's; the 48-h difference (this arm - reference) with
+        // a normal-approximation 95 % interval on the Welch standard error.
+        let ref_units = &by_arm[ref_idx];
+        let mean_sd = |get: PainGetter, of: &[&UnitResult]| {
+            let v = pain_values(of, get);
+            if v.is_empty() { (None, None, 0) } else { let (m, sd) = stats::mean_sd(&v); (Some(m), sd, v.len()) }
+        };
+        let (o24, o24sd, _) = mean_sd(|p| p.opioid_24h_mg, us);
+        let (o48, o48sd, n48) = mean_sd(|p| p.opioid_48h_mg, us);
+        let (n24, n24sd, _) = mean_sd(|p| p.nrs_rest_24h, us);
+        let (r24, _, _) = mean_sd(|p| p.opioid_24h_mg, ref_units);
+        let (r48, r48sd, rn48) = mean_sd(|p| p.opioid_48h_mg, ref_units);
+        let sparing = |x: Option<f64>, r: Option<f64>| match (x, r) {
+            (Some(x), Some(r)) if a != ref_idx && r > 0.0 => Some(1.0 - x / r),
+            _ => None,
+        };
+        let diff = match (o48, o48sd, r48, r48sd) {
+            (Some(x), Some(sx), Some(r), Some(sr)) if a != ref_idx => {
+                let se = (sx * sx / n48 as f64 + sr * sr / rn48 as f64).sqrt();
+                Some((x - r, x - r - Z95 * se, x - r + Z95 * se))
+            }
+            _ => None,
+        };
         for visit in VISITS {
             let (n, resp, rem, ch) = arm_visit(spec, us, visit);
             let (rl, rh) = stats::wilson(resp, n, Z95);
@@ -192,6 +237,8 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
             r.push(num(cm));
             // No ketamine in the arm (saline, midazolam): no CV.
             r.push(opt(csd.filter(|_| cm > 0.0).map(|s| s / cm)));
+            r.extend([opt(o24), opt(o24sd), opt(o48), opt(o48sd), opt(sparing(o24, r24)), opt(sparing(o48, r48))]);
+            r.extend([opt(diff.map(|d| d.0)), opt(diff.map(|d| d.1)), opt(diff.map(|d| d.2)), opt(n24), opt(n24sd)]);
             rows.push(r);
         }
     }

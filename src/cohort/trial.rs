@@ -400,6 +400,11 @@ impl Trial {
             auc_ng_h_ml: s.auc_ng_h_ml,
             peak_dissociation_cadss: s.peak_dissociation_cadss,
             peak_sbp_mmhg: s.peak_sbp_mmhg,
+            pain: run.output.pain.as_ref().map(|p| PainOutcome {
+                opioid_24h_mg: p.summary.opioid_24h_mg,
+                opioid_48h_mg: p.summary.opioid_48h_mg,
+                nrs_rest_24h: p.summary.nrs_rest_24h,
+            }),
             grid,
             series,
         })
@@ -450,6 +455,17 @@ impl Series {
     }
 }
 
+/// A subject's pain end points (from the run's pain summary; `None` where the run is too short).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PainOutcome {
+    /// Opioid consumption over the first 24 h after surgery, morphine IV-equivalent mg.
+    pub opioid_24h_mg: Option<f64>,
+    /// Opioid consumption over the first 48 h after surgery, morphine IV-equivalent mg.
+    pub opioid_48h_mg: Option<f64>,
+    /// Pain at rest 24 h after surgery, NRS 0-10.
+    pub nrs_rest_24h: Option<f64>,
+}
+
 /// Everything kept of one subject in one arm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitResult {
@@ -479,6 +495,9 @@ pub struct UnitResult {
     pub peak_dissociation_cadss: f64,
     /// Peak systolic blood pressure, mmHg.
     pub peak_sbp_mmhg: f64,
+    /// The pain end points, when the arm's scenario has a pain condition (`[pain]`).
+    #[serde(default)]
+    pub pain: Option<PainOutcome>,
     /// The sample times, h.
     pub grid: Vec<f64>,
     /// The key columns at the sample times.
