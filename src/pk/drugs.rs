@@ -81,6 +81,8 @@ pub struct Absorption {
     pub ka_per_h: f64,
     /// Fraction of the dose reaching the systemic circulation.
     pub bioavailability: f64,
+    /// Absorption lag: the dose enters its depot this long after it is given, h (0: none).
+    pub lag_h: f64,
 }
 
 /// The metabolite formed from the parent drug (one pool).
@@ -125,9 +127,9 @@ const NORKETAMINE: Metabolite = Metabolite { name: "norketamine", molar_mass_g_p
 /// Oral and sublingual absorption (shared by every drug), or `None` for another route.
 fn shared_absorption(p: &Params, route: Route) -> Option<Absorption> {
     match route {
-        Route::Oral => Some(Absorption { ka_per_h: p.ka_oral_per_h, bioavailability: p.bioavailability_oral }),
-        Route::Sublingual => Some(Absorption { ka_per_h: p.ka_sublingual_per_h, bioavailability: p.bioavailability_sublingual }),
-        Route::IvBolus | Route::IvInfusion => Some(Absorption { ka_per_h: 0.0, bioavailability: 1.0 }),
+        Route::Oral => Some(Absorption { ka_per_h: p.ka_oral_per_h, bioavailability: p.bioavailability_oral, lag_h: 0.0 }),
+        Route::Sublingual => Some(Absorption { ka_per_h: p.ka_sublingual_per_h, bioavailability: p.bioavailability_sublingual, lag_h: 0.0 }),
+        Route::IvBolus | Route::IvInfusion => Some(Absorption { ka_per_h: 0.0, bioavailability: 1.0, lag_h: 0.0 }),
         Route::Intranasal => None,
     }
 }
@@ -151,6 +153,7 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
             shared_absorption(p, route).unwrap_or(Absorption {
                 ka_per_h: p.ka_intranasal_ketamine_per_h,
                 bioavailability: p.bioavailability_intranasal_ketamine,
+                lag_h: p.lag_intranasal_ketamine_h,
             })
         },
         metabolite: Some(NORKETAMINE),
@@ -176,6 +179,7 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
             shared_absorption(p, route).unwrap_or(Absorption {
                 ka_per_h: p.ka_intranasal_esketamine_per_h,
                 bioavailability: p.bioavailability_intranasal_esketamine,
+                lag_h: 0.0,
             })
         },
         metabolite: Some(NORKETAMINE),
@@ -201,6 +205,7 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
             shared_absorption(p, route).unwrap_or(Absorption {
                 ka_per_h: p.ka_intranasal_arketamine_per_h,
                 bioavailability: p.bioavailability_intranasal_arketamine,
+                lag_h: 0.0,
             })
         },
         metabolite: Some(NORKETAMINE),
@@ -222,9 +227,9 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
             q3_l_per_h: p.midazolam_q3_l_per_h,
         },
         absorption: |p, route| match route {
-            Route::IvBolus | Route::IvInfusion => Absorption { ka_per_h: 0.0, bioavailability: 1.0 },
-            Route::Intranasal => Absorption { ka_per_h: p.midazolam_ka_intranasal_per_h, bioavailability: p.midazolam_bioavailability_intranasal },
-            Route::Oral | Route::Sublingual => Absorption { ka_per_h: p.midazolam_ka_oral_per_h, bioavailability: p.midazolam_bioavailability_oral },
+            Route::IvBolus | Route::IvInfusion => Absorption { ka_per_h: 0.0, bioavailability: 1.0, lag_h: 0.0 },
+            Route::Intranasal => Absorption { ka_per_h: p.midazolam_ka_intranasal_per_h, bioavailability: p.midazolam_bioavailability_intranasal, lag_h: 0.0 },
+            Route::Oral | Route::Sublingual => Absorption { ka_per_h: p.midazolam_ka_oral_per_h, bioavailability: p.midazolam_bioavailability_oral, lag_h: 0.0 },
         },
         // 1-hydroxymidazolam is not followed (Zomorodi 1998: clinically insignificant).
         metabolite: None,

@@ -17,7 +17,8 @@
 //! with `mw = 223.70/237.73` (norketamine/ketamine molar masses). Eliminated parent drug, first-pass
 //! loss and the plasma AUC are integrated as extra states, so mass balance and exposure are exact.
 //! IV boluses add to `A1`; infusions add a constant `R_inf` between start and end; oral, sublingual and
-//! intranasal doses add to their depot. The whole system is linear, and each interval between dose
+//! intranasal doses add to their depot, after the route's absorption lag `t_lag_r` (0 except
+//! intranasal racemic ketamine). The whole system is linear, and each interval between dose
 //! events is integrated exactly with a matrix exponential ([`linear`]).
 
 pub mod covariates;
@@ -344,7 +345,10 @@ impl Pharmacokinetics {
                 events.push((a.t_h, i, Event::Rate { drug: a.drug, mg_per_h: r }));
                 events.push((a.t_h + a.duration_h, i, Event::Rate { drug: a.drug, mg_per_h: -r }));
             } else {
-                events.push((a.t_h, i, Event::Give { drug: a.drug, route: a.route, mg: a.mg }));
+                // An absorption lag delays the dose's arrival in its depot (intranasal racemic
+                // ketamine); the administration itself stays at its time.
+                let lag_h = (a.drug.info().absorption)(p, a.route).lag_h;
+                events.push((a.t_h + lag_h, i, Event::Give { drug: a.drug, route: a.route, mg: a.mg }));
             }
         }
         // Stable sort: events at the same time keep the scenario's order.
