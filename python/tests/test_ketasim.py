@@ -309,7 +309,17 @@ def test_a_cancel_token_stops_a_long_run_promptly():
     assert elapsed < 10, f"took {elapsed:.1f} s to stop"
 
 
-def test_sigint_raises_keyboard_interrupt_promptly_and_cleanly():
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own SIGINT handler, whatever the test process inherited: a shell without job
+    control starts background commands with SIGINT ignored, and then Python installs no handler
+    (and `_thread.interrupt_main` does nothing)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_sigint_raises_keyboard_interrupt_promptly_and_cleanly(python_sigint_handler):
     fired = []
 
     def interrupt():
@@ -329,7 +339,7 @@ def test_sigint_raises_keyboard_interrupt_promptly_and_cleanly():
     assert ketasim.run("baseline", set=list(FAST)).steps > 0
 
 
-def test_interrupt_main_raises_keyboard_interrupt():
+def test_interrupt_main_raises_keyboard_interrupt(python_sigint_handler):
     import _thread
 
     timer = threading.Timer(0.3, _thread.interrupt_main)
