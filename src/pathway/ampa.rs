@@ -81,6 +81,7 @@ pub fn activate(
     let h = response(drive(glu.0, blockers.of(InterventionKind::Nbqx), exposure.hnk_um, switches.0.hnk, p), p);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, mut a)| {
+        let a = a.bypass_change_detection();
         a.0 = activation_from(cell.ampa_gain, h);
         sum += a.0;
         n += 1;

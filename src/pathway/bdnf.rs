@@ -68,10 +68,12 @@ pub fn release(
     let p = &model.0;
     let decay = crate::math::exp(-clock.dt_h / (p.bdnf_tau_min / 60.0));
     let h_drug_free = ampa::response(1.0, p);
+    let (val66met, eef2k) = (blockers.of(InterventionKind::BdnfVal66met), switches.0.eef2k);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, a, b, e, s, mut bdnf)| {
         let a0 = ampa::activation_from(cell.ampa_gain, h_drug_free);
-        let target = bdnf_target(a.0, a0, b.0, e.0, s.0, blockers.of(InterventionKind::BdnfVal66met), switches.0.eef2k, p);
+        let target = bdnf_target(a.0, a0, b.0, e.0, s.0, val66met, eef2k, p);
+        let bdnf = bdnf.bypass_change_detection();
         bdnf.0 = relax_by(bdnf.0, target, decay);
         sum += bdnf.0;
         n += 1;

@@ -143,6 +143,7 @@ pub fn interneuron_firing(
     let p = &model.0;
     let (mut sum, mut base, mut n) = (0.0, 0.0, 0usize);
     cells.iter_mut().for_each(|(cell, b, mut r)| {
+        let r = r.bypass_change_detection();
         r.0 = interneuron_rate(cell.baseline_rate_hz, b.0, p.interneuron_nmda_drive_fraction);
         sum += r.0;
         base += cell.baseline_rate_hz;
@@ -168,8 +169,11 @@ pub fn pyramidal_firing(
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, b, mut a, mut s, mut e, mut r)| {
         let next = pyramidal_update(cell.baseline_rate_hz, b.0, lost, a.0, s.0, &k, p);
-        (a.0, s.0, e.0, r.0) = (next.adaptation, next.suppression, next.excitability, next.rate_hz);
-        sum += r.0;
+        a.bypass_change_detection().0 = next.adaptation;
+        s.bypass_change_detection().0 = next.suppression;
+        e.bypass_change_detection().0 = next.excitability;
+        r.bypass_change_detection().0 = next.rate_hz;
+        sum += next.rate_hz;
         n += 1;
     });
     means.pyramidal_rate_hz = sum / n.max(1) as f64;

@@ -52,9 +52,11 @@ pub fn trkb_mtorc1(
 ) {
     let p = &model.0;
     let decay = crate::math::exp(-clock.dt_h / (p.mtorc1_tau_min / 60.0));
+    let (trkb, rapamycin) = (blockers.of(InterventionKind::TrkbAntagonist), blockers.of(InterventionKind::Rapamycin));
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(b, mut m)| {
-        let target = mtorc1_target(b.0, blockers.of(InterventionKind::TrkbAntagonist), blockers.of(InterventionKind::Rapamycin), p);
+        let target = mtorc1_target(b.0, trkb, rapamycin, p);
+        let m = m.bypass_change_detection();
         m.0 = relax_by(m.0, target, decay);
         sum += m.0;
         n += 1;

@@ -75,6 +75,7 @@ pub fn block_interneurons(
     let (tau_h, c) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, mut b)| {
+        let b = b.bypass_change_detection();
         b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_interneuron_um, tau_h, clock.dt_h);
         sum += b.0;
         n += 1;
@@ -95,6 +96,7 @@ pub fn block_pyramidal(
     let (tau_h, c) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, mut b)| {
+        let b = b.bypass_change_detection();
         b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_pyramidal_um, tau_h, clock.dt_h);
         sum += b.0;
         n += 1;

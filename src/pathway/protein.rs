@@ -72,9 +72,11 @@ pub fn synthesis(
     let p = &model.0;
     let basal = basal_level(stress.0, p);
     let decay = crate::math::exp(-degradation_per_h(p) * clock.dt_h);
+    let anisomycin = blockers.of(InterventionKind::Anisomycin);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(m, mut prot)| {
-        prot.0 = protein_step_by(prot.0, m.0, basal, blockers.of(InterventionKind::Anisomycin), decay, p);
+        let prot = prot.bypass_change_detection();
+        prot.0 = protein_step_by(prot.0, m.0, basal, anisomycin, decay, p);
         sum += prot.0;
         n += 1;
     });
