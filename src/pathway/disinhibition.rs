@@ -23,7 +23,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Adaptation, Clock, Excitability, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, pow_n, relax_by};
+use super::{Adaptation, Clock, DENSE, Excitability, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, pow_n, relax_by};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -152,28 +152,32 @@ pub fn firing(
     let p = &model.0;
     // Interneurons.
     let (mut sum, mut base, mut n) = (0.0, 0.0, 0usize);
-    interneurons.iter_mut().for_each(|(cell, b, mut r)| {
-        let r = r.bypass_change_detection();
-        r.0 = interneuron_rate(cell.baseline_rate_hz, b.0, p.interneuron_nmda_drive_fraction);
-        sum += r.0;
-        base += cell.baseline_rate_hz;
-        n += 1;
-    });
+    for (cells, blocks, mut rates) in interneurons.contiguous_iter_mut().expect(DENSE) {
+        for ((cell, b), r) in cells.iter().zip(blocks).zip(rates.bypass_change_detection()) {
+            r.0 = interneuron_rate(cell.baseline_rate_hz, b.0, p.interneuron_nmda_drive_fraction);
+            sum += r.0;
+            base += cell.baseline_rate_hz;
+        }
+        n += cells.len();
+    }
     let interneuron_rate_hz = sum / n.max(1) as f64;
     let inhibition_rel = if base > 0.0 { sum / base } else { 1.0 };
     // Pyramidal neurons, released from the inhibition lost.
     let lost = if switches.0.disinhibition { (1.0 - inhibition_rel).max(0.0) } else { 0.0 };
     let k = PyramidalStep::new(clock.dt_h, p);
     let (mut sum, mut n) = (0.0, 0usize);
-    pyramidal.iter_mut().for_each(|(cell, b, mut a, mut s, mut e, mut r)| {
-        let next = pyramidal_update(cell.baseline_rate_hz, b.0, lost, a.0, s.0, &k, p);
-        a.bypass_change_detection().0 = next.adaptation;
-        s.bypass_change_detection().0 = next.suppression;
-        e.bypass_change_detection().0 = next.excitability;
-        r.bypass_change_detection().0 = next.rate_hz;
-        sum += next.rate_hz;
-        n += 1;
-    });
+    for (cells, block, mut a, mut s, mut e, mut r) in pyramidal.contiguous_iter_mut().expect(DENSE) {
+        let m = cells.len();
+        // Slices of one length, so that the loop has no bounds checks.
+        let (block, a, s) = (&block[..m], &mut a.bypass_change_detection()[..m], &mut s.bypass_change_detection()[..m]);
+        let (e, r) = (&mut e.bypass_change_detection()[..m], &mut r.bypass_change_detection()[..m]);
+        for i in 0..m {
+            let next = pyramidal_update(cells[i].baseline_rate_hz, block[i].0, lost, a[i].0, s[i].0, &k, p);
+            (a[i].0, s[i].0, e[i].0, r[i].0) = (next.adaptation, next.suppression, next.excitability, next.rate_hz);
+            sum += next.rate_hz;
+        }
+        n += m;
+    }
     *means = Firing { interneuron_rate_hz, inhibition_rel, pyramidal_rate_hz: sum / n.max(1) as f64 };
 }
 

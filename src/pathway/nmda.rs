@@ -14,7 +14,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Clock, Exposure, Interneuron, Model, NmdaBlock, Pyramidal};
+use super::{Clock, DENSE, Exposure, Interneuron, Model, NmdaBlock, Pyramidal};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -77,20 +77,22 @@ pub fn block(
     let p = &model.0;
     let (tau_h, c, dt_h) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um, clock.dt_h);
     let (mut sum, mut n) = (0.0, 0usize);
-    interneurons.iter_mut().for_each(|(cell, mut b)| {
-        let b = b.bypass_change_detection();
-        b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_interneuron_um, tau_h, dt_h);
-        sum += b.0;
-        n += 1;
-    });
+    for (cells, mut block) in interneurons.contiguous_iter_mut().expect(DENSE) {
+        for (cell, b) in cells.iter().zip(block.bypass_change_detection()) {
+            b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_interneuron_um, tau_h, dt_h);
+            sum += b.0;
+        }
+        n += cells.len();
+    }
     let interneuron = sum / n.max(1) as f64;
     let (mut sum, mut n) = (0.0, 0usize);
-    pyramidal.iter_mut().for_each(|(cell, mut b)| {
-        let b = b.bypass_change_detection();
-        b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_pyramidal_um, tau_h, dt_h);
-        sum += b.0;
-        n += 1;
-    });
+    for (cells, mut block) in pyramidal.contiguous_iter_mut().expect(DENSE) {
+        for (cell, b) in cells.iter().zip(block.bypass_change_detection()) {
+            b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_pyramidal_um, tau_h, dt_h);
+            sum += b.0;
+        }
+        n += cells.len();
+    }
     *means = NmdaMeans { interneuron, pyramidal: sum / n.max(1) as f64 };
 }
 
