@@ -62,6 +62,18 @@ impl Bound {
         }
     }
 
+    /// Whether `v` is within the bound: `violation(v).is_none()` without building a message (the
+    /// guard's fast path, run for every agent and column at every sample).
+    #[inline]
+    pub fn holds(self, v: f64) -> bool {
+        v.is_finite()
+            && match self {
+                Bound::Finite => true,
+                Bound::NonNegative => v >= -TOLERANCE,
+                Bound::Within(lo, hi) => v >= lo - TOLERANCE && v <= hi + TOLERANCE,
+            }
+    }
+
     /// What is wrong with `v`, if anything.
     pub fn violation(self, v: f64) -> Option<String> {
         if v.is_nan() {
@@ -122,6 +134,9 @@ pub fn probable_cause(stage: &str, overridden: &[String]) -> String {
 
 /// Check one value; the error names the stage, the variable, the time, the range and the cause.
 pub fn check_value(stage: &str, variable: &str, value: f64, bound: Bound, t_h: f64, overridden: &[String]) -> Result<()> {
+    if bound.holds(value) {
+        return Ok(());
+    }
     match bound.violation(value) {
         None => Ok(()),
         Some(what) => Err(Error::Numerical {
@@ -154,7 +169,10 @@ pub fn check_exposure(e: &Exposure, t_h: f64, overridden: &[String]) -> Result<(
         check_value("pk", name, v, Bound::NonNegative, t_h, overridden)?;
     }
     for (d, &v) in crate::pk::Drug::ALL.iter().zip(&c.brain_parent_ng_ml) {
-        check_value("pk", &format!("brain_parent_ng_ml of {}", d.name()), v, Bound::NonNegative, t_h, overridden)?;
+        // The variable's name is built only for a message.
+        if !Bound::NonNegative.holds(v) {
+            check_value("pk", &format!("brain_parent_ng_ml of {}", d.name()), v, Bound::NonNegative, t_h, overridden)?;
+        }
     }
     Ok(())
 }
@@ -225,6 +243,11 @@ pub fn add_check(world: &mut World, check: Check) {
     world.get_resource_or_insert_with(Checks::default).0.push(check);
 }
 
+/// The query states of [`check_agents`], one per (id component, state component) pair, built once
+/// per world: building a `QueryState` at every sample cost more than the check itself.
+#[derive(Resource, Default)]
+struct AgentQueries(std::collections::HashMap<std::any::TypeId, Box<dyn std::any::Any + Send + Sync>>);
+
 /// Check every agent of one component type; the error names the first bad agent.
 #[allow(clippy::too_many_arguments)]
 pub fn check_agents<C: Component, M: Component>(
@@ -238,37 +261,62 @@ pub fn check_agents<C: Component, M: Component>(
     get: impl Fn(&C) -> f64,
     id: impl Fn(&M) -> u32,
 ) -> Result<()> {
-    let mut q = world.query::<(&M, &C)>();
-    if let Some((m, c)) = q.iter(world).find(|(_, c)| bound.violation(get(c)).is_some()) {
-        return check_value(stage, &format!("{variable} of {kind} {}", id(m)), get(c), bound, t_h, overridden);
+    // The cache is taken out of its resource while the query runs (the query reads the world).
+    let mut cache = match world.get_resource_mut::<AgentQueries>() {
+        Some(mut c) => std::mem::take(&mut c.bypass_change_detection().0),
+        None => {
+            world.init_resource::<AgentQueries>();
+            Default::default()
+        }
+    };
+    let state = cache
+        .entry(std::any::TypeId::of::<(M, C)>())
+        .or_insert_with(|| Box::new(world.query::<(&M, &C)>()))
+        .downcast_mut::<QueryState<(&'static M, &'static C)>>()
+        .expect("the query state cached for this pair of component types");
+    let bad = state.iter(world).find(|(_, c)| !bound.holds(get(c))).map(|(m, c)| (id(m), get(c)));
+    world.resource_mut::<AgentQueries>().bypass_change_detection().0 = cache;
+    match bad {
+        Some((agent, value)) => check_value(stage, &format!("{variable} of {kind} {agent}"), value, bound, t_h, overridden),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Check a running world at a sample, in the causal order of the model: the PK exposure, then
 /// each stage's registered [`Checks`] (its agents' state and its output), then the trace row about
 /// to be written (each column within its registry bound).
+///
+/// The list of overridden parameters is needed only for the message of a violation, and building
+/// it compares every parameter by name: the checks run first without it (they only read the
+/// world), and only if one fails do they run again with it, so the error is the same.
 pub fn check_sample(world: &mut World, row: &TraceRow) -> Result<()> {
-    let t_h = row.time_h;
-    let ov = world.get_resource::<Model>().map(|m| overridden(&m.0)).unwrap_or_default();
-    let ov = ov.as_slice();
-    if let Some(e) = world.get_resource::<Exposure>() {
-        check_exposure(e, t_h, ov)?;
+    if let Err(first) = run_checks(world, row, &[]) {
+        let ov = world.get_resource::<Model>().map(|m| overridden(&m.0)).unwrap_or_default();
+        return Err(run_checks(world, row, &ov).err().unwrap_or(first));
     }
-    let checks = world.get_resource::<Checks>().map(|c| c.0.clone()).unwrap_or_default();
-    for check in checks {
-        check(world, t_h, ov)?;
-    }
-    check_trace_row(row, ov)?;
     // Test hook: poison the glutamate state once, after the checks, so that the NaN goes through
     // the pathway systems and the guard has to catch it at the next sample.
-    if t_h >= 1.0
+    if row.time_h >= 1.0
         && fault_injected("nan_glutamate")
         && let Some(mut g) = world.get_resource_mut::<Glutamate>()
     {
         g.0 = f64::NAN;
     }
     Ok(())
+}
+
+/// Every check of [`check_sample`], with the overridden parameters `ov` for the messages.
+fn run_checks(world: &mut World, row: &TraceRow, ov: &[String]) -> Result<()> {
+    let t_h = row.time_h;
+    if let Some(e) = world.get_resource::<Exposure>() {
+        check_exposure(e, t_h, ov)?;
+    }
+    let n = world.get_resource::<Checks>().map_or(0, |c| c.0.len());
+    for i in 0..n {
+        let check = world.resource::<Checks>().0[i];
+        check(world, t_h, ov)?;
+    }
+    check_trace_row(row, ov)
 }
 
 #[cfg(test)]
@@ -283,6 +331,13 @@ mod tests {
         assert!(Bound::NonNegative.violation(-1e-3).unwrap().contains("negative"));
         assert!(Bound::NonNegative.violation(f64::NAN).unwrap().contains("NaN"));
         assert!(Bound::Finite.violation(f64::NEG_INFINITY).unwrap().contains("negative infinite"));
+        // The fast path agrees with the messages.
+        let values = [0.0, 0.5, 1.0, 1.0 + 1e-12, 1.01, -1e-12, -1e-3, 60.0, 100.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+        for b in [Bound::Finite, Bound::NonNegative, Bound::FRACTION, Bound::Within(0.0, 60.0), Bound::Within(0.0, 100.0)] {
+            for v in values {
+                assert_eq!(b.holds(v), b.violation(v).is_none(), "{b:?} {v}");
+            }
+        }
     }
 
     #[test]

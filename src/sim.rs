@@ -22,7 +22,7 @@ impl Instant {
 }
 
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::SingleThreadedExecutor;
+use bevy_ecs::schedule::{ScheduleBuildSettings, SingleThreadedExecutor};
 use crate::rng::LogNormal;
 use rand_distr::Distribution;
 
@@ -229,6 +229,10 @@ impl Simulation {
         // avoids waking worker threads every step. Threads (`--threads`) serve parallel iteration
         // inside the spine system, on bevy's compute task pool.
         schedule.set_executor(SingleThreadedExecutor::new());
+        // No stage uses `Commands` (or any deferred parameter): no sync points between the sets and
+        // no pass over every system at the end of each run to apply empty buffers. Checked below.
+        schedule.set_build_settings(ScheduleBuildSettings { auto_insert_apply_deferred: false, ..Default::default() });
+        schedule.set_apply_final_deferred(false);
         let clinic = Clinic {
             admins: administrations,
             next_admin: 0,
@@ -239,6 +243,10 @@ impl Simulation {
         // stage's read-out at t = 0 without changing any state.
         sim.check_doses_due(0.0, 0.0);
         sim.schedule.run(&mut sim.world);
+        assert!(
+            sim.schedule.systems().is_ok_and(|mut s| s.all(|(_, system)| !system.has_deferred())),
+            "a stage system uses Commands or another deferred parameter: apply_deferred is switched off in Simulation::new"
+        );
         Ok(sim)
     }
 

@@ -11,7 +11,7 @@
 use bevy_ecs::prelude::*;
 
 use super::glutamate::Glutamate;
-use super::{Ampa, Blockers, Exposure, Model, Pyramidal, Switches, hill};
+use super::{Ampa, Blockers, DENSE, Exposure, Model, Pyramidal, Switches, hill};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -80,11 +80,13 @@ pub fn activate(
     let p = &model.0;
     let h = response(drive(glu.0, blockers.of(InterventionKind::Nbqx), exposure.hnk_um, switches.0.hnk, p), p);
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, mut a)| {
-        a.0 = activation_from(cell.ampa_gain, h);
-        sum += a.0;
-        n += 1;
-    });
+    for (cells, mut ampa) in cells.contiguous_iter_mut().expect(DENSE) {
+        for (cell, a) in cells.iter().zip(ampa.bypass_change_detection()) {
+            a.0 = activation_from(cell.ampa_gain, h);
+            sum += a.0;
+        }
+        n += cells.len();
+    }
     means.0 = sum / n.max(1) as f64;
 }
 

@@ -14,7 +14,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Ampa, Bdnf, Blockers, Clock, Excitability, Model, NmdaBlock, Pyramidal, Suppression, Switches, ampa, relax_by};
+use super::{Ampa, Bdnf, Blockers, Clock, DENSE, Excitability, Model, NmdaBlock, Pyramidal, Suppression, Switches, ampa, relax_by};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -68,14 +68,20 @@ pub fn release(
     let p = &model.0;
     let decay = crate::math::exp(-clock.dt_h / (p.bdnf_tau_min / 60.0));
     let h_drug_free = ampa::response(1.0, p);
+    let (val66met, eef2k) = (blockers.of(InterventionKind::BdnfVal66met), switches.0.eef2k);
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, a, b, e, s, mut bdnf)| {
-        let a0 = ampa::activation_from(cell.ampa_gain, h_drug_free);
-        let target = bdnf_target(a.0, a0, b.0, e.0, s.0, blockers.of(InterventionKind::BdnfVal66met), switches.0.eef2k, p);
-        bdnf.0 = relax_by(bdnf.0, target, decay);
-        sum += bdnf.0;
-        n += 1;
-    });
+    for (cells, a, b, e, s, mut bdnf) in cells.contiguous_iter_mut().expect(DENSE) {
+        let m = cells.len();
+        // Slices of one length, so that the loop has no bounds checks.
+        let (a, b, e, s, bdnf) = (&a[..m], &b[..m], &e[..m], &s[..m], &mut bdnf.bypass_change_detection()[..m]);
+        for i in 0..m {
+            let a0 = ampa::activation_from(cells[i].ampa_gain, h_drug_free);
+            let target = bdnf_target(a[i].0, a0, b[i].0, e[i].0, s[i].0, val66met, eef2k, p);
+            bdnf[i].0 = relax_by(bdnf[i].0, target, decay);
+            sum += bdnf[i].0;
+        }
+        n += m;
+    }
     means.0 = sum / n.max(1) as f64;
 }
 

@@ -23,7 +23,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Adaptation, Clock, Excitability, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, pow_n, relax_by};
+use super::{Adaptation, Clock, DENSE, Excitability, FiringRate, Interneuron, Model, NmdaBlock, Pyramidal, Suppression, Switches, pow_n, relax_by};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -45,7 +45,7 @@ pub struct Firing {
 /// and its guard checks.
 pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     world.insert_resource(Firing::default());
-    schedule.add_systems((interneuron_firing, pyramidal_firing).chain().in_set(Set));
+    schedule.add_systems(firing.in_set(Set));
     guard::add_check(world, check);
 }
 
@@ -133,46 +133,52 @@ pub fn pyramidal_update(
     }
 }
 
-/// Interneuron rates. Reads `Model`, each interneuron's `NmdaBlock`; writes each `FiringRate`,
-/// `Firing::interneuron_rate_hz` and `Firing::inhibition_rel`.
-pub fn interneuron_firing(
-    model: Res<Model>,
-    mut means: ResMut<Firing>,
-    mut cells: Query<(&Interneuron, &NmdaBlock, &mut FiringRate)>,
-) {
-    let p = &model.0;
-    let (mut sum, mut base, mut n) = (0.0, 0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, b, mut r)| {
-        r.0 = interneuron_rate(cell.baseline_rate_hz, b.0, p.interneuron_nmda_drive_fraction);
-        sum += r.0;
-        base += cell.baseline_rate_hz;
-        n += 1;
-    });
-    means.interneuron_rate_hz = sum / n.max(1) as f64;
-    means.inhibition_rel = if base > 0.0 { sum / base } else { 1.0 };
-}
-
-/// Pyramidal rates. Reads `Clock`, `Model`, `Switches`, `Firing::inhibition_rel` (this stage's
-/// interneuron output), each pyramidal `NmdaBlock`; writes each pyramidal neuron's `Adaptation`,
-/// `Suppression`, `Excitability`, `FiringRate`, and `Firing::pyramidal_rate_hz`.
-pub fn pyramidal_firing(
+/// Interneuron rates, then pyramidal rates (one system: the pyramidal neurons need the
+/// interneurons' total output, and a system run has a fixed cost at every step). Reads `Clock`,
+/// `Model`, `Switches`, each cell's `NmdaBlock`; writes each interneuron's `FiringRate`, each
+/// pyramidal neuron's `Adaptation`, `Suppression`, `Excitability` and `FiringRate`, and `Firing`.
+#[allow(clippy::type_complexity)]
+pub fn firing(
     clock: Res<Clock>,
     model: Res<Model>,
     switches: Res<Switches>,
     mut means: ResMut<Firing>,
-    mut cells: Query<(&Pyramidal, &NmdaBlock, &mut Adaptation, &mut Suppression, &mut Excitability, &mut FiringRate)>,
+    mut interneurons: Query<(&Interneuron, &NmdaBlock, &mut FiringRate), Without<Pyramidal>>,
+    mut pyramidal: Query<
+        (&Pyramidal, &NmdaBlock, &mut Adaptation, &mut Suppression, &mut Excitability, &mut FiringRate),
+        Without<Interneuron>,
+    >,
 ) {
     let p = &model.0;
-    let lost = if switches.0.disinhibition { (1.0 - means.inhibition_rel).max(0.0) } else { 0.0 };
+    // Interneurons.
+    let (mut sum, mut base, mut n) = (0.0, 0.0, 0usize);
+    for (cells, blocks, mut rates) in interneurons.contiguous_iter_mut().expect(DENSE) {
+        for ((cell, b), r) in cells.iter().zip(blocks).zip(rates.bypass_change_detection()) {
+            r.0 = interneuron_rate(cell.baseline_rate_hz, b.0, p.interneuron_nmda_drive_fraction);
+            sum += r.0;
+            base += cell.baseline_rate_hz;
+        }
+        n += cells.len();
+    }
+    let interneuron_rate_hz = sum / n.max(1) as f64;
+    let inhibition_rel = if base > 0.0 { sum / base } else { 1.0 };
+    // Pyramidal neurons, released from the inhibition lost.
+    let lost = if switches.0.disinhibition { (1.0 - inhibition_rel).max(0.0) } else { 0.0 };
     let k = PyramidalStep::new(clock.dt_h, p);
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, b, mut a, mut s, mut e, mut r)| {
-        let next = pyramidal_update(cell.baseline_rate_hz, b.0, lost, a.0, s.0, &k, p);
-        (a.0, s.0, e.0, r.0) = (next.adaptation, next.suppression, next.excitability, next.rate_hz);
-        sum += r.0;
-        n += 1;
-    });
-    means.pyramidal_rate_hz = sum / n.max(1) as f64;
+    for (cells, block, mut a, mut s, mut e, mut r) in pyramidal.contiguous_iter_mut().expect(DENSE) {
+        let m = cells.len();
+        // Slices of one length, so that the loop has no bounds checks.
+        let (block, a, s) = (&block[..m], &mut a.bypass_change_detection()[..m], &mut s.bypass_change_detection()[..m]);
+        let (e, r) = (&mut e.bypass_change_detection()[..m], &mut r.bypass_change_detection()[..m]);
+        for i in 0..m {
+            let next = pyramidal_update(cells[i].baseline_rate_hz, block[i].0, lost, a[i].0, s[i].0, &k, p);
+            (a[i].0, s[i].0, e[i].0, r[i].0) = (next.adaptation, next.suppression, next.excitability, next.rate_hz);
+            sum += next.rate_hz;
+        }
+        n += m;
+    }
+    *means = Firing { interneuron_rate_hz, inhibition_rel, pyramidal_rate_hz: sum / n.max(1) as f64 };
 }
 
 #[cfg(test)]

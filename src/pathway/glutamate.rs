@@ -11,7 +11,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Clock, FiringRate, Model, Pyramidal, relax};
+use super::{Clock, DENSE, FiringRate, Model, Pyramidal, relax};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -55,10 +55,12 @@ pub fn release(
 ) {
     let p = &model.0;
     let (mut rate, mut base) = (0.0, 0.0);
-    cells.iter().for_each(|(cell, r)| {
-        rate += r.0;
-        base += cell.baseline_rate_hz;
-    });
+    for (cells, rates) in cells.contiguous_iter().expect(DENSE) {
+        for (cell, r) in cells.iter().zip(rates) {
+            rate += r.0;
+            base += cell.baseline_rate_hz;
+        }
+    }
     let rel = if base > 0.0 { rate / base } else { 1.0 };
     glu.0 = glutamate_step(glu.0, rel, p.glutamate_gain, p.glutamate_tau_min / 60.0, clock.dt_h);
 }

@@ -70,6 +70,12 @@ pub fn pow_n(x: f64, n: f64) -> f64 {
     }
 }
 
+/// Why the stage queries iterate table by table (`contiguous_iter`, slices of each component, as
+/// plain arrays) and may expect to: every stage component is stored in tables (bevy's default).
+/// Per-entity `for_each` called the loop body out of line for each neuron, which cost more than
+/// the body itself at this size (docs/performance.md).
+pub(crate) const DENSE: &str = "stage components are table-stored, so every stage query is dense";
+
 // ---------------------------------------------------------------- resources
 
 /// Simulation time. `t_h` is the start of the current step; the step is `dt_h` long.

@@ -11,7 +11,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Bdnf, Blockers, Clock, Model, Mtorc1, relax_by};
+use super::{Bdnf, Blockers, Clock, DENSE, Model, Mtorc1, relax_by};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -52,13 +52,15 @@ pub fn trkb_mtorc1(
 ) {
     let p = &model.0;
     let decay = crate::math::exp(-clock.dt_h / (p.mtorc1_tau_min / 60.0));
+    let (trkb, rapamycin) = (blockers.of(InterventionKind::TrkbAntagonist), blockers.of(InterventionKind::Rapamycin));
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(b, mut m)| {
-        let target = mtorc1_target(b.0, blockers.of(InterventionKind::TrkbAntagonist), blockers.of(InterventionKind::Rapamycin), p);
-        m.0 = relax_by(m.0, target, decay);
-        sum += m.0;
-        n += 1;
-    });
+    for (bdnf, mut mtorc1) in cells.contiguous_iter_mut().expect(DENSE) {
+        for (b, m) in bdnf.iter().zip(mtorc1.bypass_change_detection()) {
+            m.0 = relax_by(m.0, mtorc1_target(b.0, trkb, rapamycin, p), decay);
+            sum += m.0;
+        }
+        n += bdnf.len();
+    }
     means.0 = sum / n.max(1) as f64;
 }
 

@@ -14,7 +14,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Clock, Exposure, Interneuron, Model, NmdaBlock, Pyramidal};
+use super::{Clock, DENSE, Exposure, Interneuron, Model, NmdaBlock, Pyramidal};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -34,7 +34,7 @@ pub struct NmdaMeans {
 /// and its guard checks.
 pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     world.insert_resource(NmdaMeans::default());
-    schedule.add_systems((block_interneurons, block_pyramidal).chain().in_set(Set));
+    schedule.add_systems(block.in_set(Set));
     guard::add_check(world, check);
 }
 
@@ -62,44 +62,38 @@ pub fn steady_state_block(c_um: f64, open: f64, ic50_um: f64) -> f64 {
     open * c_um / (open * c_um + ic50_um)
 }
 
-/// Block of every interneuron. Reads `Clock`, `Exposure` (blocker), `Model`, each `Interneuron`;
-/// writes each interneuron's `NmdaBlock` and `NmdaMeans::interneuron`.
-pub fn block_interneurons(
+/// Block of every interneuron, then of every pyramidal neuron (one system: both read the same
+/// resources, and a system run has a fixed cost at every step). Reads `Clock`, `Exposure`
+/// (blocker), `Model`, each `Interneuron` and `Pyramidal`; writes each cell's `NmdaBlock` and
+/// `NmdaMeans`.
+pub fn block(
     clock: Res<Clock>,
     exposure: Res<Exposure>,
     model: Res<Model>,
     mut means: ResMut<NmdaMeans>,
-    mut cells: Query<(&Interneuron, &mut NmdaBlock)>,
+    mut interneurons: Query<(&Interneuron, &mut NmdaBlock), Without<Pyramidal>>,
+    mut pyramidal: Query<(&Pyramidal, &mut NmdaBlock), Without<Interneuron>>,
 ) {
     let p = &model.0;
-    let (tau_h, c) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um);
+    let (tau_h, c, dt_h) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um, clock.dt_h);
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, mut b)| {
-        b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_interneuron_um, tau_h, clock.dt_h);
-        sum += b.0;
-        n += 1;
-    });
-    means.interneuron = sum / n.max(1) as f64;
-}
-
-/// Block of every pyramidal neuron. Reads `Clock`, `Exposure`, `Model`, each `Pyramidal`; writes
-/// each pyramidal neuron's `NmdaBlock` and `NmdaMeans::pyramidal`.
-pub fn block_pyramidal(
-    clock: Res<Clock>,
-    exposure: Res<Exposure>,
-    model: Res<Model>,
-    mut means: ResMut<NmdaMeans>,
-    mut cells: Query<(&Pyramidal, &mut NmdaBlock)>,
-) {
-    let p = &model.0;
-    let (tau_h, c) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um);
+    for (cells, mut block) in interneurons.contiguous_iter_mut().expect(DENSE) {
+        for (cell, b) in cells.iter().zip(block.bypass_change_detection()) {
+            b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_interneuron_um, tau_h, dt_h);
+            sum += b.0;
+        }
+        n += cells.len();
+    }
+    let interneuron = sum / n.max(1) as f64;
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(cell, mut b)| {
-        b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_pyramidal_um, tau_h, clock.dt_h);
-        sum += b.0;
-        n += 1;
-    });
-    means.pyramidal = sum / n.max(1) as f64;
+    for (cells, mut block) in pyramidal.contiguous_iter_mut().expect(DENSE) {
+        for (cell, b) in cells.iter().zip(block.bypass_change_detection()) {
+            b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_pyramidal_um, tau_h, dt_h);
+            sum += b.0;
+        }
+        n += cells.len();
+    }
+    *means = NmdaMeans { interneuron, pyramidal: sum / n.max(1) as f64 };
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Blockers, Clock, Model, Mtorc1, Stress, SynapticProtein};
+use super::{Blockers, Clock, DENSE, Model, Mtorc1, Stress, SynapticProtein};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -72,12 +72,15 @@ pub fn synthesis(
     let p = &model.0;
     let basal = basal_level(stress.0, p);
     let decay = crate::math::exp(-degradation_per_h(p) * clock.dt_h);
+    let anisomycin = blockers.of(InterventionKind::Anisomycin);
     let (mut sum, mut n) = (0.0, 0usize);
-    cells.iter_mut().for_each(|(m, mut prot)| {
-        prot.0 = protein_step_by(prot.0, m.0, basal, blockers.of(InterventionKind::Anisomycin), decay, p);
-        sum += prot.0;
-        n += 1;
-    });
+    for (mtorc1, mut protein) in cells.contiguous_iter_mut().expect(DENSE) {
+        for (m, prot) in mtorc1.iter().zip(protein.bypass_change_detection()) {
+            prot.0 = protein_step_by(prot.0, m.0, basal, anisomycin, decay, p);
+            sum += prot.0;
+        }
+        n += mtorc1.len();
+    }
     means.0 = sum / n.max(1) as f64;
 }
 

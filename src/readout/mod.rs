@@ -419,6 +419,7 @@ impl SummaryTracker {
     pub fn observe(&mut self, s: &Sample) {
         let first = !self.started;
         self.started = true;
+        let mut blockers: Option<Option<&crate::pathway::Blockers>> = None;
         for (col, a) in SUMMARY.iter().zip(&mut self.acc) {
             match col.reduce {
                 Reduce::Run(_) => {}
@@ -463,7 +464,8 @@ impl SummaryTracker {
                         (a.value, a.t_h) = (v, s.t_h);
                     }
                     a.seen += 1;
-                    let blockers = s.world.get_resource::<crate::pathway::Blockers>();
+                    // One look-up of the blockers a step, not one a column.
+                    let blockers = *blockers.get_or_insert_with(|| s.world.get_resource::<crate::pathway::Blockers>());
                     if blockers.is_some_and(|b| blocked_by.iter().any(|&k| b.of(k) > 0.0)) {
                         if a.floor.2 == 0 || v < a.floor.0 {
                             (a.floor.0, a.floor.1) = (v, s.t_h);
