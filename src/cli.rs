@@ -74,7 +74,7 @@ pub enum Command {
         allow_high_dose: bool,
     },
     /// Draw a run directory as one figure of the whole cascade, or a sweep as a dose-response figure.
-    #[command(after_help = "A run directory (with trace.csv) gives one multi-panel figure on a split time axis (the first hours, then the days), with doses and blockers shaded.\nA sweep directory (summary.csv with a run_id column) needs --y, and --x unless only one key was swept: replicate mean +/- SD.\n\nExamples:\n  ketasim plot runs/iv-infusion\n  ketasim plot runs/iv-infusion --out iv-infusion.svg\n  ketasim plot runs/dose-sweep --x dose.0.mg_per_kg --y peak_glutamate_rel")]
+    #[command(after_help = "A run directory (with trace.csv) gives one multi-panel figure on a split time axis (the first hours, then the days), with doses and blockers shaded.\nA sweep directory (summary.csv with a run_id column) needs --y, and --x unless only one key was swept: replicate mean +/- SD. Several --y give one panel per column on a shared x axis; --logx a logarithmic x axis.\n\nExamples:\n  ketasim plot runs/iv-infusion\n  ketasim plot runs/iv-infusion --out iv-infusion.svg\n  ketasim plot runs/dose-sweep --x dose.0.mg_per_kg --y peak_glutamate_rel\n  ketasim plot runs/dose-sweep --y peak_glutamate_rel --y spine_density_rel_24h --logx")]
     Plot {
         /// A run directory (written by `ketasim run`) or a sweep directory (written by `ketasim sweep`).
         dir: PathBuf,
@@ -84,9 +84,15 @@ pub enum Command {
         /// Sweep only: the swept key on the horizontal axis, e.g. dose.0.mg_per_kg.
         #[arg(long)]
         x: Option<String>,
-        /// Sweep only: the summary column on the vertical axis, e.g. peak_glutamate_rel.
+        /// Sweep only: the summary column on the vertical axis, e.g. peak_glutamate_rel. Repeat it
+        /// (`--y A --y B`) for one panel per column, stacked on a shared x axis [default file:
+        /// DIR/A+B-vs-<x>.png].
+        #[arg(long, action = clap::ArgAction::Append)]
+        y: Vec<String>,
+        /// Sweep only: a logarithmic x axis, labelled at its decades; every swept value must be a
+        /// number above 0 [default file: DIR/<y>-vs-<x>-logx.png].
         #[arg(long)]
-        y: Option<String>,
+        logx: bool,
         /// Run only: show the detailed early hours after administration K (0 = the first, as in
         /// doses.csv) on the left of each panel, and the whole run on the right.
         #[arg(long, value_name = "K")]
@@ -227,8 +233,9 @@ pub fn run_command(cli: Cli) -> Result<()> {
             println!("# administrations: {}", sc.administrations().len());
             Ok(())
         }
-        Command::Plot { dir, out, x, y, dose, force } => {
-            let written = crate::plot::plot_dir_at_dose(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force, dose)?;
+        Command::Plot { dir, out, x, y, logx, dose, force } => {
+            let ys: Vec<&str> = y.iter().map(String::as_str).collect();
+            let written = crate::plot::plot_dir_at_dose(&dir, out.as_deref(), x.as_deref(), &ys, force, dose, logx)?;
             println!("{}", written.display());
             Ok(())
         }

@@ -5,8 +5,9 @@
 //! - a **run directory** (`trace.csv`, `events.csv`, `manifest.json`): one multi-panel figure of the
 //!   whole cascade on a shared, split time axis (the first hours on the left, the following days on
 //!   the right), with the dose and blocker periods shaded (`run_figure`);
-//! - a **sweep directory** (a `summary.csv` with a `run_id` column): one summary column against one
-//!   swept key, replicate mean ± standard deviation (`sweep_figure`).
+//! - a **sweep directory** (a `summary.csv` with a `run_id` column): one or more summary columns
+//!   (one stacked panel each) against one swept key, replicate mean ± standard deviation, on a linear
+//!   or logarithmic x axis (`sweep_figure`).
 //!
 //! Columns are read by name, so a panel whose columns a run does not have is left out, and appears
 //! once they exist. Figures are PNG or SVG, chosen by the extension of the output path. Everything is
@@ -110,18 +111,23 @@ pub fn dir_kind(dir: &Path) -> Result<DirKind> {
 /// with `force` (the user named that file and asked for it): ketasim never overwrites a file of
 /// the user's by accident.
 pub fn plot_dir(dir: &Path, out: Option<&Path>, x: Option<&str>, y: Option<&str>, force: bool) -> Result<PathBuf> {
-    plot_dir_at_dose(dir, out, x, y, force, None)
+    plot_dir_at_dose(dir, out, x, y.as_slice(), force, None, false)
 }
 
-/// [`plot_dir`] with `plot --dose K`: for a run directory, the detailed early view of each panel
-/// shows the hours after administration K (0 = the first, as in doses.csv) instead of the run's first hours.
+/// [`plot_dir`] with the options of `ketasim plot`: for a run directory, `dose` (`--dose K`) makes
+/// the detailed early view of each panel show the hours after administration K (0 = the first, as
+/// in doses.csv) instead of the run's first hours; for a sweep directory, `ys` (`--y`, repeated)
+/// are the summary columns, one stacked panel each, and `logx` (`--logx`) draws the swept key on a
+/// logarithmic axis. `--x`/`--y`/`--logx` on a run, trial or sensitivity directory, and `--dose` on
+/// a sweep, are bad input (exit 2).
 pub fn plot_dir_at_dose(
     dir: &Path,
     out: Option<&Path>,
     x: Option<&str>,
-    y: Option<&str>,
+    ys: &[&str],
     force: bool,
     dose: Option<usize>,
+    logx: bool,
 ) -> Result<PathBuf> {
     if let Some(out) = out {
         Format::of(out)?;
@@ -131,17 +137,29 @@ pub fn plot_dir_at_dose(
         Some(out) => lock_figure(out, force)?,
         None => None,
     };
+    let logx_not_here = |what: &str| {
+        input_at(dir, format!("--logx is for sweep directories (a summary.csv with a run_id column); this is {what}, plot it without --logx"))
+    };
     if trial_figure::is_trial_dir(dir) {
+        if logx {
+            return Err(logx_not_here("a trial directory"));
+        }
         return trial_figure::plot_trial(dir, out);
     }
     if dir.join("sensitivity.json").is_file() {
+        if logx {
+            return Err(logx_not_here("a sensitivity directory"));
+        }
         let out = out.map_or_else(|| dir.join("sensitivity.png"), Path::to_path_buf);
         plot_sensitivity(dir, &out)?;
         return Ok(out);
     }
     match dir_kind(dir)? {
         DirKind::Run => {
-            if x.is_some() || y.is_some() {
+            if logx {
+                return Err(logx_not_here("a single run"));
+            }
+            if x.is_some() || !ys.is_empty() {
                 return Err(input_at(
                     dir,
                     "--x and --y are for sweep directories (a summary.csv with a run_id column); this is a single run, \
@@ -155,7 +173,7 @@ pub fn plot_dir_at_dose(
             Ok(out)
         }
         DirKind::Sweep if dose.is_some() => Err(input_at(dir, "--dose is for run directories; this is a sweep".into())),
-        DirKind::Sweep => sweep_figure::plot_sweep(dir, x, y, out),
+        DirKind::Sweep => sweep_figure::plot_sweep(dir, x, ys, out, logx),
     }
 }
 

@@ -113,7 +113,8 @@ pub const DEFAULT_MADRS_STRESSED: f64 = 32.0;
 pub const DEFAULT_MADRS_HEALTHY: f64 = 5.0;
 
 /// The clinic's monitoring protocol (Spravato label REMS; Sanacora 2017: monitoring during and up to 2 h after dosing;
-/// discharge only when stable; no driving for the rest of the day).
+/// discharge only when stable; no driving until the later of the drug's fit-to-drive time and the end
+/// of the calendar day of the discharge).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Monitoring {
     /// Pre-dose check: withhold the dose when SBP or DBP is above these.
@@ -137,7 +138,8 @@ pub struct Monitoring {
     pub discharge_hr_within_bpm: f64,
     /// Discharge: dissociation at most this, CADSS points.
     pub discharge_max_cadss: f64,
-    /// Clock time of day at t = 0, h (for "no driving for the rest of the day").
+    /// Clock time of day at t = 0, h (for the clinic's rule: no driving before the end of the calendar
+    /// day of the discharge).
     pub start_clock_h: f64,
 }
 

@@ -28,3 +28,4 @@ mod sensitivity;
 mod sweep;
 mod trial;
 mod util;
+mod worksheets;

@@ -208,3 +208,118 @@ fn the_figures_the_docs_show_exist() {
     assert!(missing.is_empty(), "missing figures (run `bash docs/figures/make.sh`): {missing:?}");
     assert!(root.join("docs/figures/iv-infusion.png").is_file());
 }
+
+/// The text of every `<text>` element of an SVG, in order, trimmed.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text").skip(1).filter_map(|t| t.split_once('>').and_then(|(_, rest)| rest.split("</text>").next())).map(|t| t.trim().to_string()).collect()
+}
+
+#[test]
+fn several_y_columns_stack_one_panel_each_on_a_shared_x_axis() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = sweep_dir(tmp.path());
+    let d = dir.to_str().unwrap();
+    let svg = tmp.path().join("two.svg");
+    let o = ketasim(&["plot", d, "--y", "cmax_ng_ml", "--y", "peak_glutamate_rel", "--out", svg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = std::fs::read_to_string(&svg).unwrap();
+    let texts = svg_texts(&s);
+    // One panel per column, each titled with the column and its unit; the key's name once (bottom panel).
+    assert!(texts.iter().any(|t| t == "cmax_ng_ml (ng/mL)"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "peak_glutamate_rel (× healthy drug-free)"), "{texts:?}");
+    assert_eq!(texts.iter().filter(|t| t.as_str() == "dose.0.mg_per_kg (mg/kg)").count(), 1, "{texts:?}");
+    assert!(texts.iter().any(|t| t == "cmax_ng_ml, peak_glutamate_rel vs dose.0.mg_per_kg"), "title: {texts:?}");
+    // Taller than the one-panel figure, same width.
+    let height = |s: &str| s.split("height=\"").nth(1).and_then(|h| h.split('"').next()).unwrap().parse::<u32>().unwrap();
+    assert!(height(&s) > 1000, "{}", height(&s));
+
+    // The default file name joins the columns with '+'; the same input gives the same bytes.
+    let o = ketasim(&["plot", d, "--y", "cmax_ng_ml", "--y", "peak_glutamate_rel"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let png = dir.join("cmax_ng_ml+peak_glutamate_rel-vs-dose.0.mg_per_kg.png");
+    assert_eq!(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()), png);
+    let first = std::fs::read(&png).unwrap();
+    let o = ketasim(&["plot", d, "--y", "cmax_ng_ml", "--y", "peak_glutamate_rel"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read(&png).unwrap(), first, "not deterministic");
+
+    // One --y is the one-panel figure, unchanged: no panel title, the column on the y axis.
+    let one = tmp.path().join("one.svg");
+    let o = ketasim(&["plot", d, "--y", "cmax_ng_ml", "--out", one.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let s = std::fs::read_to_string(&one).unwrap();
+    assert_eq!(height(&s), 1000);
+    assert!(svg_texts(&s).iter().any(|t| t == "cmax_ng_ml vs dose.0.mg_per_kg"));
+
+    // An unknown or repeated column: exit 2, the file named, the numeric columns listed, nothing written.
+    let out = tmp.path().join("bad.png");
+    let o_ = out.to_str().unwrap();
+    assert_input_error(&["plot", d, "--y", "cmax_ng_ml", "--y", "peak_nonsense", "--out", o_], "--y peak_nonsense: no such column", Some(&out));
+    assert_input_error(&["plot", d, "--y", "cmax_ng_ml", "--y", "peak_nonsense", "--out", o_], "summary.csv", Some(&out));
+    assert_input_error(&["plot", d, "--y", "cmax_ng_ml", "--y", "peak_nonsense", "--out", o_], "cmax_ng_ml, peak_glutamate_rel", Some(&out));
+    assert_input_error(&["plot", d, "--y", "cmax_ng_ml", "--y", "cmax_ng_ml", "--out", o_], "given twice", Some(&out));
+}
+
+#[test]
+fn logx_draws_decade_ticks_and_refuses_what_has_no_logarithm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = sweep_dir(tmp.path()); // doses 0.1, 0.5 and 1 mg/kg
+    let d = dir.to_str().unwrap();
+    let svg = tmp.path().join("log.svg");
+    let o = ketasim(&["plot", d, "--y", "peak_glutamate_rel", "--logx", "--out", svg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
+    // One decade: the decades and the 1-2-5 steps between them are labelled, nothing else.
+    for tick in ["0.1", "0.2", "0.5", "1"] {
+        assert!(texts.iter().any(|t| t == tick), "no tick {tick:?}: {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t == "0.3" || t == "0.4" || t == "0.6"), "linear ticks on a log axis: {texts:?}");
+    assert!(texts.iter().any(|t| t == "dose.0.mg_per_kg (mg/kg, log scale)"), "{texts:?}");
+    // Several panels on a log axis; the default name says -logx.
+    let o = ketasim(&["plot", d, "--y", "cmax_ng_ml", "--y", "peak_glutamate_rel", "--logx"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()), dir.join("cmax_ng_ml+peak_glutamate_rel-vs-dose.0.mg_per_kg-logx.png"));
+
+    // A swept value of 0: exit 2, naming the flag, the key and the value.
+    let zero = tmp.path().join("zero");
+    std::fs::create_dir(&zero).unwrap();
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap().replace(",0.1,", ",0,");
+    std::fs::write(zero.join("summary.csv"), csv).unwrap();
+    let out = tmp.path().join("f.png");
+    let o_ = out.to_str().unwrap();
+    let z = zero.to_str().unwrap();
+    assert_input_error(&["plot", z, "--y", "cmax_ng_ml", "--logx", "--out", o_], "--logx: the swept key dose.0.mg_per_kg has values ≤ 0 (0)", Some(&out));
+    // Categories have no logarithm.
+    let cat = tmp.path().join("cat");
+    std::fs::create_dir(&cat).unwrap();
+    std::fs::write(
+        cat.join("summary.csv"),
+        "run_id,point,replicate,seed,intervention,scenario,seed,peak_mtorc1_rel\np000-r00,0,0,1,\"[]\",x,1,1.5\np001-r00,1,0,1,\"[{ kind = \"\"rapamycin\"\" }]\",x,1,1.1\n",
+    )
+    .unwrap();
+    assert_input_error(&["plot", cat.to_str().unwrap(), "--y", "peak_mtorc1_rel", "--logx", "--out", o_], "--logx: the swept key intervention is not a number", Some(&out));
+    // --logx on a run directory names the flag.
+    assert_input_error(&["plot", run_dir().to_str().unwrap(), "--logx", "--out", o_], "--logx is for sweep directories", Some(&out));
+}
+
+#[test]
+fn several_y_columns_and_logx_on_a_real_sweep() {
+    // A tiny sweep: three doses, one replicate, 2-h runs of a small circuit.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("tiny.toml");
+    std::fs::write(
+        &file,
+        "base = \"iv-infusion\"\nreplicates = 1\nseed = 3\n\n[set]\n\"circuit.pyramidal_neurons\" = 10\n\"circuit.interneurons\" = 5\n\"duration_h\" = 2.0\n\n[grid]\n\"dose.0.mg_per_kg\" = [0.1, 1.0, 3.0]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("tiny");
+    let o = ketasim(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let svg = tmp.path().join("tiny.svg");
+    let o = ketasim(&["plot", out.to_str().unwrap(), "--y", "cmax_ng_ml", "--y", "peak_glutamate_rel", "--logx", "--out", svg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
+    for t in ["cmax_ng_ml (ng/mL)", "peak_glutamate_rel (× healthy drug-free)", "0.1", "1", "dose.0.mg_per_kg (mg/kg, log scale)"] {
+        assert!(texts.iter().any(|x| x == t), "no {t:?} in {texts:?}");
+    }
+}
