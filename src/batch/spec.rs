@@ -14,7 +14,7 @@ use toml::{Table, Value};
 use crate::error::{Error, Location, Result, did_you_mean};
 use crate::rng::mix64;
 use crate::scenario::reader::{line_col, parse_toml, type_name};
-use crate::scenario::{self, Scenario, ScenarioSource};
+use crate::scenario::{self, LoadOptions, Scenario, ScenarioSource};
 
 /// Most points one sweep may have (grid × sample).
 pub const MAX_POINTS: u64 = 1_000_000;
@@ -135,6 +135,8 @@ pub struct Sweep {
     pub sample: Option<Sample>,
     /// The sample's points: one value per sample dimension.
     sample_values: Vec<Vec<Value>>,
+    /// How the base scenario and every point's scenario are loaded (e.g. `--allow-high-dose`).
+    pub options: LoadOptions,
     /// Number of points: the grid's combinations times the sample's points.
     pub n_points: u64,
     /// A hash of everything the results depend on (ketasim version, base scenario text, the
@@ -270,8 +272,13 @@ fn find_base(spec: &str, sweep_file: &Path) -> Result<ScenarioSource> {
 }
 
 impl Sweep {
-    /// Load and check a sweep file, resolving every point's scenario.
+    /// Load and check a sweep file, resolving every point's scenario (default [`LoadOptions`]).
     pub fn load(file: &Path) -> Result<Sweep> {
+        Self::load_with(file, LoadOptions::default())
+    }
+
+    /// [`Sweep::load`] with explicit [`LoadOptions`] for every point's scenario.
+    pub fn load_with(file: &Path, options: LoadOptions) -> Result<Sweep> {
         if file.is_dir() {
             return Err(file_err(file, "is a directory, not a sweep file (.toml)"));
         }
@@ -282,19 +289,29 @@ impl Sweep {
                 file_err(file, format!("cannot read the sweep file: {e}"))
             }
         })?;
-        Self::from_text(file, text)
+        Self::from_text_with(file, text, options)
     }
 
     /// Check a sweep given its text (`file` names it in messages and anchors a relative `base`).
     pub fn from_text(file: &Path, text: String) -> Result<Sweep> {
+        Self::from_text_with(file, text, LoadOptions::default())
+    }
+
+    /// [`Sweep::from_text`] with explicit [`LoadOptions`].
+    pub fn from_text_with(file: &Path, text: String, options: LoadOptions) -> Result<Sweep> {
         let table = parse_toml(&text, file)?;
-        Self::from_table(file, text, &table)
+        Self::from_table_with(file, text, &table, options)
     }
 
     /// Check a sweep given its text and the parsed sweep keys of it (`table`, a subset of the
     /// text's top-level keys: another file format may carry a sweep's keys among its own, as
     /// `ketasim sensitivity` does). Errors point at the keys' places in `text`.
     pub fn from_table(file: &Path, text: String, table: &Table) -> Result<Sweep> {
+        Self::from_table_with(file, text, table, LoadOptions::default())
+    }
+
+    /// [`Sweep::from_table`] with explicit [`LoadOptions`].
+    pub fn from_table_with(file: &Path, text: String, table: &Table, options: LoadOptions) -> Result<Sweep> {
         let offsets = key_offsets(&text);
         let ctx = Ctx { file, text: &text, offsets: &offsets };
 
@@ -332,7 +349,7 @@ impl Sweep {
             let inner = if inner.is_empty() { String::new() } else { format!("{inner}: ") };
             ctx.err(&seg(&["base"]), format!("base scenario `{base_spec}` not found: {inner}{message}"))
         })?;
-        let base_scenario = scenario::from_source(&base, &[], None).map_err(|e| {
+        let base_scenario = scenario::from_source_with(&base, &[], None, options).map_err(|e| {
             ctx.err(&seg(&["base"]), format!("the base scenario `{base_spec}` is not valid: {e}"))
         })?;
         let base_table: Table = base.text.parse().map_err(|e| Error::internal(format!("base scenario: {e}")))?;
@@ -576,6 +593,7 @@ impl Sweep {
             grid,
             sample,
             sample_values,
+            options,
             n_points,
             fingerprint,
             text: text.clone(),
@@ -691,7 +709,7 @@ impl Sweep {
         for (k, v) in overrides {
             scenario::set_path(&mut t, k, v.clone())?;
         }
-        scenario::resolve(&t)
+        scenario::resolve_with(&t, self.options)
     }
 
     /// The scenario of run `i`, with its seed.

@@ -371,17 +371,22 @@ pub const DOSE_CEILINGS: &[DoseCeiling] = &[
 /// An `mg` amount below this many mg per kg is most likely mg/kg entered as mg.
 pub const DOSE_FLOOR_MG_PER_KG: f64 = 0.01;
 
-static ALLOW_HIGH_DOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Allow doses above their ceiling in every scenario this process resolves from now on (the
-/// `--allow-high-dose` flag of `run`, `check`, `sweep` and `trial`): as `allow_high_dose = true`
-/// in each scenario.
-pub fn allow_high_doses() {
-    ALLOW_HIGH_DOSE.store(true, std::sync::atomic::Ordering::Relaxed);
+/// Choices of the caller that are not part of the scenario file: what `ketasim`'s flags pass to
+/// loading. Each load gets its own options, so two loads in one process (a Python session, the
+/// browser lab, a test) never affect each other; the default is a plain load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Allow doses above their route's plausible ceiling ([`DOSE_CEILINGS`]) in this load, as
+    /// `allow_high_dose = true` in the scenario would (the `--allow-high-dose` flag of `run`,
+    /// `check`, `sweep` and `trial`).
+    pub allow_high_dose: bool,
 }
 
-fn high_doses_allowed_here() -> bool {
-    ALLOW_HIGH_DOSE.load(std::sync::atomic::Ordering::Relaxed)
+impl LoadOptions {
+    /// The options with high doses allowed (or not).
+    pub fn allow_high_dose(self, allow: bool) -> Self {
+        Self { allow_high_dose: allow, ..self }
+    }
 }
 
 /// `x` with a thousands separator and at most `decimals` decimals, trailing zeros dropped
@@ -650,14 +655,26 @@ pub fn find(spec: &str) -> Result<ScenarioSource> {
     Err(Error::input(msg))
 }
 
-/// Load and resolve a scenario, applying `--set KEY=VALUE` overrides (and `--seed`).
+/// Load and resolve a scenario, applying `--set KEY=VALUE` overrides (and `--seed`), with the
+/// default [`LoadOptions`].
 pub fn load(spec: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
-    let src = find(spec)?;
-    from_source(&src, sets, seed)
+    load_with(spec, sets, seed, LoadOptions::default())
 }
 
-/// Resolve the scenario text of `src`, applying `--set KEY=VALUE` overrides and `--seed`; an input error names the file, key and line.
+/// [`load`] with explicit [`LoadOptions`] (e.g. high doses allowed).
+pub fn load_with(spec: &str, sets: &[String], seed: Option<u64>, options: LoadOptions) -> Result<Scenario> {
+    let src = find(spec)?;
+    from_source_with(&src, sets, seed, options)
+}
+
+/// Resolve the scenario text of `src`, applying `--set KEY=VALUE` overrides and `--seed`, with the
+/// default [`LoadOptions`]; an input error names the file, key and line.
 pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
+    from_source_with(src, sets, seed, LoadOptions::default())
+}
+
+/// [`from_source`] with explicit [`LoadOptions`].
+pub fn from_source_with(src: &ScenarioSource, sets: &[String], seed: Option<u64>, options: LoadOptions) -> Result<Scenario> {
     let file = &src.origin;
     let mut table = reader::parse_toml(&src.text, file)?;
     // (key path, the whole assignment) of every --set, to attribute errors to the flag.
@@ -666,7 +683,7 @@ pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> 
         let key = apply_set(&mut table, s)?;
         set_keys.push((key, s.as_str()));
     }
-    let mut sc = resolve(&table).map_err(|e| {
+    let mut sc = resolve_with(&table, options).map_err(|e| {
         // An error on a key that came from --set points at the flag, not into the file.
         // The last --set wins, as it does when applied.
         if let Error::Input { location, message } = &e
@@ -805,8 +822,13 @@ pub const MAX_SPINES_GROWN: f64 = 1e8;
 /// (10,000 `[[dose]]` tables of 10,000 administrations each tried to allocate 4 GiB).
 pub const MAX_ADMINISTRATIONS: u64 = 100_000;
 
-/// Resolve a parsed TOML table into a checked [`Scenario`].
+/// Resolve a parsed TOML table into a checked [`Scenario`], with the default [`LoadOptions`].
 pub fn resolve(t: &Table) -> Result<Scenario> {
+    resolve_with(t, LoadOptions::default())
+}
+
+/// Resolve a parsed TOML table into a checked [`Scenario`] with explicit [`LoadOptions`].
+pub fn resolve_with(t: &Table, options: LoadOptions) -> Result<Scenario> {
     let top = TableReader::new("", t, TOP_KEYS);
     top.deny_unknown()?;
     let name = top.str_req("name", "the scenario's name, e.g. name = \"Single 0.5 mg/kg IV infusion\"")?.to_string();
@@ -826,7 +848,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     };
 
     let subject = resolve_subject(&top)?;
-    let (doses, allow_high_dose) = resolve_doses(&top, subject.weight_kg)?;
+    let (doses, allow_high_dose) = resolve_doses(&top, subject.weight_kg, options.allow_high_dose)?;
     let interventions = resolve_interventions(&top)?;
     let circuit = resolve_circuit(&top)?;
     let numerics = resolve_numerics(&top, duration_h)?;
@@ -898,9 +920,9 @@ fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
 }
 
 /// `[[dose]]` tables, each checked against its route's plausible ceiling; also whether high doses
-/// are allowed (`allow_high_dose`, or `--allow-high-dose`).
-fn resolve_doses(top: &TableReader<'_>, weight_kg: f64) -> Result<(Vec<Dose>, bool)> {
-    let allow_high_dose = top.bool_opt("allow_high_dose")?.unwrap_or(false) || high_doses_allowed_here();
+/// are allowed (`allow_high_dose`, or `allowed_by_caller`: [`LoadOptions::allow_high_dose`]).
+fn resolve_doses(top: &TableReader<'_>, weight_kg: f64, allowed_by_caller: bool) -> Result<(Vec<Dose>, bool)> {
+    let allow_high_dose = top.bool_opt("allow_high_dose")?.unwrap_or(false) || allowed_by_caller;
     let mut doses = Vec::new();
     for (i, dt) in top.tables("dose")?.into_iter().enumerate() {
         let path = format!("dose.{i}");
