@@ -27,7 +27,8 @@ use crate::rng::LogNormal;
 use rand_distr::Distribution;
 
 use crate::error::Result;
-use crate::params::{Params, SECONDS_PER_HOUR};
+use crate::params::Params;
+use crate::units::{MINUTES_PER_HOUR, SECONDS_PER_HOUR, SECONDS_PER_MINUTE};
 use crate::pathway::synaptogenesis::{self, SpineBook, SpineMeans, Spines};
 use crate::pathway::{self, *};
 use crate::pk::{Administration, CATALOGUE, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
@@ -83,7 +84,7 @@ pub fn driving_limit_ng_ml(p: &Params, weight_kg: f64) -> f64 {
 }
 
 /// Step of the fit-to-drive look-ahead, h (1 min).
-const LOOK_STEP_H: f64 = 1.0 / 60.0;
+const LOOK_STEP_H: f64 = 1.0 / MINUTES_PER_HOUR;
 
 fn draw(d: &Option<LogNormal>, rng: &mut impl rand::Rng) -> f64 {
     d.as_ref().map_or(1.0, |d| d.sample(rng))
@@ -181,7 +182,7 @@ impl Simulation {
         }
         world.spawn_batch(pyramidal);
         let book = SpineBook {
-            every_steps: ((p.spine_step_min * 60.0 / sc.numerics.dt_s).round() as u64).max(1),
+            every_steps: ((p.spine_step_min * SECONDS_PER_MINUTE / sc.numerics.dt_s).round() as u64).max(1),
             reference_per_neuron: reference,
             neurons: n_pyr,
             spines: thin_total + mushroom_total,
@@ -224,7 +225,7 @@ impl Simulation {
 
         let total_s = sc.duration_h * SECONDS_PER_HOUR;
         let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
-        let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
+        let sample_every_steps = (sc.numerics.sample_every_min * SECONDS_PER_MINUTE / sc.numerics.dt_s).round().max(1.0) as u64;
         // The stages are chained, so systems never run side by side: the single-threaded executor
         // avoids waking worker threads every step. Threads (`--threads`) serve parallel iteration
         // inside the spine system, on bevy's compute task pool.
@@ -322,7 +323,7 @@ impl Simulation {
                     a.route.name(),
                     a.mg,
                     a.mg / self.scenario.subject.weight_kg,
-                    if a.duration_h > 0.0 { format!(" over {:.1} min", a.duration_h * 60.0) } else { String::new() }
+                    if a.duration_h > 0.0 { format!(" over {:.1} min", a.duration_h * MINUTES_PER_HOUR) } else { String::new() }
                 );
                 let events = &mut self.clinic.monitor.events;
                 events.push(Event { time_h: a.t_h, kind: "dose_start".into(), detail: detail.clone() });

@@ -17,6 +17,7 @@ use crate::error::{Error, Location, Result};
 use crate::rng::mix64;
 use crate::scenario::reader::{TableReader, check_range, locate, parse_toml, type_name};
 use crate::scenario::{self, LoadOptions, Scenario};
+use crate::units::HOURS_PER_DAY;
 
 use super::placebo::Placebo;
 use super::population::{self, Dist, Variability};
@@ -524,13 +525,13 @@ impl UnitResult {
                 }
                 run += 1;
                 if run >= r.consecutive {
-                    return Some(((first - last) / 24.0, true));
+                    return Some(((first - last) / HOURS_PER_DAY, true));
                 }
             } else {
                 run = 0;
             }
             t += r.assess_every_h;
         }
-        Some(((last_assessed - last) / 24.0, false))
+        Some(((last_assessed - last) / HOURS_PER_DAY, false))
     }
 }

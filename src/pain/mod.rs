@@ -26,6 +26,7 @@ use crate::pathway::{Clock, Exposure, relax};
 use crate::readout::Event;
 use crate::rng;
 use crate::scenario::Scenario;
+use crate::units::{HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR, SECONDS_PER_MINUTE};
 use opioid::MorphinePk;
 use pca::{Decision, Pump, Refusal};
 use readout::{PainOutput, PainRow, PainSummary};
@@ -272,7 +273,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
     for d in &setup.morphine {
         for k in 0..d.times {
             let t = d.at_h + k as f64 * d.every_h.unwrap_or(0.0);
-            let dur = d.over_min.unwrap_or(0.0) / 60.0;
+            let dur = d.over_min.unwrap_or(0.0) / MINUTES_PER_HOUR;
             doses.push((t, d.route, d.mg, dur));
             if d.route == MorphineRoute::IvInfusion {
                 rates.push((t, d.mg / dur));
@@ -289,9 +290,9 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         events.push(Event { time_h: reference_h, kind: "surgery_end".into(), detail });
     }
 
-    let dt_h = sc.numerics.dt_s / 3600.0;
-    let total_steps = (sc.duration_h * 3600.0 / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
-    let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
+    let dt_h = sc.numerics.dt_s / SECONDS_PER_HOUR;
+    let total_steps = (sc.duration_h * SECONDS_PER_HOUR / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
+    let sample_every_steps = (sc.numerics.sample_every_min * SECONDS_PER_MINUTE / sc.numerics.dt_s).round().max(1.0) as u64;
     world.insert_resource(PainMeans { sensitization: s_sum / n.max(1) as f64, inhibition_rel: 1.0, ..Default::default() });
     world.insert_resource(PainDrug {
         pk: MorphinePk::new(&p, sc.subject.weight_kg),
@@ -384,7 +385,7 @@ pub fn opioid_and_pca(
             }
             MorphineRoute::IvInfusion => {}
         }
-        let over = if dur > 0.0 { format!(" over {:.1} min", dur * 60.0) } else { String::new() };
+        let over = if dur > 0.0 { format!(" over {:.1} min", dur * MINUTES_PER_HOUR) } else { String::new() };
         d.events.push(Event { time_h: t, kind: "morphine_dose".into(), detail: format!("morphine {} {mg:.3} mg{over}", route.name()) });
     }
     while let Some(&(t, dr)) = d.rates.get(d.next_rate) {
@@ -396,7 +397,7 @@ pub fn opioid_and_pca(
     }
     d.cumulative_iv_eq_mg += d.pk.rate_mg_per_h() * dt;
     d.pk.advance(dt);
-    let tau_d_h = p.reversal_half_life_days * 24.0 / std::f64::consts::LN_2;
+    let tau_d_h = p.reversal_half_life_days * HOURS_PER_DAY / std::f64::consts::LN_2;
     d.slow_um = relax(d.slow_um, exposure.blocker_um, dt, tau_d_h);
     means.reversal = dorsal_horn::reversal(d.slow_um, p);
     let ce = d.pk.effect_ng_ml();
@@ -436,7 +437,7 @@ pub fn wdr_neurons(
     let p = &model.p;
     let s = &model.setup;
     let (t0, dt_h) = (clock.t_h, clock.dt_h);
-    let dt_s = dt_h * 3600.0;
+    let dt_s = dt_h * SECONDS_PER_HOUR;
     let t_mid = t0 + 0.5 * dt_h;
     let incision = if s.condition == Condition::Postoperative {
         s.surgery_severity * p.surgery_c_fibre_hz * dorsal_horn::surgery_shape(t_mid, s.surgery_at_h, s.surgery_duration_h, p.surgery_heal_tau_h)
@@ -449,7 +450,7 @@ pub fn wdr_neurons(
     if let Some(st) = &s.stimulation
         && dt_s > 0.0
     {
-        let every_h = st.every_min / 60.0;
+        let every_h = st.every_min / MINUTES_PER_HOUR;
         let first_train = (((t0 - st.from_h) / every_h).floor() - 1.0).max(0.0) as u64;
         let mut m = first_train;
         loop {
@@ -458,9 +459,9 @@ pub fn wdr_neurons(
                 break;
             }
             for k in 0..st.pulses {
-                let t_h = start_h + k as f64 / st.hz / 3600.0;
+                let t_h = start_h + k as f64 / st.hz / SECONDS_PER_HOUR;
                 if t_h >= t0 && t_h < t0 + dt_h {
-                    pulses.push(((t_h - t0) * 3600.0, k));
+                    pulses.push(((t_h - t0) * SECONDS_PER_HOUR, k));
                 }
             }
             m += 1;
@@ -470,7 +471,7 @@ pub fn wdr_neurons(
     let pulse_times: Vec<f64> = pulses.iter().map(|x| x.0).collect();
     let last_pulse = s.stimulation.map_or(0, |st| st.pulses - 1);
     let m_out = dorsal_horn::output_factor(means.inhibition_rel, means.analgesia, p);
-    let tau_unblock_h = p.nmda_unblock_tau_min / 60.0;
+    let tau_unblock_h = p.nmda_unblock_tau_min / MINUTES_PER_HOUR;
     let (reversal, occ) = (means.reversal, means.occupancy);
     let mut before = Vec::new();
     let (mut sum_rest, mut sum_evoked, mut sum_w, mut sum_s, mut sum_b, mut sum_c, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0usize);
@@ -529,7 +530,7 @@ pub fn wdr_neurons(
         }
         if k == last_pulse && trains.first_sum > 0.0 {
             let ratio = pulse_resp[j] / trains.first_sum;
-            trains.done.push((t0 + t_s / 3600.0, ratio));
+            trains.done.push((t0 + t_s / SECONDS_PER_HOUR, ratio));
             means.windup_ratio = ratio;
         }
     }

@@ -10,6 +10,7 @@ use toml::Table;
 
 use crate::error::{Error, Result};
 use crate::scenario::reader::{TableReader, check_range, join};
+use crate::units::{MINUTES_PER_HOUR, SECONDS_PER_MINUTE};
 
 /// The pain condition of a scenario (`[pain] condition`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -239,7 +240,7 @@ pub fn resolve_pain(top: &Table) -> Result<PainSetup> {
         };
         let every_min = sr.f64_opt("every_min")?.unwrap_or(10.0);
         check_range("pain.stimulation.every_min", every_min, 0.1, 10080.0, false, "min")?;
-        if (pulses as f64 - 1.0) / hz > every_min * 60.0 {
+        if (pulses as f64 - 1.0) / hz > every_min * SECONDS_PER_MINUTE {
             return Err(Error::at_key(
                 "pain.stimulation.every_min",
                 format!("a train of {pulses} pulses at {hz} Hz lasts longer than {every_min} min: trains must not overlap"),
@@ -301,7 +302,7 @@ fn resolve_morphine(path: &str, t: &Table) -> Result<MorphineDose> {
     let every_h = r.f64_opt("every_h")?;
     if let Some(e) = every_h {
         check_range(&join(path, "every_h"), e, 0.0, 8760.0, true, "h")?;
-        if over_min.is_some_and(|m| m / 60.0 > e) {
+        if over_min.is_some_and(|m| m / MINUTES_PER_HOUR > e) {
             return Err(Error::at_key(join(path, "every_h"), "infusions of one [[pain.morphine]] must not overlap"));
         }
     } else if times > 1 {

@@ -16,6 +16,7 @@ use bevy_ecs::prelude::*;
 
 use super::{Clock, Exposure, Interneuron, Model, NmdaBlock, Pyramidal};
 use crate::guard::{self, Bound};
+use crate::units::MINUTES_PER_HOUR;
 
 /// The stage's system set.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,7 +73,7 @@ pub fn block_interneurons(
     mut cells: Query<(&Interneuron, &mut NmdaBlock)>,
 ) {
     let p = &model.0;
-    let (tau_h, c) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um);
+    let (tau_h, c) = (p.nmda_unblock_tau_min / MINUTES_PER_HOUR, exposure.blocker_um);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, mut b)| {
         b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_interneuron_um, tau_h, clock.dt_h);
@@ -92,7 +93,7 @@ pub fn block_pyramidal(
     mut cells: Query<(&Pyramidal, &mut NmdaBlock)>,
 ) {
     let p = &model.0;
-    let (tau_h, c) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um);
+    let (tau_h, c) = (p.nmda_unblock_tau_min / MINUTES_PER_HOUR, exposure.blocker_um);
     let (mut sum, mut n) = (0.0, 0usize);
     cells.iter_mut().for_each(|(cell, mut b)| {
         b.0 = trapping_block_step(b.0, c, cell.open_factor, p.nmda_ic50_pyramidal_um, tau_h, clock.dt_h);

@@ -17,6 +17,7 @@ use toml::{Table, Value};
 use crate::error::{Error, Location, Result, did_you_mean};
 use crate::params::{self, Params};
 use crate::pk::{Administration, Drug, Route};
+use crate::units::{MINUTES_PER_HOUR, SECONDS_PER_MINUTE};
 pub use builder::{DoseSpec, ScenarioBuilder};
 use reader::{TableReader, check_range, join};
 
@@ -415,8 +416,8 @@ fn check_plausible(path: &str, d: &Dose, weight_kg: f64, allowed: bool) -> Resul
     let mg = d.amount_mg(weight_kg);
     let w = grouped(weight_kg, 1);
     let (value, per_h) = if c.unit == "mg/kg/h" {
-        let h = d.over_min.unwrap_or(60.0) / 60.0;
-        (mgkg / h, format!(" over {} min = {} mg/kg/h", grouped(h * 60.0, 1), grouped(mgkg / h, 2)))
+        let h = d.over_min.unwrap_or(60.0) / MINUTES_PER_HOUR;
+        (mgkg / h, format!(" over {} min = {} mg/kg/h", grouped(h * MINUTES_PER_HOUR, 1), grouped(mgkg / h, 2)))
     } else {
         (mgkg, String::new())
     };
@@ -490,7 +491,7 @@ impl Scenario {
                     drug: d.drug,
                     route: d.route,
                     mg: d.amount_mg(self.subject.weight_kg),
-                    duration_h: d.over_min.unwrap_or(0.0) / 60.0,
+                    duration_h: d.over_min.unwrap_or(0.0) / MINUTES_PER_HOUR,
                 });
             }
         }
@@ -516,7 +517,7 @@ impl Scenario {
                 }
             }
             Route::IvInfusion => {
-                let rate = mgkg / (dose.over_min.unwrap_or(1.0) / 60.0);
+                let rate = mgkg / (dose.over_min.unwrap_or(1.0) / MINUTES_PER_HOUR);
                 let low = rate <= LOW_DOSE_MAX_INFUSION_MG_PER_KG_PER_H + 1e-12;
                 DoseClass {
                     low_dose: low,
@@ -1002,7 +1003,7 @@ fn resolve_numerics(top: &TableReader<'_>, duration_h: f64) -> Result<Numerics> 
             numerics.sample_every_min = se;
         }
     }
-    let ratio = numerics.sample_every_min * 60.0 / numerics.dt_s;
+    let ratio = numerics.sample_every_min * SECONDS_PER_MINUTE / numerics.dt_s;
     if ratio < 1.0 - 1e-9 || (ratio - ratio.round()).abs() > 1e-6 {
         return Err(Error::at_key(
             "numerics.sample_every_min",
@@ -1013,13 +1014,13 @@ fn resolve_numerics(top: &TableReader<'_>, duration_h: f64) -> Result<Numerics> 
         ));
     }
     // The trace is kept in memory until it is written (about 200 bytes a row).
-    let rows = duration_h * 60.0 / numerics.sample_every_min;
+    let rows = duration_h * MINUTES_PER_HOUR / numerics.sample_every_min;
     if rows > MAX_TRACE_ROWS {
         return Err(Error::at_key(
             "numerics.sample_every_min",
             format!(
                 "the trace would have {rows:.0} rows (duration_h × 60 / sample_every_min), more than the supported {MAX_TRACE_ROWS:.0}; sample every {:.3} min or more",
-                duration_h * 60.0 / MAX_TRACE_ROWS
+                duration_h * MINUTES_PER_HOUR / MAX_TRACE_ROWS
             ),
         ));
     }
@@ -1165,7 +1166,7 @@ fn resolve_dose(path: &str, t: &Table) -> Result<Dose> {
     if let Some(e) = every_h {
         check_range(&join(path, "every_h"), e, 0.0, 8760.0, true, "h")?;
         if let Some(m) = over_min
-            && m / 60.0 > e
+            && m / MINUTES_PER_HOUR > e
         {
             return Err(Error::at_key(
                 join(path, "every_h"),
