@@ -858,8 +858,8 @@ pub fn resolve_with(t: &Table, options: LoadOptions) -> Result<Scenario> {
     let parameters = resolve_parameters(&top)?;
     check_memory(&circuit, &parameters, &doses)?;
 
-    let pain = crate::pain::scenario::resolve_pain(t)?;
-    let pca = crate::pain::scenario::resolve_pca(t, &pain)?;
+    let pain = crate::pain::scenario::resolve_pain(&top)?;
+    let pca = crate::pain::scenario::resolve_pca(&top, &pain)?;
     Ok(Scenario {
         pain,
         pca,
@@ -897,11 +897,7 @@ fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
     let state = sr
         .choice("state", &[("healthy", SubjectState::Healthy), ("chronic_stress", SubjectState::ChronicStress)])?
         .ok_or_else(|| Error::at_key("subject.state", "missing required key: \"healthy\" or \"chronic_stress\""))?;
-    let vital = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| -> Result<f64> {
-        let v = sr.f64_opt(key)?.unwrap_or(default);
-        check_range(&join("subject", key), v, lo, hi, false, unit)?;
-        Ok(v)
-    };
+    let vital = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| sr.f64_in(key, default, lo, hi, unit);
     let sbp_mmhg = vital("sbp_mmhg", DEFAULT_SBP_MMHG, 60.0, 260.0, "mmHg")?;
     let dbp_mmhg = vital("dbp_mmhg", DEFAULT_DBP_MMHG, 30.0, 160.0, "mmHg")?;
     if dbp_mmhg >= sbp_mmhg {
@@ -965,13 +961,7 @@ fn resolve_circuit(top: &TableReader<'_>) -> Result<Circuit> {
     if let Some(ct) = top.table_opt("circuit")? {
         let r = TableReader::new("circuit", ct, &["pyramidal_neurons", "interneurons", "spines_per_pyramidal"]);
         r.deny_unknown()?;
-        let get = |key: &str, default: u32, max: u64| -> Result<u32> {
-            match r.u64_opt(key)? {
-                None => Ok(default),
-                Some(v) if (1..=max).contains(&v) => Ok(v as u32),
-                Some(v) => Err(Error::at_key(join("circuit", key), format!("value {v} is out of range; allowed: 1 to {max}"))),
-            }
-        };
+        let get = |key: &str, default: u32, max: u64| -> Result<u32> { Ok(r.u64_in(key, default.into(), 1, max)? as u32) };
         circuit.pyramidal_neurons = get("pyramidal_neurons", circuit.pyramidal_neurons, 1_000_000)?;
         circuit.interneurons = get("interneurons", circuit.interneurons, 1_000_000)?;
         circuit.spines_per_pyramidal = get("spines_per_pyramidal", circuit.spines_per_pyramidal, 1_000_000)?;
@@ -1157,11 +1147,7 @@ fn resolve_dose(path: &str, t: &Table) -> Result<Dose> {
         }
         (_, None) => {}
     }
-    let times = match r.u64_opt("times")? {
-        None => 1,
-        Some(n) if (1..=10_000).contains(&n) => n as u32,
-        Some(n) => return Err(Error::at_key(join(path, "times"), format!("value {n} is out of range; allowed: 1 to 10000"))),
-    };
+    let times = r.u64_in("times", 1, 1, 10_000)? as u32;
     let every_h = r.f64_opt("every_h")?;
     if let Some(e) = every_h {
         check_range(&join(path, "every_h"), e, 0.0, 8760.0, true, "h")?;
