@@ -22,11 +22,11 @@ use bevy_ecs::prelude::*;
 use rand_distr::Distribution;
 
 use crate::params::Params;
-use crate::pathway::{Clock, Exposure, relax};
+use crate::pathway::{Clock, Exposure, StepGrid, relax};
 use crate::readout::Event;
 use crate::rng;
 use crate::scenario::Scenario;
-use crate::units::{HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR, SECONDS_PER_MINUTE};
+use crate::units::{HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR};
 use opioid::MorphinePk;
 use pca::{Decision, Pump, Refusal};
 use readout::{PainOutput, PainRow, PainSummary};
@@ -114,10 +114,9 @@ pub struct PainModel {
     pub reference_h: f64,
     /// The subject (for the SpO2 under opioid).
     pub subject: crate::scenario::Subject,
-    dt_h: f64,
-    sample_every_steps: u64,
-    total_steps: u64,
-    total_h: f64,
+    /// The run's step grid (the [`StepGrid`] resource `sim.rs` inserts): pain.csv is sampled on
+    /// the trace's times by the same rule.
+    pub grid: StepGrid,
 }
 
 /// SpO2 lowered by the opioid now, percentage points (read where the vitals are computed).
@@ -290,9 +289,8 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         events.push(Event { time_h: reference_h, kind: "surgery_end".into(), detail });
     }
 
-    let dt_h = sc.numerics.dt_s / SECONDS_PER_HOUR;
-    let total_steps = (sc.duration_h * SECONDS_PER_HOUR / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
-    let sample_every_steps = (sc.numerics.sample_every_min * SECONDS_PER_MINUTE / sc.numerics.dt_s).round().max(1.0) as u64;
+    // The run's step grid; without one (the pain stage on its own) the scenario's.
+    let grid = world.get_resource::<StepGrid>().copied().unwrap_or_else(|| StepGrid::of(sc));
     world.insert_resource(PainMeans { sensitization: s_sum / n.max(1) as f64, inhibition_rel: 1.0, ..Default::default() });
     world.insert_resource(PainDrug {
         pk: MorphinePk::new(&p, sc.subject.weight_kg),
@@ -320,10 +318,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         maintained,
         reference_h,
         subject: sc.subject.clone(),
-        dt_h,
-        sample_every_steps,
-        total_steps,
-        total_h: sc.duration_h,
+        grid,
     });
     schedule.add_systems(
         (opioid_and_pca, dh_interneurons, wdr_neurons, record).chain().in_set(Set),
@@ -544,11 +539,11 @@ pub fn wdr_neurons(
 }
 
 /// Record the pain trace at the trace's sample times, and the summary's running values. Reads
-/// `Clock`, `PainModel`, `Exposure`, `PainMeans`, `PainDrug`, `RespiratoryDepression`; writes `Record`.
+/// `Clock`, `PainModel` (its `grid`), `Exposure`, `PainMeans`, `PainDrug`, `RespiratoryDepression`; writes `Record`.
 fn record(clock: Res<Clock>, model: Res<PainModel>, exposure: Res<Exposure>, means: Res<PainMeans>, drug: Res<PainDrug>, resp: Res<RespiratoryDepression>, mut rec: ResMut<Record>) {
     let initial = clock.dt_h == 0.0;
-    let last = clock.step + 1 == model.total_steps;
-    let t_end = if initial { 0.0 } else if last { model.total_h } else { (clock.step + 1) as f64 * model.dt_h };
+    let grid = &model.grid;
+    let t_end = if initial { 0.0 } else { grid.end_h(clock.step) };
     let ce = drug.pk.effect_ng_ml();
     rec.peak_ce = rec.peak_ce.max(ce);
     if ce > 1.0 {
@@ -566,7 +561,7 @@ fn record(clock: Res<Clock>, model: Res<PainModel>, exposure: Res<Exposure>, mea
     if rec.at48.is_none() && t_end + 1e-9 >= r + 48.0 {
         rec.at48 = Some((drug.cumulative_iv_eq_mg, means.nrs_rest));
     }
-    if initial || (clock.step + 1).is_multiple_of(model.sample_every_steps) || last {
+    if initial || grid.is_sample(clock.step) {
         if initial && !rec.rows.is_empty() {
             return;
         }

@@ -385,8 +385,9 @@ pub struct LoadOptions {
 
 impl LoadOptions {
     /// The options with high doses allowed (or not).
-    pub fn allow_high_dose(self, allow: bool) -> Self {
-        Self { allow_high_dose: allow, ..self }
+    pub fn allow_high_dose(mut self, allow: bool) -> Self {
+        self.allow_high_dose = allow;
+        self
     }
 }
 
