@@ -40,7 +40,7 @@ pub fn scenario(spec: &str, sets: &[String], seed: Option<u64>) -> Result<Scenar
     scenario::load(spec, sets, seed)
 }
 
-/// [`scenario`] with explicit [`LoadOptions`] (e.g. doses above their route's plausible ceiling
+/// [`scenario()`] with explicit [`LoadOptions`] (e.g. doses above their route's plausible ceiling
 /// allowed, as `--allow-high-dose`); the options apply to this load only.
 pub fn scenario_with(spec: &str, sets: &[String], seed: Option<u64>, options: LoadOptions) -> Result<Scenario> {
     scenario::load_with(spec, sets, seed, options)
