@@ -21,7 +21,7 @@ use serde::Serialize;
 pub use crate::cancel::CancelToken;
 pub use crate::error::{Error, Location, Result};
 pub use crate::params::{PARAMETERS, ParamInfo};
-pub use crate::scenario::{DoseSpec, Scenario, ScenarioBuilder};
+pub use crate::scenario::{DoseSpec, LoadOptions, Scenario, ScenarioBuilder};
 pub use crate::sim::RunOutput;
 
 use crate::output::EVENT_COLUMNS;
@@ -40,9 +40,20 @@ pub fn scenario(spec: &str, sets: &[String], seed: Option<u64>) -> Result<Scenar
     scenario::load(spec, sets, seed)
 }
 
+/// [`scenario()`] with explicit [`LoadOptions`] (e.g. doses above their route's plausible ceiling
+/// allowed, as `--allow-high-dose`); the options apply to this load only.
+pub fn scenario_with(spec: &str, sets: &[String], seed: Option<u64>, options: LoadOptions) -> Result<Scenario> {
+    scenario::load_with(spec, sets, seed, options)
+}
+
 /// Resolve a scenario from TOML text; `origin` names it in error messages (e.g. `<string>`).
 pub fn scenario_from_toml(text: &str, origin: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
-    scenario::from_source(&ScenarioSource { text: text.to_string(), origin: PathBuf::from(origin) }, sets, seed)
+    scenario_from_toml_with(text, origin, sets, seed, LoadOptions::default())
+}
+
+/// [`scenario_from_toml`] with explicit [`LoadOptions`].
+pub fn scenario_from_toml_with(text: &str, origin: &str, sets: &[String], seed: Option<u64>, options: LoadOptions) -> Result<Scenario> {
+    scenario::from_source_with(&ScenarioSource { text: text.to_string(), origin: PathBuf::from(origin) }, sets, seed, options)
 }
 
 /// How to run: a progress callback and a cancellation token.
@@ -214,6 +225,23 @@ mod tests {
 
     fn run_fn(sc: &Scenario) -> Run {
         run(sc, RunControl::default()).unwrap()
+    }
+
+    #[test]
+    fn high_dose_permission_is_per_load_not_per_process() {
+        let sets = ["dose.0.mg_per_kg=6".to_string()];
+        let allowed = scenario_with("iv-infusion", &sets, None, LoadOptions { allow_high_dose: true }).unwrap();
+        assert!(allowed.allow_high_dose);
+        // A later plain load in the same process is refused with the ceiling error...
+        let e = scenario("iv-infusion", &sets, None).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(msg.contains("above the plausible ceiling") && msg.contains("--allow-high-dose"), "{msg}");
+        // ...and allowing it again works, for text as for files.
+        let text = crate::scenario::bundled::get("iv-infusion").unwrap();
+        assert!(scenario_from_toml(text, "<string>", &sets, None).is_err());
+        let sc = scenario_from_toml_with(text, "<string>", &sets, None, LoadOptions::default().allow_high_dose(true)).unwrap();
+        assert!(sc.allow_high_dose && !sc.warnings().is_empty());
     }
 
     #[test]

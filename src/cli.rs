@@ -217,10 +217,7 @@ pub fn run_command(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Check { scenario: spec, sets, seed, allow_high_dose } => {
-            if allow_high_dose {
-                scenario::allow_high_doses();
-            }
-            let sc = scenario::load(&spec, &sets, seed)?;
+            let sc = scenario::load_with(&spec, &sets, seed, scenario::LoadOptions { allow_high_dose })?;
             println!("# {} — resolved scenario (all defaults filled in)", sc.source);
             print!("{}", sc.to_toml());
             println!("\n# dose classification (low-dose limits, docs/scenario.md: IV bolus <= 0.5 mg/kg, infusion <= 1 mg/kg/h)");
@@ -240,10 +237,7 @@ pub fn run_command(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Run { scenario: spec, out, seed, sets, threads, force, quiet, plot, allow_high_dose } => {
-            if allow_high_dose {
-                scenario::allow_high_doses();
-            }
-            let sc = scenario::load(&spec, &sets, seed)?;
+            let sc = scenario::load_with(&spec, &sets, seed, scenario::LoadOptions { allow_high_dose })?;
             init_threads(threads)?;
             crate::limits::check_run(&sc, quiet)?;
             let dest = out.unwrap_or_else(|| default_out(&spec));

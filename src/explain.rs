@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::error::{Error, Location, Result};
+use crate::units::{HOURS_PER_DAY, MINUTES_PER_HOUR};
 
 /// A CSV table as columns of text cells.
 struct Table {
@@ -47,12 +48,12 @@ fn file_error(path: &Path, message: String) -> Error {
 /// "2 h 05 min", "35 min", "3.2 days".
 fn when(t_h: f64) -> String {
     if t_h >= 48.0 {
-        format!("{:.1} days", t_h / 24.0)
+        format!("{:.1} days", t_h / HOURS_PER_DAY)
     } else if t_h >= 1.0 {
-        let m = (t_h * 60.0).round() as i64;
+        let m = (t_h * MINUTES_PER_HOUR).round() as i64;
         format!("{} h {:02} min", m / 60, m % 60)
     } else {
-        format!("{:.0} min", t_h * 60.0)
+        format!("{:.0} min", t_h * MINUTES_PER_HOUR)
     }
 }
 

@@ -37,5 +37,6 @@ pub mod scenario;
 #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 pub mod sensitivity;
 pub mod sim;
+pub mod units;
 
 pub use error::{Error, Result};

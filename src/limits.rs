@@ -20,6 +20,7 @@
 
 use crate::error::{Error, Result};
 use crate::scenario::Scenario;
+use crate::units::{MINUTES_PER_HOUR, SECONDS_PER_HOUR, SECONDS_PER_MINUTE};
 
 /// Bytes of memory per spine (neurons included), measured (see the module docs).
 pub const BYTES_PER_SPINE: f64 = 175.0;
@@ -35,7 +36,7 @@ pub const BYTES_PER_ROW: f64 = 450.0;
 pub const BYTES_PER_RUN: f64 = 30e3;
 
 /// A warning is printed above this estimated time (s) …
-pub const WARN_SECONDS: f64 = 3600.0;
+pub const WARN_SECONDS: f64 = SECONDS_PER_HOUR;
 /// … or this estimated disk use (bytes).
 pub const WARN_BYTES: f64 = 2e9;
 /// The estimate is printed (unless --quiet) from this estimated time (s) or disk use on.
@@ -60,8 +61,8 @@ pub struct Estimate {
 /// The estimate of one run of `sc`.
 pub fn estimate(sc: &Scenario) -> Estimate {
     let spines = f64::from(sc.circuit.pyramidal_neurons) * f64::from(sc.circuit.spines_per_pyramidal);
-    let steps = (sc.duration_h * 3600.0 / sc.numerics.dt_s).ceil();
-    let rows = (sc.duration_h * 60.0 / sc.numerics.sample_every_min).floor() + 1.0;
+    let steps = (sc.duration_h * SECONDS_PER_HOUR / sc.numerics.dt_s).ceil();
+    let rows = (sc.duration_h * MINUTES_PER_HOUR / sc.numerics.sample_every_min).floor() + 1.0;
     Estimate {
         steps,
         rows,
@@ -84,10 +85,10 @@ fn gb(b: f64) -> String {
 }
 
 fn duration(s: f64) -> String {
-    if s >= 3600.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else if s >= 60.0 {
-        format!("{:.0} min", s / 60.0)
+    if s >= SECONDS_PER_HOUR {
+        format!("{:.1} h", s / SECONDS_PER_HOUR)
+    } else if s >= SECONDS_PER_MINUTE {
+        format!("{:.0} min", s / SECONDS_PER_MINUTE)
     } else {
         format!("{s:.0} s")
     }

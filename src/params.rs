@@ -14,8 +14,8 @@
 
 use serde::Serialize;
 
-/// Seconds per hour: `numerics.dt_s` and the run length meet the model's hours here.
-pub const SECONDS_PER_HOUR: f64 = 3600.0;
+/// Seconds per hour (stated in [`crate::units`]; re-exported here for existing callers).
+pub use crate::units::SECONDS_PER_HOUR;
 
 /// One row of the parameter table.
 #[derive(Debug, Clone, Copy, Serialize)]

@@ -27,7 +27,8 @@ use crate::rng::LogNormal;
 use rand_distr::Distribution;
 
 use crate::error::Result;
-use crate::params::{Params, SECONDS_PER_HOUR};
+use crate::params::Params;
+use crate::units::{MINUTES_PER_HOUR, SECONDS_PER_MINUTE};
 use crate::pathway::synaptogenesis::{self, SpineBook, SpineMeans, Spines};
 use crate::pathway::{self, *};
 use crate::pk::{Administration, CATALOGUE, NORKETAMINE_G_PER_MOL, Pharmacokinetics};
@@ -83,7 +84,7 @@ pub fn driving_limit_ng_ml(p: &Params, weight_kg: f64) -> f64 {
 }
 
 /// Step of the fit-to-drive look-ahead, h (1 min).
-const LOOK_STEP_H: f64 = 1.0 / 60.0;
+const LOOK_STEP_H: f64 = 1.0 / MINUTES_PER_HOUR;
 
 fn draw(d: &Option<LogNormal>, rng: &mut impl rand::Rng) -> f64 {
     d.as_ref().map_or(1.0, |d| d.sample(rng))
@@ -125,9 +126,7 @@ pub struct Simulation {
     scenario: Scenario,
     params: Params,
     clinic: Clinic,
-    total_steps: u64,
-    dt_h: f64,
-    sample_every_steps: u64,
+    grid: StepGrid,
 }
 
 impl Simulation {
@@ -137,7 +136,7 @@ impl Simulation {
         let p = crate::pk::covariates::individual(sc.params(), &sc.subject);
         let mut world = World::new();
         let stressed = sc.subject.state == SubjectState::ChronicStress;
-        let dt_h = sc.numerics.dt_s / SECONDS_PER_HOUR;
+        let grid = StepGrid::of(sc);
 
         // Agents. Interneurons and pyramidal neurons draw their traits from their own streams.
         let rate_i = rng::mean_one_lognormal(p.interneuron_rate_cv);
@@ -181,7 +180,7 @@ impl Simulation {
         }
         world.spawn_batch(pyramidal);
         let book = SpineBook {
-            every_steps: ((p.spine_step_min * 60.0 / sc.numerics.dt_s).round() as u64).max(1),
+            every_steps: ((p.spine_step_min * SECONDS_PER_MINUTE / sc.numerics.dt_s).round() as u64).max(1),
             reference_per_neuron: reference,
             neurons: n_pyr,
             spines: thin_total + mushroom_total,
@@ -217,14 +216,12 @@ impl Simulation {
         let mut schedule = Schedule::default();
         schedule.add_systems(pharmacokinetics.in_set(PkSet));
         world.insert_resource(RunScenario(sc.clone()));
+        world.insert_resource(grid);
         pathway::build(&mut world, &mut schedule);
         for plugin in crate::readout::READOUTS {
             plugin(&mut world, &mut schedule);
         }
 
-        let total_s = sc.duration_h * SECONDS_PER_HOUR;
-        let total_steps = (total_s / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
-        let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
         // The stages are chained, so systems never run side by side: the single-threaded executor
         // avoids waking worker threads every step. Threads (`--threads`) serve parallel iteration
         // inside the spine system, on bevy's compute task pool.
@@ -238,7 +235,7 @@ impl Simulation {
             next_admin: 0,
             monitor: Monitor::new(sc.monitoring, sc.subject.clone()),
         };
-        let mut sim = Self { world, schedule, scenario: sc.clone(), params: p, clinic, total_steps, dt_h, sample_every_steps };
+        let mut sim = Self { world, schedule, scenario: sc.clone(), params: p, clinic, grid };
         // Doses due at t = 0 pass the pre-dose check first; then a zero-length step settles every
         // stage's read-out at t = 0 without changing any state.
         sim.check_doses_due(0.0, 0.0);
@@ -252,7 +249,7 @@ impl Simulation {
 
     /// Number of pathway steps a full run takes.
     pub fn total_steps(&self) -> u64 {
-        self.total_steps
+        self.grid.total_steps
     }
 
     /// Advance `steps` full pathway steps without sampling or the clinic (for benchmarks).
@@ -260,8 +257,8 @@ impl Simulation {
         for _ in 0..steps {
             let clock = *self.world.resource::<Clock>();
             let step = if clock.dt_h > 0.0 { clock.step + 1 } else { clock.step };
-            let t_h = step as f64 * self.dt_h;
-            *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h: self.dt_h };
+            let t_h = step as f64 * self.grid.dt_h;
+            *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h: self.grid.dt_h };
             self.schedule.run(&mut self.world);
         }
     }
@@ -330,7 +327,7 @@ impl Simulation {
                     a.route.name(),
                     a.mg,
                     a.mg / self.scenario.subject.weight_kg,
-                    if a.duration_h > 0.0 { format!(" over {:.1} min", a.duration_h * 60.0) } else { String::new() }
+                    if a.duration_h > 0.0 { format!(" over {:.1} min", a.duration_h * MINUTES_PER_HOUR) } else { String::new() }
                 );
                 let events = &mut self.clinic.monitor.events;
                 events.push(Event { time_h: a.t_h, kind: "dose_start".into(), detail: detail.clone() });
@@ -361,11 +358,12 @@ impl Simulation {
         tracker.observe(&start);
         let mut trace = vec![TraceRow::of(&start)];
         crate::guard::check_sample(&mut self.world, &trace[0])?;
-        let report_every = (self.total_steps / 200).max(1);
-        for step in 0..self.total_steps {
-            let t_h = step as f64 * self.dt_h;
-            let dt_h = if step + 1 == self.total_steps { total_h - t_h } else { self.dt_h };
-            let t_end = if step + 1 == self.total_steps { total_h } else { (step + 1) as f64 * self.dt_h };
+        let grid = self.grid;
+        let report_every = (grid.total_steps / 200).max(1);
+        for step in 0..grid.total_steps {
+            let t_h = step as f64 * grid.dt_h;
+            let dt_h = if grid.is_last(step) { total_h - t_h } else { grid.dt_h };
+            let t_end = grid.end_h(step);
             self.check_doses_due(t_h, t_end);
             *self.world.resource_mut::<Clock>() = Clock { step, t_h, dt_h };
             self.schedule.run(&mut self.world);
@@ -379,16 +377,16 @@ impl Simulation {
             }
             tracker.observe(&values);
             cancel.check(t_end)?;
-            if (step + 1) % self.sample_every_steps == 0 || step + 1 == self.total_steps {
+            if grid.is_sample(step) {
                 let row = TraceRow::of(&values);
                 crate::guard::check_sample(&mut self.world, &row)?;
                 trace.push(row);
             }
             if step % report_every == 0 {
-                progress(step, self.total_steps);
+                progress(step, grid.total_steps);
             }
         }
-        progress(self.total_steps, self.total_steps);
+        progress(grid.total_steps, grid.total_steps);
         let summary = tracker.finish(&RunFacts {
             scenario: &sc.name,
             seed: sc.seed,
@@ -408,7 +406,7 @@ impl Simulation {
             summary,
             warnings: sc.warnings(),
             wall_time_s: started.elapsed().as_secs_f64(),
-            steps: self.total_steps,
+            steps: grid.total_steps,
             pain,
         })
     }

@@ -152,10 +152,7 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
     if args.slurm == Some(0) {
         return Err(Error::input("--slurm 0: the number of shards (array tasks) must be at least 1"));
     }
-    if args.allow_high_dose {
-        crate::scenario::allow_high_doses();
-    }
-    let sweep = Sweep::load(&args.sweep)?;
+    let sweep = Sweep::load_with(&args.sweep, crate::scenario::LoadOptions { allow_high_dose: args.allow_high_dose })?;
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.sweep));
 
     if let Some(n) = args.slurm {

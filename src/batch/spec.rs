@@ -14,7 +14,7 @@ use toml::{Table, Value};
 use crate::error::{Error, Location, Result, did_you_mean};
 use crate::rng::mix64;
 use crate::scenario::reader::{line_col, parse_toml, type_name};
-use crate::scenario::{self, Scenario, ScenarioSource};
+use crate::scenario::{self, LoadOptions, Scenario, ScenarioSource};
 
 /// Most points one sweep may have (grid × sample).
 pub const MAX_POINTS: u64 = 1_000_000;
@@ -135,6 +135,8 @@ pub struct Sweep {
     pub sample: Option<Sample>,
     /// The sample's points: one value per sample dimension.
     sample_values: Vec<Vec<Value>>,
+    /// How the base scenario and every point's scenario are loaded (e.g. `--allow-high-dose`).
+    pub options: LoadOptions,
     /// Number of points: the grid's combinations times the sample's points.
     pub n_points: u64,
     /// A hash of everything the results depend on (ketasim version, base scenario text, the
@@ -269,9 +271,313 @@ fn find_base(spec: &str, sweep_file: &Path) -> Result<ScenarioSource> {
     scenario::find(spec)
 }
 
+/// Refuse a top-level key a sweep file does not have, with a "did you mean".
+fn check_top_keys(ctx: &Ctx<'_>, table: &Table) -> Result<()> {
+    for k in table.keys() {
+        if !TOP_KEYS.contains(&k.as_str()) {
+            let mut msg = format!("unknown key `{k}`");
+            if let Some(s) = did_you_mean(k, TOP_KEYS.iter().copied()) {
+                msg.push_str(&format!(" (did you mean `{s}`?)"));
+            }
+            msg.push_str(&format!(
+                "; allowed at the top of a sweep file: {}",
+                TOP_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            ));
+            return Err(ctx.err(&seg(&[k]), msg));
+        }
+    }
+    Ok(())
+}
+
+/// `base`: the spec as written, its source, the scenario resolved without overrides (with the
+/// caller's `options`) and its parsed table.
+fn read_base(ctx: &Ctx<'_>, table: &Table, options: LoadOptions) -> Result<(String, ScenarioSource, Scenario, Table)> {
+    let base_spec = match table.get("base") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::String(_)) => return Err(ctx.err(&seg(&["base"]), "must not be empty: a bundled scenario name or a path to a scenario file")),
+        Some(v) => return Err(ctx.err(&seg(&["base"]), format!("expected a string, found {}", type_name(v)))),
+        None => {
+            return Err(ctx.err(
+                &[],
+                "missing required key `base`: the scenario to sweep, a bundled name (see `ketasim list`) or a path to a .toml scenario file, e.g. base = \"iv-infusion\"",
+            ));
+        }
+    };
+    let base = find_base(&base_spec, ctx.file).map_err(|e| {
+        let (inner, message) = match e {
+            Error::Input { location, message } => (location.to_string(), message),
+            other => (String::new(), other.to_string()),
+        };
+        let inner = if inner.is_empty() { String::new() } else { format!("{inner}: ") };
+        ctx.err(&seg(&["base"]), format!("base scenario `{base_spec}` not found: {inner}{message}"))
+    })?;
+    let base_scenario = scenario::from_source_with(&base, &[], None, options).map_err(|e| {
+        ctx.err(&seg(&["base"]), format!("the base scenario `{base_spec}` is not valid: {e}"))
+    })?;
+    let base_table: Table = base.text.parse().map_err(|e| Error::internal(format!("base scenario: {e}")))?;
+    Ok((base_spec, base, base_scenario, base_table))
+}
+
+/// `description`: free text, empty if absent.
+fn read_description(ctx: &Ctx<'_>, table: &Table) -> Result<String> {
+    match table.get("description") {
+        None => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(v) => Err(ctx.err(&seg(&["description"]), format!("expected a string, found {}", type_name(v)))),
+    }
+}
+
+/// `replicates`: runs per point, 1 to [`MAX_REPLICATES`] (default 1).
+fn read_replicates(ctx: &Ctx<'_>, table: &Table) -> Result<u64> {
+    match table.get("replicates") {
+        None => Ok(1),
+        Some(Value::Integer(i)) if (1..=MAX_REPLICATES as i64).contains(i) => Ok(*i as u64),
+        Some(Value::Integer(i)) => {
+            Err(ctx.err(&seg(&["replicates"]), format!("value {i} is out of range; allowed: 1 to {MAX_REPLICATES} (runs per point)")))
+        }
+        Some(v) => Err(ctx.err(&seg(&["replicates"]), format!("expected an integer (runs per point), found {}", type_name(v)))),
+    }
+}
+
+/// `seed`: the sweep seed, a non-negative integer (default 0).
+fn read_seed(ctx: &Ctx<'_>, table: &Table) -> Result<u64> {
+    match table.get("seed") {
+        None => Ok(0),
+        Some(Value::Integer(i)) if *i >= 0 => Ok(*i as u64),
+        Some(Value::Integer(i)) => Err(ctx.err(&seg(&["seed"]), format!("must be a non-negative integer, found {i}"))),
+        Some(v) => Err(ctx.err(&seg(&["seed"]), format!("expected an integer, found {}", type_name(v)))),
+    }
+}
+
+/// `seeds`: whether run seeds depend on the replicate only. Common random numbers:
+/// `seeds = "by_replicate"` gives replicate r the same seed (the same virtual subject) at every
+/// point; the default `by_point` draws a new subject per run.
+fn read_seeds(ctx: &Ctx<'_>, table: &Table) -> Result<bool> {
+    match table.get("seeds") {
+        None => Ok(false),
+        Some(Value::String(s)) if s == "by_point" => Ok(false),
+        Some(Value::String(s)) if s == "by_replicate" => Ok(true),
+        Some(Value::String(s)) => {
+            Err(ctx.err(&seg(&["seeds"]), format!("unknown value \"{s}\"; allowed: \"by_point\" (default: a new subject for every run), \"by_replicate\" (common random numbers: replicate r is the same subject at every point)")))
+        }
+        Some(v) => Err(ctx.err(&seg(&["seeds"]), format!("expected a string, \"by_point\" or \"by_replicate\", found {}", type_name(v)))),
+    }
+}
+
+/// The table of section `name` (`[set]`, `[grid]`, `[sample]`), if present.
+fn section_table<'t>(ctx: &Ctx<'_>, table: &'t Table, name: &str) -> Result<Option<&'t Table>> {
+    match table.get(name) {
+        None => Ok(None),
+        Some(Value::Table(t)) => Ok(Some(t)),
+        Some(v) => Err(ctx.err(&seg(&[name]), format!("expected a table [{name}], found {}", type_name(v)))),
+    }
+}
+
+/// The keys declared so far in `[set]`, `[grid]` and `[sample]`: each may be given once.
+#[derive(Default)]
+struct Claims {
+    /// (section, segments) of every key, to point errors at the file.
+    origins: BTreeMap<String, (Section, Vec<String>)>,
+}
+
+impl Claims {
+    /// Claim the scenario key at `segments` (section name first) for `section`: its dotted key,
+    /// or an error if it is empty, the seed, or already claimed.
+    fn claim(&mut self, ctx: &Ctx<'_>, section: Section, segments: &[String]) -> Result<String> {
+        let key = segments[1..].join(".");
+        if segments[1..].iter().any(|s| s.trim().is_empty()) || key.split('.').any(|s| s.trim().is_empty()) {
+            return Err(ctx.err(segments, format!("empty part in the key path `{key}`")));
+        }
+        if key == "seed" {
+            return Err(ctx.err(
+                segments,
+                "the run seeds derive from the sweep's own `seed`, the point and the replicate; use `replicates` for more seeds per point and the top-level `seed` to change them all",
+            ));
+        }
+        if let Some((other, _)) = self.origins.get(&key) {
+            return Err(ctx.err(
+                segments,
+                format!("`{key}` is given more than once (also in [{}]); give each key once", other.name()),
+            ));
+        }
+        self.origins.insert(key.clone(), (section, segments.to_vec()));
+        Ok(key)
+    }
+}
+
+/// The leaves of section `name`, in file order.
+fn section_leaves(ctx: &Ctx<'_>, t: &Table, name: &str, leaf: &dyn Fn(&Table) -> bool) -> Vec<(Vec<String>, Value)> {
+    let mut leaves = Vec::new();
+    flatten(t, &mut vec![name.to_string()], leaf, &mut leaves);
+    leaves.sort_by_key(|(s, _)| ctx.order(s));
+    leaves
+}
+
+/// `[set]`: fixed overrides for every point, in file order.
+fn read_set(ctx: &Ctx<'_>, table: &Table, claims: &mut Claims) -> Result<Vec<(String, Value)>> {
+    let mut set = Vec::new();
+    if let Some(t) = section_table(ctx, table, "set")? {
+        for (segments, v) in section_leaves(ctx, t, "set", &|_| false) {
+            let key = claims.claim(ctx, Section::Set, &segments)?;
+            set.push((key, v));
+        }
+    }
+    Ok(set)
+}
+
+/// `[grid]`: each key with its non-empty list of values, in file order.
+fn read_grid(ctx: &Ctx<'_>, table: &Table, claims: &mut Claims) -> Result<Vec<(String, Vec<Value>)>> {
+    let mut grid = Vec::new();
+    if let Some(t) = section_table(ctx, table, "grid")? {
+        for (segments, v) in section_leaves(ctx, t, "grid", &|_| false) {
+            let key = claims.claim(ctx, Section::Grid, &segments)?;
+            match v {
+                Value::Array(items) if items.is_empty() => {
+                    return Err(ctx.err(&segments, format!("the list of values for `{key}` is empty; give at least one value")));
+                }
+                Value::Array(items) => grid.push((key, items)),
+                other => {
+                    return Err(ctx.err(
+                        &segments,
+                        format!(
+                            "expected a list of values, e.g. \"{key}\" = [{}], found {}; a value for every point goes in [set]",
+                            toml_text(&other),
+                            type_name(&other)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(grid)
+}
+
+/// `[sample]`: the method, the number of points and the sampled ranges.
+fn read_sample(ctx: &Ctx<'_>, table: &Table, claims: &mut Claims) -> Result<Option<Sample>> {
+    let Some(t) = section_table(ctx, table, "sample")? else { return Ok(None) };
+    let sec = |k: &str| seg(&["sample", k]);
+    let method = match t.get("method") {
+        None => Method::LatinHypercube,
+        Some(Value::String(s)) if s == "latin_hypercube" => Method::LatinHypercube,
+        Some(Value::String(s)) if s == "random" => Method::Random,
+        Some(Value::String(s)) => {
+            return Err(ctx.err(&sec("method"), format!("unknown value \"{s}\"; allowed: \"latin_hypercube\", \"random\"")));
+        }
+        Some(v) => return Err(ctx.err(&sec("method"), format!("expected a string, found {}", type_name(v)))),
+    };
+    let points = match t.get("points") {
+        Some(Value::Integer(i)) if (1..=MAX_POINTS as i64).contains(i) => *i as u64,
+        Some(Value::Integer(i)) => {
+            return Err(ctx.err(&sec("points"), format!("value {i} is out of range; allowed: 1 to {MAX_POINTS}")));
+        }
+        Some(v) => return Err(ctx.err(&sec("points"), format!("expected an integer, found {}", type_name(v)))),
+        None => return Err(ctx.err(&seg(&["sample"]), "missing required key `points`: how many points to draw, e.g. points = 50")),
+    };
+    let mut rest = t.clone();
+    rest.remove("method");
+    rest.remove("points");
+    let is_range = |t: &Table| t.contains_key("min") || t.contains_key("max") || t.contains_key("scale");
+    let mut dims = Vec::new();
+    for (segments, v) in section_leaves(ctx, &rest, "sample", &is_range) {
+        let key = claims.claim(ctx, Section::Sample, &segments)?;
+        dims.push(read_dim(ctx, key, &segments, &v)?);
+    }
+    if dims.is_empty() {
+        return Err(ctx.err(
+            &seg(&["sample"]),
+            "[sample] has no keys to sample: add a range, e.g. \"parameters.ke0_per_h\" = { min = 5.0, max = 40.0, scale = \"log\" }",
+        ));
+    }
+    Ok(Some(Sample { method, points, dims }))
+}
+
+/// One sampled key's range (`{ min, max, scale, integer }`) at `segments`.
+fn read_dim(ctx: &Ctx<'_>, key: String, segments: &[String], v: &Value) -> Result<Dim> {
+    let Value::Table(r) = v else {
+        return Err(ctx.err(
+            segments,
+            format!("expected a range, e.g. \"{key}\" = {{ min = 0.5, max = 2.0, scale = \"log\" }}, found {}", type_name(v)),
+        ));
+    };
+    let at = |name: &str| -> Vec<String> {
+        let mut at = segments.to_vec();
+        at.push(name.to_string());
+        at
+    };
+    for k in r.keys() {
+        if !DIM_KEYS.contains(&k.as_str()) {
+            let mut msg = format!("unknown key `{k}` in the range of `{key}`");
+            if let Some(s) = did_you_mean(k, DIM_KEYS.iter().copied()) {
+                msg.push_str(&format!(" (did you mean `{s}`?)"));
+            }
+            msg.push_str("; allowed: `min`, `max`, `scale` (\"linear\" or \"log\"), `integer` (true or false)");
+            return Err(ctx.err(&at(k), msg));
+        }
+    }
+    let bound = |name: &str| -> Result<f64> {
+        match r.get(name) {
+            None => Err(ctx.err(segments, format!("the range of `{key}` needs `{name}`"))),
+            Some(v) => match number(v) {
+                Some(x) if x.is_finite() => Ok(x),
+                Some(x) => Err(ctx.err(&at(name), format!("must be a finite number, found {x}"))),
+                None => Err(ctx.err(&at(name), format!("expected a number, found {}", type_name(v)))),
+            },
+        }
+    };
+    let (min, max) = (bound("min")?, bound("max")?);
+    if min >= max {
+        return Err(ctx.err(&at("min"), format!("min ({min}) must be less than max ({max}) for `{key}`")));
+    }
+    let log = match r.get("scale") {
+        None => false,
+        Some(Value::String(s)) if s == "linear" => false,
+        Some(Value::String(s)) if s == "log" => true,
+        Some(v) => {
+            return Err(ctx.err(&at("scale"), format!("unknown value {}; allowed: \"linear\", \"log\"", toml_text(v))));
+        }
+    };
+    if log && min <= 0.0 {
+        return Err(ctx.err(&at("min"), format!("scale = \"log\" needs min > 0, found {min}")));
+    }
+    let integer = match r.get("integer") {
+        None => false,
+        Some(Value::Boolean(b)) => *b,
+        Some(v) => {
+            return Err(ctx.err(&at("integer"), format!("expected true or false, found {}", type_name(v))));
+        }
+    };
+    Ok(Dim { key, min, max, log, integer })
+}
+
+/// The number of points (grid × sample), checked against [`MAX_POINTS`], and of runs against
+/// [`MAX_RUNS`].
+fn check_sizes(ctx: &Ctx<'_>, grid: &[(String, Vec<Value>)], sample: Option<&Sample>, replicates: u64) -> Result<u64> {
+    let mut grid_points: u64 = 1;
+    for (_, values) in grid {
+        grid_points = grid_points.saturating_mul(values.len() as u64);
+    }
+    let n_points = grid_points.saturating_mul(sample.map_or(1, |s| s.points));
+    if n_points > MAX_POINTS {
+        return Err(ctx.err(&seg(&["grid"]), format!("{n_points} points (grid × sample) is more than the supported {MAX_POINTS}")));
+    }
+    let n_runs = n_points.saturating_mul(replicates);
+    if n_runs > MAX_RUNS {
+        return Err(ctx.err(
+            &seg(&["replicates"]),
+            format!("{n_points} points × {replicates} replicates = {n_runs} runs is more than the supported {MAX_RUNS}"),
+        ));
+    }
+    Ok(n_points)
+}
+
 impl Sweep {
-    /// Load and check a sweep file, resolving every point's scenario.
+    /// Load and check a sweep file, resolving every point's scenario (default [`LoadOptions`]).
     pub fn load(file: &Path) -> Result<Sweep> {
+        Self::load_with(file, LoadOptions::default())
+    }
+
+    /// [`Sweep::load`] with explicit [`LoadOptions`] for every point's scenario.
+    pub fn load_with(file: &Path, options: LoadOptions) -> Result<Sweep> {
         if file.is_dir() {
             return Err(file_err(file, "is a directory, not a sweep file (.toml)"));
         }
@@ -282,280 +588,44 @@ impl Sweep {
                 file_err(file, format!("cannot read the sweep file: {e}"))
             }
         })?;
-        Self::from_text(file, text)
+        Self::from_text_with(file, text, options)
     }
 
     /// Check a sweep given its text (`file` names it in messages and anchors a relative `base`).
     pub fn from_text(file: &Path, text: String) -> Result<Sweep> {
+        Self::from_text_with(file, text, LoadOptions::default())
+    }
+
+    /// [`Sweep::from_text`] with explicit [`LoadOptions`].
+    pub fn from_text_with(file: &Path, text: String, options: LoadOptions) -> Result<Sweep> {
         let table = parse_toml(&text, file)?;
-        Self::from_table(file, text, &table)
+        Self::from_table_with(file, text, &table, options)
     }
 
     /// Check a sweep given its text and the parsed sweep keys of it (`table`, a subset of the
     /// text's top-level keys: another file format may carry a sweep's keys among its own, as
     /// `ketasim sensitivity` does). Errors point at the keys' places in `text`.
     pub fn from_table(file: &Path, text: String, table: &Table) -> Result<Sweep> {
+        Self::from_table_with(file, text, table, LoadOptions::default())
+    }
+
+    /// [`Sweep::from_table`] with explicit [`LoadOptions`].
+    pub fn from_table_with(file: &Path, text: String, table: &Table, options: LoadOptions) -> Result<Sweep> {
         let offsets = key_offsets(&text);
         let ctx = Ctx { file, text: &text, offsets: &offsets };
 
-        for k in table.keys() {
-            if !TOP_KEYS.contains(&k.as_str()) {
-                let mut msg = format!("unknown key `{k}`");
-                if let Some(s) = did_you_mean(k, TOP_KEYS.iter().copied()) {
-                    msg.push_str(&format!(" (did you mean `{s}`?)"));
-                }
-                msg.push_str(&format!(
-                    "; allowed at the top of a sweep file: {}",
-                    TOP_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-                ));
-                return Err(ctx.err(&seg(&[k]), msg));
-            }
-        }
+        check_top_keys(&ctx, table)?;
+        let (base_spec, base, base_scenario, base_table) = read_base(&ctx, table, options)?;
+        let description = read_description(&ctx, table)?;
+        let replicates = read_replicates(&ctx, table)?;
+        let seed = read_seed(&ctx, table)?;
+        let seeds_by_replicate = read_seeds(&ctx, table)?;
 
-        // base
-        let base_spec = match table.get("base") {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-            Some(Value::String(_)) => return Err(ctx.err(&seg(&["base"]), "must not be empty: a bundled scenario name or a path to a scenario file")),
-            Some(v) => return Err(ctx.err(&seg(&["base"]), format!("expected a string, found {}", type_name(v)))),
-            None => {
-                return Err(ctx.err(
-                    &[],
-                    "missing required key `base`: the scenario to sweep, a bundled name (see `ketasim list`) or a path to a .toml scenario file, e.g. base = \"iv-infusion\"",
-                ));
-            }
-        };
-        let base = find_base(&base_spec, file).map_err(|e| {
-            let (inner, message) = match e {
-                Error::Input { location, message } => (location.to_string(), message),
-                other => (String::new(), other.to_string()),
-            };
-            let inner = if inner.is_empty() { String::new() } else { format!("{inner}: ") };
-            ctx.err(&seg(&["base"]), format!("base scenario `{base_spec}` not found: {inner}{message}"))
-        })?;
-        let base_scenario = scenario::from_source(&base, &[], None).map_err(|e| {
-            ctx.err(&seg(&["base"]), format!("the base scenario `{base_spec}` is not valid: {e}"))
-        })?;
-        let base_table: Table = base.text.parse().map_err(|e| Error::internal(format!("base scenario: {e}")))?;
-
-        let description = match table.get("description") {
-            None => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(v) => return Err(ctx.err(&seg(&["description"]), format!("expected a string, found {}", type_name(v)))),
-        };
-        let replicates = match table.get("replicates") {
-            None => 1,
-            Some(Value::Integer(i)) if (1..=MAX_REPLICATES as i64).contains(i) => *i as u64,
-            Some(Value::Integer(i)) => {
-                return Err(ctx.err(&seg(&["replicates"]), format!("value {i} is out of range; allowed: 1 to {MAX_REPLICATES} (runs per point)")));
-            }
-            Some(v) => return Err(ctx.err(&seg(&["replicates"]), format!("expected an integer (runs per point), found {}", type_name(v)))),
-        };
-        let seed = match table.get("seed") {
-            None => 0,
-            Some(Value::Integer(i)) if *i >= 0 => *i as u64,
-            Some(Value::Integer(i)) => return Err(ctx.err(&seg(&["seed"]), format!("must be a non-negative integer, found {i}"))),
-            Some(v) => return Err(ctx.err(&seg(&["seed"]), format!("expected an integer, found {}", type_name(v)))),
-        };
-
-        // Common random numbers: `seeds = "by_replicate"` gives replicate r the same seed (the same
-        // virtual subject) at every point; the default `by_point` draws a new subject per run.
-        let seeds_by_replicate = match table.get("seeds") {
-            None => false,
-            Some(Value::String(s)) if s == "by_point" => false,
-            Some(Value::String(s)) if s == "by_replicate" => true,
-            Some(Value::String(s)) => {
-                return Err(ctx.err(&seg(&["seeds"]), format!("unknown value \"{s}\"; allowed: \"by_point\" (default: a new subject for every run), \"by_replicate\" (common random numbers: replicate r is the same subject at every point)")));
-            }
-            Some(v) => return Err(ctx.err(&seg(&["seeds"]), format!("expected a string, \"by_point\" or \"by_replicate\", found {}", type_name(v)))),
-        };
-
-        let section_table = |name: &str| -> Result<Option<&Table>> {
-            match table.get(name) {
-                None => Ok(None),
-                Some(Value::Table(t)) => Ok(Some(t)),
-                Some(v) => Err(ctx.err(&seg(&[name]), format!("expected a table [{name}], found {}", type_name(v)))),
-            }
-        };
-
-        let mut origins: BTreeMap<String, (Section, Vec<String>)> = BTreeMap::new();
-        let mut claim = |section: Section, segments: &[String]| -> Result<String> {
-            let key = segments[1..].join(".");
-            if segments[1..].iter().any(|s| s.trim().is_empty()) || key.split('.').any(|s| s.trim().is_empty()) {
-                return Err(ctx.err(segments, format!("empty part in the key path `{key}`")));
-            }
-            if key == "seed" {
-                return Err(ctx.err(
-                    segments,
-                    "the run seeds derive from the sweep's own `seed`, the point and the replicate; use `replicates` for more seeds per point and the top-level `seed` to change them all",
-                ));
-            }
-            if let Some((other, _)) = origins.get(&key) {
-                return Err(ctx.err(
-                    segments,
-                    format!("`{key}` is given more than once (also in [{}]); give each key once", other.name()),
-                ));
-            }
-            origins.insert(key.clone(), (section, segments.to_vec()));
-            Ok(key)
-        };
-
-        // [set]
-        let mut set = Vec::new();
-        if let Some(t) = section_table("set")? {
-            let mut leaves = Vec::new();
-            flatten(t, &mut vec!["set".to_string()], &|_| false, &mut leaves);
-            leaves.sort_by_key(|(s, _)| ctx.order(s));
-            for (segments, v) in leaves {
-                let key = claim(Section::Set, &segments)?;
-                set.push((key, v));
-            }
-        }
-
-        // [grid]
-        let mut grid = Vec::new();
-        if let Some(t) = section_table("grid")? {
-            let mut leaves = Vec::new();
-            flatten(t, &mut vec!["grid".to_string()], &|_| false, &mut leaves);
-            leaves.sort_by_key(|(s, _)| ctx.order(s));
-            for (segments, v) in leaves {
-                let key = claim(Section::Grid, &segments)?;
-                match v {
-                    Value::Array(items) if items.is_empty() => {
-                        return Err(ctx.err(&segments, format!("the list of values for `{key}` is empty; give at least one value")));
-                    }
-                    Value::Array(items) => grid.push((key, items)),
-                    other => {
-                        return Err(ctx.err(
-                            &segments,
-                            format!(
-                                "expected a list of values, e.g. \"{key}\" = [{}], found {}; a value for every point goes in [set]",
-                                toml_text(&other),
-                                type_name(&other)
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-
-        // [sample]
-        let mut sample = None;
-        if let Some(t) = section_table("sample")? {
-            let sec = |k: &str| seg(&["sample", k]);
-            let method = match t.get("method") {
-                None => Method::LatinHypercube,
-                Some(Value::String(s)) if s == "latin_hypercube" => Method::LatinHypercube,
-                Some(Value::String(s)) if s == "random" => Method::Random,
-                Some(Value::String(s)) => {
-                    return Err(ctx.err(&sec("method"), format!("unknown value \"{s}\"; allowed: \"latin_hypercube\", \"random\"")));
-                }
-                Some(v) => return Err(ctx.err(&sec("method"), format!("expected a string, found {}", type_name(v)))),
-            };
-            let points = match t.get("points") {
-                Some(Value::Integer(i)) if (1..=MAX_POINTS as i64).contains(i) => *i as u64,
-                Some(Value::Integer(i)) => {
-                    return Err(ctx.err(&sec("points"), format!("value {i} is out of range; allowed: 1 to {MAX_POINTS}")));
-                }
-                Some(v) => return Err(ctx.err(&sec("points"), format!("expected an integer, found {}", type_name(v)))),
-                None => return Err(ctx.err(&seg(&["sample"]), "missing required key `points`: how many points to draw, e.g. points = 50")),
-            };
-            let mut rest = t.clone();
-            rest.remove("method");
-            rest.remove("points");
-            let mut leaves = Vec::new();
-            let is_range = |t: &Table| t.contains_key("min") || t.contains_key("max") || t.contains_key("scale");
-            flatten(&rest, &mut vec!["sample".to_string()], &is_range, &mut leaves);
-            leaves.sort_by_key(|(s, _)| ctx.order(s));
-            let mut dims = Vec::new();
-            for (segments, v) in leaves {
-                let key = claim(Section::Sample, &segments)?;
-                let Value::Table(r) = &v else {
-                    return Err(ctx.err(
-                        &segments,
-                        format!("expected a range, e.g. \"{key}\" = {{ min = 0.5, max = 2.0, scale = \"log\" }}, found {}", type_name(&v)),
-                    ));
-                };
-                let mut at = segments.clone();
-                for k in r.keys() {
-                    if !DIM_KEYS.contains(&k.as_str()) {
-                        at.push(k.clone());
-                        let mut msg = format!("unknown key `{k}` in the range of `{key}`");
-                        if let Some(s) = did_you_mean(k, DIM_KEYS.iter().copied()) {
-                            msg.push_str(&format!(" (did you mean `{s}`?)"));
-                        }
-                        msg.push_str("; allowed: `min`, `max`, `scale` (\"linear\" or \"log\"), `integer` (true or false)");
-                        return Err(ctx.err(&at, msg));
-                    }
-                }
-                let bound = |name: &str| -> Result<f64> {
-                    let mut at = segments.clone();
-                    at.push(name.to_string());
-                    match r.get(name) {
-                        None => Err(ctx.err(&segments, format!("the range of `{key}` needs `{name}`"))),
-                        Some(v) => match number(v) {
-                            Some(x) if x.is_finite() => Ok(x),
-                            Some(x) => Err(ctx.err(&at, format!("must be a finite number, found {x}"))),
-                            None => Err(ctx.err(&at, format!("expected a number, found {}", type_name(v)))),
-                        },
-                    }
-                };
-                let (min, max) = (bound("min")?, bound("max")?);
-                if min >= max {
-                    let mut at = segments.clone();
-                    at.push("min".into());
-                    return Err(ctx.err(&at, format!("min ({min}) must be less than max ({max}) for `{key}`")));
-                }
-                let log = match r.get("scale") {
-                    None => false,
-                    Some(Value::String(s)) if s == "linear" => false,
-                    Some(Value::String(s)) if s == "log" => true,
-                    Some(v) => {
-                        let mut at = segments.clone();
-                        at.push("scale".into());
-                        return Err(ctx.err(&at, format!("unknown value {}; allowed: \"linear\", \"log\"", toml_text(v))));
-                    }
-                };
-                if log && min <= 0.0 {
-                    let mut at = segments.clone();
-                    at.push("min".into());
-                    return Err(ctx.err(&at, format!("scale = \"log\" needs min > 0, found {min}")));
-                }
-                let integer = match r.get("integer") {
-                    None => false,
-                    Some(Value::Boolean(b)) => *b,
-                    Some(v) => {
-                        let mut at = segments.clone();
-                        at.push("integer".into());
-                        return Err(ctx.err(&at, format!("expected true or false, found {}", type_name(v))));
-                    }
-                };
-                dims.push(Dim { key, min, max, log, integer });
-            }
-            if dims.is_empty() {
-                return Err(ctx.err(
-                    &seg(&["sample"]),
-                    "[sample] has no keys to sample: add a range, e.g. \"parameters.ke0_per_h\" = { min = 5.0, max = 40.0, scale = \"log\" }",
-                ));
-            }
-            sample = Some(Sample { method, points, dims });
-        }
-
-        // Sizes.
-        let mut grid_points: u64 = 1;
-        for (_, values) in &grid {
-            grid_points = grid_points.saturating_mul(values.len() as u64);
-        }
-        let n_points = grid_points.saturating_mul(sample.as_ref().map_or(1, |s| s.points));
-        if n_points > MAX_POINTS {
-            return Err(ctx.err(&seg(&["grid"]), format!("{n_points} points (grid × sample) is more than the supported {MAX_POINTS}")));
-        }
-        let n_runs = n_points.saturating_mul(replicates);
-        if n_runs > MAX_RUNS {
-            return Err(ctx.err(
-                &seg(&["replicates"]),
-                format!("{n_points} points × {replicates} replicates = {n_runs} runs is more than the supported {MAX_RUNS}"),
-            ));
-        }
+        let mut claims = Claims::default();
+        let set = read_set(&ctx, table, &mut claims)?;
+        let grid = read_grid(&ctx, table, &mut claims)?;
+        let sample = read_sample(&ctx, table, &mut claims)?;
+        let n_points = check_sizes(&ctx, &grid, sample.as_ref(), replicates)?;
 
         let sample_values = sample.as_ref().map(|s| draw_sample(s, seed)).unwrap_or_default();
         let mut fingerprint = fingerprint(&base.text, replicates, seed, &set, &grid, sample.as_ref());
@@ -576,11 +646,12 @@ impl Sweep {
             grid,
             sample,
             sample_values,
+            options,
             n_points,
             fingerprint,
             text: text.clone(),
             offsets: offsets.clone(),
-            origins,
+            origins: claims.origins,
         };
         // Every point must give a valid scenario.
         for p in 0..sweep.n_points {
@@ -691,7 +762,7 @@ impl Sweep {
         for (k, v) in overrides {
             scenario::set_path(&mut t, k, v.clone())?;
         }
-        scenario::resolve(&t)
+        scenario::resolve_with(&t, self.options)
     }
 
     /// The scenario of run `i`, with its seed.

@@ -81,10 +81,7 @@ mod command {
         if args.slurm == Some(0) {
             return Err(crate::error::Error::input("--slurm 0: the number of shards (array tasks) must be at least 1"));
         }
-        if args.allow_high_dose {
-            crate::scenario::allow_high_doses();
-        }
-        let trial = Trial::load(&args.trial)?;
+        let trial = Trial::load_with(&args.trial, crate::scenario::LoadOptions { allow_high_dose: args.allow_high_dose })?;
         let out = args.out.clone().unwrap_or_else(|| default_out(&args.trial));
         if let Some(n) = args.slurm {
             use crate::batch::{absolute, slurm};

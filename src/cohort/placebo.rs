@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::rng::{self, Purpose};
 use crate::scenario::reader::{TableReader, check_range};
+use crate::units::MINUTES_PER_HOUR;
 
 use super::population::normal;
 
@@ -134,7 +135,7 @@ impl Placebo {
         let e = self.expectancy(traits.0, arm_scale, visits, t_h);
         let b = self.background(traits.1, t_h);
         let key = rng::stream_key(seed, subject.wrapping_mul(1 << 16).wrapping_add(arm), Purpose::TrialVisitNoise);
-        let minute = (t_h * 60.0).round() as u64;
+        let minute = (t_h * MINUTES_PER_HOUR).round() as u64;
         let mut r = rng::stream_at(key, minute);
         let eps = if self.noise_sd > 0.0 { self.noise_sd * normal(&mut r) } else { 0.0 };
         (madrs_drug * (1.0 - e) * (1.0 - b) + eps).clamp(0.0, 60.0)

@@ -16,7 +16,8 @@ use crate::cancel::CancelToken;
 use crate::error::{Error, Location, Result};
 use crate::rng::mix64;
 use crate::scenario::reader::{TableReader, check_range, locate, parse_toml, type_name};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, LoadOptions, Scenario};
+use crate::units::HOURS_PER_DAY;
 
 use super::placebo::Placebo;
 use super::population::{self, Dist, Variability};
@@ -131,8 +132,13 @@ fn strings(r: &TableReader, key: &str) -> Result<Vec<String>> {
 }
 
 impl Trial {
-    /// Load and check a trial file: every arm's scenario is resolved up front.
+    /// Load and check a trial file: every arm's scenario is resolved up front (default [`LoadOptions`]).
     pub fn load(file: &Path) -> Result<Trial> {
+        Self::load_with(file, LoadOptions::default())
+    }
+
+    /// [`Trial::load`] with explicit [`LoadOptions`] for every arm's scenario.
+    pub fn load_with(file: &Path, options: LoadOptions) -> Result<Trial> {
         let file_err = |m: String| Error::Input { location: Location { file: Some(file.to_path_buf()), ..Default::default() }, message: m };
         if file.is_dir() {
             return Err(file_err("is a directory, not a trial file (.toml)".into()));
@@ -140,15 +146,20 @@ impl Trial {
         let text = std::fs::read_to_string(file).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound { file_err("no such trial file".into()) } else { file_err(format!("cannot read the trial file: {e}")) }
         })?;
-        Self::from_text(file, &text)
+        Self::from_text_with(file, &text, options)
     }
 
     /// Check a trial given its text; `file` names it in messages and anchors relative scenario paths.
     pub fn from_text(file: &Path, text: &str) -> Result<Trial> {
-        Self::parse(file, text).map_err(|e| e.in_file(file, |k| locate(text, k)))
+        Self::from_text_with(file, text, LoadOptions::default())
     }
 
-    fn parse(file: &Path, text: &str) -> Result<Trial> {
+    /// [`Trial::from_text`] with explicit [`LoadOptions`].
+    pub fn from_text_with(file: &Path, text: &str, options: LoadOptions) -> Result<Trial> {
+        Self::parse(file, text, options).map_err(|e| e.in_file(file, |k| locate(text, k)))
+    }
+
+    fn parse(file: &Path, text: &str, options: LoadOptions) -> Result<Trial> {
         let table = parse_toml(text, file)?;
         let top = TableReader::new("", &table, TOP_KEYS);
         top.deny_unknown()?;
@@ -273,7 +284,7 @@ impl Trial {
             };
             let mut all = set.clone();
             all.extend(arm_set.iter().cloned());
-            let mut base = scenario::load(&resolved_spec, &all, None).map_err(|e| match e {
+            let mut base = scenario::load_with(&resolved_spec, &all, None, options).map_err(|e| match e {
                 Error::Input { location, message } => Error::at_key(
                     format!("{path}.scenario"),
                     format!("{}{message}", if location.to_string().is_empty() { String::new() } else { format!("{location}: ") }),
@@ -533,13 +544,13 @@ impl UnitResult {
                 }
                 run += 1;
                 if run >= r.consecutive {
-                    return Some(((first - last) / 24.0, true));
+                    return Some(((first - last) / HOURS_PER_DAY, true));
                 }
             } else {
                 run = 0;
             }
             t += r.assess_every_h;
         }
-        Some(((last_assessed - last) / 24.0, false))
+        Some(((last_assessed - last) / HOURS_PER_DAY, false))
     }
 }

@@ -22,10 +22,11 @@ use bevy_ecs::prelude::*;
 use rand_distr::Distribution;
 
 use crate::params::Params;
-use crate::pathway::{Clock, Exposure, relax};
+use crate::pathway::{Clock, Exposure, StepGrid, relax};
 use crate::readout::Event;
 use crate::rng;
 use crate::scenario::Scenario;
+use crate::units::{HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR};
 use opioid::MorphinePk;
 use pca::{Decision, Pump, Refusal};
 use readout::{PainOutput, PainRow, PainSummary};
@@ -113,10 +114,9 @@ pub struct PainModel {
     pub reference_h: f64,
     /// The subject (for the SpO2 under opioid).
     pub subject: crate::scenario::Subject,
-    dt_h: f64,
-    sample_every_steps: u64,
-    total_steps: u64,
-    total_h: f64,
+    /// The run's step grid (the [`StepGrid`] resource `sim.rs` inserts): pain.csv is sampled on
+    /// the trace's times by the same rule.
+    pub grid: StepGrid,
 }
 
 /// SpO2 lowered by the opioid now, percentage points (read where the vitals are computed).
@@ -272,7 +272,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
     for d in &setup.morphine {
         for k in 0..d.times {
             let t = d.at_h + k as f64 * d.every_h.unwrap_or(0.0);
-            let dur = d.over_min.unwrap_or(0.0) / 60.0;
+            let dur = d.over_min.unwrap_or(0.0) / MINUTES_PER_HOUR;
             doses.push((t, d.route, d.mg, dur));
             if d.route == MorphineRoute::IvInfusion {
                 rates.push((t, d.mg / dur));
@@ -289,9 +289,8 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         events.push(Event { time_h: reference_h, kind: "surgery_end".into(), detail });
     }
 
-    let dt_h = sc.numerics.dt_s / 3600.0;
-    let total_steps = (sc.duration_h * 3600.0 / sc.numerics.dt_s - 1e-9).ceil().max(1.0) as u64;
-    let sample_every_steps = (sc.numerics.sample_every_min * 60.0 / sc.numerics.dt_s).round().max(1.0) as u64;
+    // The run's step grid; without one (the pain stage on its own) the scenario's.
+    let grid = world.get_resource::<StepGrid>().copied().unwrap_or_else(|| StepGrid::of(sc));
     world.insert_resource(PainMeans { sensitization: s_sum / n.max(1) as f64, inhibition_rel: 1.0, ..Default::default() });
     world.insert_resource(PainDrug {
         pk: MorphinePk::new(&p, sc.subject.weight_kg),
@@ -319,10 +318,7 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         maintained,
         reference_h,
         subject: sc.subject.clone(),
-        dt_h,
-        sample_every_steps,
-        total_steps,
-        total_h: sc.duration_h,
+        grid,
     });
     schedule.add_systems(
         (opioid_and_pca, dh_interneurons, wdr_neurons, record).chain().in_set(Set),
@@ -384,7 +380,7 @@ pub fn opioid_and_pca(
             }
             MorphineRoute::IvInfusion => {}
         }
-        let over = if dur > 0.0 { format!(" over {:.1} min", dur * 60.0) } else { String::new() };
+        let over = if dur > 0.0 { format!(" over {:.1} min", dur * MINUTES_PER_HOUR) } else { String::new() };
         d.events.push(Event { time_h: t, kind: "morphine_dose".into(), detail: format!("morphine {} {mg:.3} mg{over}", route.name()) });
     }
     while let Some(&(t, dr)) = d.rates.get(d.next_rate) {
@@ -396,7 +392,7 @@ pub fn opioid_and_pca(
     }
     d.cumulative_iv_eq_mg += d.pk.rate_mg_per_h() * dt;
     d.pk.advance(dt);
-    let tau_d_h = p.reversal_half_life_days * 24.0 / std::f64::consts::LN_2;
+    let tau_d_h = p.reversal_half_life_days * HOURS_PER_DAY / std::f64::consts::LN_2;
     d.slow_um = relax(d.slow_um, exposure.blocker_um, dt, tau_d_h);
     means.reversal = dorsal_horn::reversal(d.slow_um, p);
     let ce = d.pk.effect_ng_ml();
@@ -436,7 +432,7 @@ pub fn wdr_neurons(
     let p = &model.p;
     let s = &model.setup;
     let (t0, dt_h) = (clock.t_h, clock.dt_h);
-    let dt_s = dt_h * 3600.0;
+    let dt_s = dt_h * SECONDS_PER_HOUR;
     let t_mid = t0 + 0.5 * dt_h;
     let incision = if s.condition == Condition::Postoperative {
         s.surgery_severity * p.surgery_c_fibre_hz * dorsal_horn::surgery_shape(t_mid, s.surgery_at_h, s.surgery_duration_h, p.surgery_heal_tau_h)
@@ -449,7 +445,7 @@ pub fn wdr_neurons(
     if let Some(st) = &s.stimulation
         && dt_s > 0.0
     {
-        let every_h = st.every_min / 60.0;
+        let every_h = st.every_min / MINUTES_PER_HOUR;
         let first_train = (((t0 - st.from_h) / every_h).floor() - 1.0).max(0.0) as u64;
         let mut m = first_train;
         loop {
@@ -458,9 +454,9 @@ pub fn wdr_neurons(
                 break;
             }
             for k in 0..st.pulses {
-                let t_h = start_h + k as f64 / st.hz / 3600.0;
+                let t_h = start_h + k as f64 / st.hz / SECONDS_PER_HOUR;
                 if t_h >= t0 && t_h < t0 + dt_h {
-                    pulses.push(((t_h - t0) * 3600.0, k));
+                    pulses.push(((t_h - t0) * SECONDS_PER_HOUR, k));
                 }
             }
             m += 1;
@@ -470,7 +466,7 @@ pub fn wdr_neurons(
     let pulse_times: Vec<f64> = pulses.iter().map(|x| x.0).collect();
     let last_pulse = s.stimulation.map_or(0, |st| st.pulses - 1);
     let m_out = dorsal_horn::output_factor(means.inhibition_rel, means.analgesia, p);
-    let tau_unblock_h = p.nmda_unblock_tau_min / 60.0;
+    let tau_unblock_h = p.nmda_unblock_tau_min / MINUTES_PER_HOUR;
     let (reversal, occ) = (means.reversal, means.occupancy);
     let mut before = Vec::new();
     let (mut sum_rest, mut sum_evoked, mut sum_w, mut sum_s, mut sum_b, mut sum_c, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0usize);
@@ -529,7 +525,7 @@ pub fn wdr_neurons(
         }
         if k == last_pulse && trains.first_sum > 0.0 {
             let ratio = pulse_resp[j] / trains.first_sum;
-            trains.done.push((t0 + t_s / 3600.0, ratio));
+            trains.done.push((t0 + t_s / SECONDS_PER_HOUR, ratio));
             means.windup_ratio = ratio;
         }
     }
@@ -543,11 +539,11 @@ pub fn wdr_neurons(
 }
 
 /// Record the pain trace at the trace's sample times, and the summary's running values. Reads
-/// `Clock`, `PainModel`, `Exposure`, `PainMeans`, `PainDrug`, `RespiratoryDepression`; writes `Record`.
+/// `Clock`, `PainModel` (its `grid`), `Exposure`, `PainMeans`, `PainDrug`, `RespiratoryDepression`; writes `Record`.
 fn record(clock: Res<Clock>, model: Res<PainModel>, exposure: Res<Exposure>, means: Res<PainMeans>, drug: Res<PainDrug>, resp: Res<RespiratoryDepression>, mut rec: ResMut<Record>) {
     let initial = clock.dt_h == 0.0;
-    let last = clock.step + 1 == model.total_steps;
-    let t_end = if initial { 0.0 } else if last { model.total_h } else { (clock.step + 1) as f64 * model.dt_h };
+    let grid = &model.grid;
+    let t_end = if initial { 0.0 } else { grid.end_h(clock.step) };
     let ce = drug.pk.effect_ng_ml();
     rec.peak_ce = rec.peak_ce.max(ce);
     if ce > 1.0 {
@@ -565,7 +561,7 @@ fn record(clock: Res<Clock>, model: Res<PainModel>, exposure: Res<Exposure>, mea
     if rec.at48.is_none() && t_end + 1e-9 >= r + 48.0 {
         rec.at48 = Some((drug.cumulative_iv_eq_mg, means.nrs_rest));
     }
-    if initial || (clock.step + 1).is_multiple_of(model.sample_every_steps) || last {
+    if initial || grid.is_sample(clock.step) {
         if initial && !rec.rows.is_empty() {
             return;
         }

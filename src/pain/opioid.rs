@@ -26,6 +26,7 @@
 use crate::params::Params;
 use crate::pathway::hill;
 use crate::pk::linear::Matrix;
+use crate::units::NG_ML_PER_MG_L;
 
 const DEPOT: usize = 0;
 const A1: usize = 1;
@@ -104,11 +105,11 @@ impl MorphinePk {
 
     /// Plasma morphine, ng/mL.
     pub fn plasma_ng_ml(&self) -> f64 {
-        self.x[A1] / self.v1_l * 1000.0
+        self.x[A1] / self.v1_l * NG_ML_PER_MG_L
     }
     /// Effect-site morphine, ng/mL.
     pub fn effect_ng_ml(&self) -> f64 {
-        self.x[CE] * 1000.0
+        self.x[CE] * NG_ML_PER_MG_L
     }
     /// Morphine in the central and peripheral compartments, mg (the gut depot excluded).
     pub fn amount_in_body_mg(&self) -> f64 {

@@ -6,6 +6,7 @@
 //! included) would be exceeded. Every demand and every dose given is an event.
 
 use super::scenario::Pca;
+use crate::units::MINUTES_PER_HOUR;
 
 /// Why a demand was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +45,7 @@ impl Pump {
         t_h >= cfg.from_h
             && t_h < cfg.to_h
             && nrs >= cfg.demand_nrs
-            && self.last_demand_h.is_none_or(|l| t_h - l >= cfg.retry_min / 60.0 - 1e-9)
+            && self.last_demand_h.is_none_or(|l| t_h - l >= cfg.retry_min / MINUTES_PER_HOUR - 1e-9)
     }
 
     fn given_since(&self, t_h: f64) -> f64 {
@@ -56,7 +57,7 @@ impl Pump {
         self.demands += 1;
         self.last_demand_h = Some(t_h);
         if let Some(&(last, _)) = self.given.last()
-            && t_h - last < cfg.lockout_min / 60.0 - 1e-9
+            && t_h - last < cfg.lockout_min / MINUTES_PER_HOUR - 1e-9
         {
             return Decision::Refused(Refusal::Lockout);
         }

@@ -10,6 +10,7 @@ use toml::Table;
 
 use crate::error::{Error, Result};
 use crate::scenario::reader::{TableReader, check_range, join};
+use crate::units::{MINUTES_PER_HOUR, SECONDS_PER_MINUTE};
 
 /// The pain condition of a scenario (`[pain] condition`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -175,13 +176,11 @@ pub struct Pca {
     pub to_h: f64,
 }
 
-/// Read `[pain]` (and `[[pain.morphine]]`) from the top-level table; absent → condition none.
-pub fn resolve_pain(top: &Table) -> Result<PainSetup> {
+/// Read `[pain]` (and `[[pain.morphine]]`) through the scenario's top-level reader; absent →
+/// condition none.
+pub fn resolve_pain(top: &TableReader<'_>) -> Result<PainSetup> {
     let mut s = PainSetup::default();
-    let Some(v) = top.get("pain") else { return Ok(s) };
-    let Some(t) = v.as_table() else {
-        return Err(Error::at_key("pain", "expected a table [pain]"));
-    };
+    let Some(t) = top.table_opt("pain")? else { return Ok(s) };
     let r = TableReader::new(
         "pain",
         t,
@@ -200,68 +199,23 @@ pub fn resolve_pain(top: &Table) -> Result<PainSetup> {
     );
     r.deny_unknown()?;
     s.condition = r.choice("condition", &CONDITIONS)?.unwrap_or(Condition::None);
-    let count = |key: &str, default: u32| -> Result<u32> {
-        match r.u64_opt(key)? {
-            None => Ok(default),
-            Some(v) if (1..=100_000).contains(&v) => Ok(v as u32),
-            Some(v) => Err(Error::at_key(join("pain", key), format!("value {v} is out of range; allowed: 1 to 100000"))),
-        }
-    };
-    s.wdr_neurons = count("wdr_neurons", s.wdr_neurons)?;
-    s.inhibitory_interneurons = count("inhibitory_interneurons", s.inhibitory_interneurons)?;
-    let num = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| -> Result<f64> {
-        let v = r.f64_opt(key)?.unwrap_or(default);
-        check_range(&join("pain", key), v, lo, hi, false, unit)?;
-        Ok(v)
-    };
+    s.wdr_neurons = r.u64_in("wdr_neurons", s.wdr_neurons.into(), 1, 100_000)? as u32;
+    s.inhibitory_interneurons = r.u64_in("inhibitory_interneurons", s.inhibitory_interneurons.into(), 1, 100_000)? as u32;
     let default_nrs = match s.condition {
         Condition::Neuropathic => 6.0,
         Condition::Crps => 7.0,
         _ => 0.0,
     };
-    s.baseline_nrs = num("baseline_nrs", default_nrs, 0.0, 9.5, "NRS points")?;
-    s.surgery_at_h = num("surgery_at_h", s.surgery_at_h, 0.0, 8760.0, "h")?;
-    s.surgery_duration_h = num("surgery_duration_h", s.surgery_duration_h, 0.0, 48.0, "h")?;
-    s.surgery_severity = num("surgery_severity", s.surgery_severity, 0.0, 1.0, "(fraction of a major operation)")?;
-    s.preop_opioid_tolerance = num("preop_opioid_tolerance", 0.0, 0.0, 20.0, "(C50 multiplier minus 1)")?;
-    if let Some(st) = r.raw("stimulation") {
-        let Some(st) = st.as_table() else {
-            return Err(Error::at_key("pain.stimulation", "expected a table [pain.stimulation] (hz, pulses, every_min, from_h, to_h)"));
-        };
-        let sr = TableReader::new("pain.stimulation", st, &["hz", "pulses", "every_min", "from_h", "to_h"]);
-        sr.deny_unknown()?;
-        let hz = sr.f64_req("hz", "stimulation frequency in Hz, e.g. hz = 1.0")?;
-        check_range("pain.stimulation.hz", hz, 0.01, 20.0, false, "Hz")?;
-        let pulses = match sr.u64_opt("pulses")? {
-            None => 10,
-            Some(n) if (1..=1000).contains(&n) => n as u32,
-            Some(n) => return Err(Error::at_key("pain.stimulation.pulses", format!("value {n} is out of range; allowed: 1 to 1000"))),
-        };
-        let every_min = sr.f64_opt("every_min")?.unwrap_or(10.0);
-        check_range("pain.stimulation.every_min", every_min, 0.1, 10080.0, false, "min")?;
-        if (pulses as f64 - 1.0) / hz > every_min * 60.0 {
-            return Err(Error::at_key(
-                "pain.stimulation.every_min",
-                format!("a train of {pulses} pulses at {hz} Hz lasts longer than {every_min} min: trains must not overlap"),
-            ));
-        }
-        let from_h = sr.f64_opt("from_h")?.unwrap_or(0.0);
-        check_range("pain.stimulation.from_h", from_h, 0.0, 8760.0, false, "h")?;
-        let to_h = sr.f64_opt("to_h")?.unwrap_or(f64::INFINITY);
-        if to_h <= from_h {
-            return Err(Error::at_key("pain.stimulation.to_h", format!("must be after from_h ({from_h} h), found {to_h}")));
-        }
-        s.stimulation = Some(Stimulation { hz, pulses, every_min, from_h, to_h });
+    s.baseline_nrs = r.f64_in("baseline_nrs", default_nrs, 0.0, 9.5, "NRS points")?;
+    s.surgery_at_h = r.f64_in("surgery_at_h", s.surgery_at_h, 0.0, 8760.0, "h")?;
+    s.surgery_duration_h = r.f64_in("surgery_duration_h", s.surgery_duration_h, 0.0, 48.0, "h")?;
+    s.surgery_severity = r.f64_in("surgery_severity", s.surgery_severity, 0.0, 1.0, "(fraction of a major operation)")?;
+    s.preop_opioid_tolerance = r.f64_in("preop_opioid_tolerance", 0.0, 0.0, 20.0, "(C50 multiplier minus 1)")?;
+    if let Some(st) = r.table_opt("stimulation")? {
+        s.stimulation = Some(resolve_stimulation(st)?);
     }
-    if let Some(m) = r.raw("morphine") {
-        let Some(list) = m.as_array() else {
-            return Err(Error::at_key("pain.morphine", "expected a list of [[pain.morphine]] tables"));
-        };
-        for (i, d) in list.iter().enumerate() {
-            let path = format!("pain.morphine.{i}");
-            let Some(dt) = d.as_table() else { return Err(Error::at_key(path, "expected a table")) };
-            s.morphine.push(resolve_morphine(&path, dt)?);
-        }
+    for (i, dt) in r.tables("morphine")?.into_iter().enumerate() {
+        s.morphine.push(resolve_morphine(&format!("pain.morphine.{i}"), dt)?);
     }
     if s.condition == Condition::None && (s.stimulation.is_some() || !s.morphine.is_empty()) {
         return Err(Error::at_key(
@@ -272,6 +226,29 @@ pub fn resolve_pain(top: &Table) -> Result<PainSetup> {
     Ok(s)
 }
 
+/// `[pain.stimulation]`: trains of pulses that must not overlap.
+fn resolve_stimulation(t: &Table) -> Result<Stimulation> {
+    let sr = TableReader::new("pain.stimulation", t, &["hz", "pulses", "every_min", "from_h", "to_h"]);
+    sr.deny_unknown()?;
+    let hz = sr.f64_req("hz", "stimulation frequency in Hz, e.g. hz = 1.0")?;
+    check_range("pain.stimulation.hz", hz, 0.01, 20.0, false, "Hz")?;
+    let pulses = sr.u64_in("pulses", 10, 1, 1000)? as u32;
+    let every_min = sr.f64_in("every_min", 10.0, 0.1, 10080.0, "min")?;
+    if (pulses as f64 - 1.0) / hz > every_min * SECONDS_PER_MINUTE {
+        return Err(Error::at_key(
+            "pain.stimulation.every_min",
+            format!("a train of {pulses} pulses at {hz} Hz lasts longer than {every_min} min: trains must not overlap"),
+        ));
+    }
+    let from_h = sr.f64_in("from_h", 0.0, 0.0, 8760.0, "h")?;
+    let to_h = sr.f64_opt("to_h")?.unwrap_or(f64::INFINITY);
+    if to_h <= from_h {
+        return Err(Error::at_key("pain.stimulation.to_h", format!("must be after from_h ({from_h} h), found {to_h}")));
+    }
+    Ok(Stimulation { hz, pulses, every_min, from_h, to_h })
+}
+
+/// One `[[pain.morphine]]` at `path`.
 fn resolve_morphine(path: &str, t: &Table) -> Result<MorphineDose> {
     let r = TableReader::new(path, t, &["route", "mg", "at_h", "over_min", "every_h", "times"]);
     r.deny_unknown()?;
@@ -280,8 +257,7 @@ fn resolve_morphine(path: &str, t: &Table) -> Result<MorphineDose> {
         .ok_or_else(|| Error::at_key(join(path, "route"), "missing required key: \"iv_bolus\", \"iv_infusion\" or \"oral\""))?;
     let mg = r.f64_req("mg", "morphine in mg, e.g. mg = 5.0")?;
     check_range(&join(path, "mg"), mg, 0.0, 5000.0, false, "mg")?;
-    let at_h = r.f64_opt("at_h")?.unwrap_or(0.0);
-    check_range(&join(path, "at_h"), at_h, 0.0, 8760.0, false, "h")?;
+    let at_h = r.f64_in("at_h", 0.0, 0.0, 8760.0, "h")?;
     let over_min = r.f64_opt("over_min")?;
     match (route, over_min) {
         (MorphineRoute::IvInfusion, None) => {
@@ -293,15 +269,11 @@ fn resolve_morphine(path: &str, t: &Table) -> Result<MorphineDose> {
         }
         _ => {}
     }
-    let times = match r.u64_opt("times")? {
-        None => 1,
-        Some(n) if (1..=10_000).contains(&n) => n as u32,
-        Some(n) => return Err(Error::at_key(join(path, "times"), format!("value {n} is out of range; allowed: 1 to 10000"))),
-    };
+    let times = r.u64_in("times", 1, 1, 10_000)? as u32;
     let every_h = r.f64_opt("every_h")?;
     if let Some(e) = every_h {
         check_range(&join(path, "every_h"), e, 0.0, 8760.0, true, "h")?;
-        if over_min.is_some_and(|m| m / 60.0 > e) {
+        if over_min.is_some_and(|m| m / MINUTES_PER_HOUR > e) {
             return Err(Error::at_key(join(path, "every_h"), "infusions of one [[pain.morphine]] must not overlap"));
         }
     } else if times > 1 {
@@ -310,33 +282,28 @@ fn resolve_morphine(path: &str, t: &Table) -> Result<MorphineDose> {
     Ok(MorphineDose { route, mg, at_h, over_min, every_h, times })
 }
 
-/// Read `[pca]`; absent → no pump. The pump needs a pain condition.
-pub fn resolve_pca(top: &Table, pain: &PainSetup) -> Result<Option<Pca>> {
-    let Some(v) = top.get("pca") else { return Ok(None) };
-    let Some(t) = v.as_table() else { return Err(Error::at_key("pca", "expected a table [pca]")) };
+/// Read `[pca]` through the scenario's top-level reader; absent → no pump. The pump needs a pain
+/// condition.
+pub fn resolve_pca(top: &TableReader<'_>, pain: &PainSetup) -> Result<Option<Pca>> {
+    let Some(t) = top.table_opt("pca")? else { return Ok(None) };
     if pain.condition == Condition::None {
         return Err(Error::at_key("pca", "a PCA pump needs a pain model: set [pain] condition to \"postoperative\", \"neuropathic\", \"crps\" or \"experimental\""));
     }
     let r = TableReader::new("pca", t, &["bolus_mg", "lockout_min", "limit_1h_mg", "limit_4h_mg", "demand_nrs", "retry_min", "from_h", "to_h"]);
     r.deny_unknown()?;
-    let num = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| -> Result<f64> {
-        let v = r.f64_opt(key)?.unwrap_or(default);
-        check_range(&join("pca", key), v, lo, hi, false, unit)?;
-        Ok(v)
-    };
     let default_from = if pain.condition == Condition::Postoperative { pain.surgery_at_h + pain.surgery_duration_h } else { 0.0 };
-    let from_h = num("from_h", default_from, 0.0, 8760.0, "h")?;
+    let from_h = r.f64_in("from_h", default_from, 0.0, 8760.0, "h")?;
     let to_h = r.f64_opt("to_h")?.unwrap_or(f64::INFINITY);
     if to_h <= from_h {
         return Err(Error::at_key("pca.to_h", format!("must be after from_h ({from_h} h), found {to_h}")));
     }
     Ok(Some(Pca {
-        bolus_mg: num("bolus_mg", 1.0, 0.0, 50.0, "mg IV morphine")?,
-        lockout_min: num("lockout_min", 6.0, 0.0, 240.0, "min")?,
-        limit_1h_mg: num("limit_1h_mg", 0.0, 0.0, 1000.0, "mg (0 = no limit)")?,
-        limit_4h_mg: num("limit_4h_mg", 0.0, 0.0, 1000.0, "mg (0 = no limit)")?,
-        demand_nrs: num("demand_nrs", 4.0, 0.0, 10.0, "NRS points")?,
-        retry_min: num("retry_min", 10.0, 0.1, 1440.0, "min")?,
+        bolus_mg: r.f64_in("bolus_mg", 1.0, 0.0, 50.0, "mg IV morphine")?,
+        lockout_min: r.f64_in("lockout_min", 6.0, 0.0, 240.0, "min")?,
+        limit_1h_mg: r.f64_in("limit_1h_mg", 0.0, 0.0, 1000.0, "mg (0 = no limit)")?,
+        limit_4h_mg: r.f64_in("limit_4h_mg", 0.0, 0.0, 1000.0, "mg (0 = no limit)")?,
+        demand_nrs: r.f64_in("demand_nrs", 4.0, 0.0, 10.0, "NRS points")?,
+        retry_min: r.f64_in("retry_min", 10.0, 0.1, 1440.0, "min")?,
         from_h,
         to_h,
     }))

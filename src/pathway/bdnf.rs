@@ -37,6 +37,7 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
 }
 use crate::params::Params;
 use crate::scenario::InterventionKind;
+use crate::units::MINUTES_PER_HOUR;
 
 /// BDNF target of one neuron.
 #[inline]
@@ -66,7 +67,7 @@ pub fn release(
     mut cells: Query<(&Pyramidal, &Ampa, &NmdaBlock, &Excitability, &Suppression, &mut Bdnf)>,
 ) {
     let p = &model.0;
-    let decay = crate::math::exp(-clock.dt_h / (p.bdnf_tau_min / 60.0));
+    let decay = crate::math::exp(-clock.dt_h / (p.bdnf_tau_min / MINUTES_PER_HOUR));
     let h_drug_free = ampa::response(1.0, p);
     let (val66met, eef2k) = (blockers.of(InterventionKind::BdnfVal66met), switches.0.eef2k);
     let (mut sum, mut n) = (0.0, 0usize);

@@ -63,6 +63,7 @@ fn check(world: &mut World, t_h: f64, ov: &[String]) -> crate::Result<()> {
     guard::check_value("disinhibition", "pyramidal_rate_hz", m.pyramidal_rate_hz, N, t_h, ov)
 }
 use crate::params::Params;
+use crate::units::MINUTES_PER_HOUR;
 
 /// Interneuron firing rate, Hz: the baseline less the NMDA-driven fraction of it that `block` (0–1) removes.
 #[inline]
@@ -88,7 +89,7 @@ impl PyramidalStep {
     /// Precompute what a step of `dt_h` hours shares across neurons (decay factors, `half_loss^n`).
     pub fn new(dt_h: f64, p: &Params) -> Self {
         Self {
-            adaptation_decay: crate::math::exp(-dt_h / (p.disinhibition_adaptation_tau_min / 60.0)),
+            adaptation_decay: crate::math::exp(-dt_h / (p.disinhibition_adaptation_tau_min / MINUTES_PER_HOUR)),
             suppression_decay: crate::math::exp(-dt_h / p.anaesthetic_suppression_tau_h),
             half_loss_n: pow_n(p.disinhibition_half_loss, p.disinhibition_hill),
         }

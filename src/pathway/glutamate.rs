@@ -13,6 +13,7 @@ use bevy_ecs::prelude::*;
 
 use super::{Clock, DENSE, FiringRate, Model, Pyramidal, relax};
 use crate::guard::{self, Bound};
+use crate::units::MINUTES_PER_HOUR;
 
 /// The stage's system set.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,7 +63,7 @@ pub fn release(
         }
     }
     let rel = if base > 0.0 { rate / base } else { 1.0 };
-    glu.0 = glutamate_step(glu.0, rel, p.glutamate_gain, p.glutamate_tau_min / 60.0, clock.dt_h);
+    glu.0 = glutamate_step(glu.0, rel, p.glutamate_gain, p.glutamate_tau_min / MINUTES_PER_HOUR, clock.dt_h);
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ use bevy_ecs::prelude::*;
 use crate::params::Params;
 use crate::pk::Concentrations;
 use crate::scenario::{InterventionKind, Mechanisms};
+use crate::units::{SECONDS_PER_HOUR, SECONDS_PER_MINUTE};
 
 /// Exact relaxation of `x` towards `target` over `dt` with time constant `tau` (same units).
 #[inline]
@@ -87,6 +88,51 @@ pub struct Clock {
     pub t_h: f64,
     /// Length of the current step, h.
     pub dt_h: f64,
+}
+
+/// The run's steps, derived once from the scenario ([`StepGrid::of`]) and inserted by `sim.rs`
+/// before the stages register: the step length, the number of steps and which step ends are
+/// sample times. Everything that samples on the trace's times (the trace itself, pain.csv) reads
+/// this one rule.
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct StepGrid {
+    /// Length of a full step, h (`numerics.dt_s`).
+    pub dt_h: f64,
+    /// Number of steps; the last may be shorter, ending exactly at `total_h`.
+    pub total_steps: u64,
+    /// A sample every this many steps (`numerics.sample_every_min`, at least 1).
+    pub sample_every_steps: u64,
+    /// Length of the run, h (`duration_h`).
+    pub total_h: f64,
+}
+
+impl StepGrid {
+    /// The step grid of `sc`.
+    pub fn of(sc: &crate::scenario::Scenario) -> Self {
+        let dt_s = sc.numerics.dt_s;
+        let total_s = sc.duration_h * SECONDS_PER_HOUR;
+        Self {
+            dt_h: dt_s / SECONDS_PER_HOUR,
+            total_steps: (total_s / dt_s - 1e-9).ceil().max(1.0) as u64,
+            sample_every_steps: (sc.numerics.sample_every_min * SECONDS_PER_MINUTE / dt_s).round().max(1.0) as u64,
+            total_h: sc.duration_h,
+        }
+    }
+
+    /// Whether `step` is the last step.
+    pub fn is_last(&self, step: u64) -> bool {
+        step + 1 == self.total_steps
+    }
+
+    /// Whether the end of `step` is a sample time: every `sample_every_steps`-th step, and the last.
+    pub fn is_sample(&self, step: u64) -> bool {
+        (step + 1).is_multiple_of(self.sample_every_steps) || self.is_last(step)
+    }
+
+    /// The time at the end of `step`, h (`total_h` exactly for the last).
+    pub fn end_h(&self, step: u64) -> f64 {
+        if self.is_last(step) { self.total_h } else { (step + 1) as f64 * self.dt_h }
+    }
 }
 
 /// Drug at the effect site during this step (written by the PK system).

@@ -34,6 +34,7 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
 }
 use crate::params::Params;
 use crate::scenario::InterventionKind;
+use crate::units::MINUTES_PER_HOUR;
 
 /// mTORC1 target (relative) for BDNF `bdnf` (relative): TrkB signalling above baseline raises it by `mtorc1_gain`; `trkb_antagonist` and `rapamycin` (fractions 0–1) cut it.
 #[inline]
@@ -51,7 +52,7 @@ pub fn trkb_mtorc1(
     mut cells: Query<(&Bdnf, &mut Mtorc1)>,
 ) {
     let p = &model.0;
-    let decay = crate::math::exp(-clock.dt_h / (p.mtorc1_tau_min / 60.0));
+    let decay = crate::math::exp(-clock.dt_h / (p.mtorc1_tau_min / MINUTES_PER_HOUR));
     let (trkb, rapamycin) = (blockers.of(InterventionKind::TrkbAntagonist), blockers.of(InterventionKind::Rapamycin));
     let (mut sum, mut n) = (0.0, 0usize);
     for (bdnf, mut mtorc1) in cells.contiguous_iter_mut().expect(DENSE) {

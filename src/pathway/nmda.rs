@@ -16,6 +16,7 @@ use bevy_ecs::prelude::*;
 
 use super::{Clock, DENSE, Exposure, Interneuron, Model, NmdaBlock, Pyramidal};
 use crate::guard::{self, Bound};
+use crate::units::MINUTES_PER_HOUR;
 
 /// The stage's system set.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,7 +76,7 @@ pub fn block(
     mut pyramidal: Query<(&Pyramidal, &mut NmdaBlock), Without<Interneuron>>,
 ) {
     let p = &model.0;
-    let (tau_h, c, dt_h) = (p.nmda_unblock_tau_min / 60.0, exposure.blocker_um, clock.dt_h);
+    let (tau_h, c, dt_h) = (p.nmda_unblock_tau_min / MINUTES_PER_HOUR, exposure.blocker_um, clock.dt_h);
     let (mut sum, mut n) = (0.0, 0usize);
     for (cells, mut block) in interneurons.contiguous_iter_mut().expect(DENSE) {
         for (cell, b) in cells.iter().zip(block.bypass_change_detection()) {

@@ -78,6 +78,7 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
 }
 use crate::params::Params;
 use crate::rng::{self, Purpose};
+use crate::units::HOURS_PER_DAY;
 
 /// Below this many spines, fates are drawn on one thread: parallel iteration does not pay for a
 /// light per-spine update (docs/performance.md).
@@ -164,9 +165,9 @@ pub struct SpineRates {
 /// Formation rate of a neuron with no crowding (spines per hour at protein `protein`).
 fn uncrowded_formation_per_h(protein: f64, reference_per_neuron: f64, p: &Params) -> f64 {
     let (e_t, m, e_m) = (
-        p.spine_thin_elimination_per_day / 24.0,
-        p.spine_maturation_per_day / 24.0,
-        p.spine_mushroom_elimination_per_day / 24.0,
+        p.spine_thin_elimination_per_day / HOURS_PER_DAY,
+        p.spine_maturation_per_day / HOURS_PER_DAY,
+        p.spine_mushroom_elimination_per_day / HOURS_PER_DAY,
     );
     let f0 = reference_per_neuron * (e_t + m) / (1.0 + m / e_m) / (1.0 - 1.0 / p.spine_capacity_rel);
     f0 * crate::math::powf(protein.max(0.0), p.spine_formation_protein_hill)
@@ -175,9 +176,9 @@ fn uncrowded_formation_per_h(protein: f64, reference_per_neuron: f64, p: &Params
 /// Rates of a neuron with synaptic protein `protein` and `spines` spines now.
 pub fn rates(protein: f64, spines: f64, stressed: bool, reference_per_neuron: f64, p: &Params) -> SpineRates {
     let (e_t, m, e_m) = (
-        p.spine_thin_elimination_per_day / 24.0,
-        p.spine_maturation_per_day / 24.0,
-        p.spine_mushroom_elimination_per_day / 24.0,
+        p.spine_thin_elimination_per_day / HOURS_PER_DAY,
+        p.spine_maturation_per_day / HOURS_PER_DAY,
+        p.spine_mushroom_elimination_per_day / HOURS_PER_DAY,
     );
     let room = (1.0 - spines / (p.spine_capacity_rel * reference_per_neuron)).max(0.0);
     SpineRates {

@@ -30,6 +30,7 @@ use linear::Matrix;
 use serde::{Deserialize, Serialize};
 
 use crate::params::Params;
+use crate::units::NG_ML_PER_MG_L;
 
 /// A route of administration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -256,23 +257,23 @@ impl Compound {
 
     /// Plasma concentration of the parent drug, ng/mL.
     pub fn plasma_ng_ml(&self) -> f64 {
-        self.x[A1] / self.disp.v1_l * 1000.0
+        self.x[A1] / self.disp.v1_l * NG_ML_PER_MG_L
     }
     /// Effect-site (brain) concentration of the parent drug, ng/mL.
     pub fn effect_ng_ml(&self) -> f64 {
-        self.x[CE] * 1000.0
+        self.x[CE] * NG_ML_PER_MG_L
     }
     /// Plasma norketamine formed from this drug, ng/mL.
     pub fn norketamine_plasma_ng_ml(&self) -> f64 {
-        self.x[NK] / self.disp.nk_v_l * 1000.0
+        self.x[NK] / self.disp.nk_v_l * NG_ML_PER_MG_L
     }
     /// Effect-site (brain) norketamine formed from this drug, ng/mL.
     pub fn norketamine_effect_ng_ml(&self) -> f64 {
-        self.x[NKE] * 1000.0
+        self.x[NKE] * NG_ML_PER_MG_L
     }
     /// Area under the plasma curve of the parent drug so far, ng·h/mL.
     pub fn auc_ng_h_ml(&self) -> f64 {
-        self.x[AUC] * 1000.0
+        self.x[AUC] * NG_ML_PER_MG_L
     }
     /// Parent drug present in the body (depots and compartments), mg.
     pub fn amount_in_body_mg(&self) -> f64 {

@@ -39,6 +39,7 @@ use crate::pk::KETAMINE_G_PER_MOL;
 use crate::readout::Event;
 use crate::rng::{self, Purpose};
 use crate::scenario::{Monitoring, Subject};
+use crate::units::{HOURS_PER_DAY, MINUTES_PER_HOUR};
 
 /// The subject's response sensitivities (mean 1 across subjects).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -164,13 +165,13 @@ pub fn readout(
 
 /// Run time (h) of the midnight that ends the day of `t_h`, when t = 0 is `start_clock_h` o'clock.
 pub fn end_of_day_h(t_h: f64, start_clock_h: f64) -> f64 {
-    ((start_clock_h + t_h) / 24.0).floor() * 24.0 + 24.0 - start_clock_h
+    ((start_clock_h + t_h) / HOURS_PER_DAY).floor() * HOURS_PER_DAY + HOURS_PER_DAY - start_clock_h
 }
 
 /// Clock time of run time `t_h` when t = 0 is `start_clock_h` o'clock: `"21:40"`, `"03:40 the
 /// next day"`, `"09:00 on day 3"` (the day of t = 0 is day 1).
 pub fn clock_text(t_h: f64, start_clock_h: f64) -> String {
-    let minutes = ((start_clock_h + t_h) * 60.0).round() as i64;
+    let minutes = ((start_clock_h + t_h) * MINUTES_PER_HOUR).round() as i64;
     let (day, in_day) = (minutes.div_euclid(24 * 60), minutes.rem_euclid(24 * 60));
     let hm = format!("{:02}:{:02}", in_day / 60, in_day % 60);
     match day {

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::readout::{Event, TraceRow};
 use crate::scenario::Scenario;
+use crate::units::MINUTES_PER_HOUR;
 
 /// One row of doses.csv. Field order is the column order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -127,7 +128,7 @@ pub fn dose_rows(sc: &Scenario, trace: &[TraceRow], events: &[Event]) -> Vec<Dos
             drug: a.drug.name().to_string(),
             route: a.route.name().to_string(),
             mg: a.mg,
-            duration_min: a.duration_h * 60.0,
+            duration_min: a.duration_h * MINUTES_PER_HOUR,
             cmax_ng_ml: cmax,
             tmax_h: tmax,
             auc_ng_h_ml: auc,

@@ -17,6 +17,7 @@ use toml::{Table, Value};
 use crate::error::{Error, Location, Result, did_you_mean};
 use crate::params::{self, Params};
 use crate::pk::{Administration, Drug, Route};
+use crate::units::{MINUTES_PER_HOUR, SECONDS_PER_MINUTE};
 pub use builder::{DoseSpec, ScenarioBuilder};
 use reader::{TableReader, check_range, join};
 
@@ -373,17 +374,23 @@ pub const DOSE_CEILINGS: &[DoseCeiling] = &[
 /// An `mg` amount below this many mg per kg is most likely mg/kg entered as mg.
 pub const DOSE_FLOOR_MG_PER_KG: f64 = 0.01;
 
-static ALLOW_HIGH_DOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Allow doses above their ceiling in every scenario this process resolves from now on (the
-/// `--allow-high-dose` flag of `run`, `check`, `sweep` and `trial`): as `allow_high_dose = true`
-/// in each scenario.
-pub fn allow_high_doses() {
-    ALLOW_HIGH_DOSE.store(true, std::sync::atomic::Ordering::Relaxed);
+/// Choices of the caller that are not part of the scenario file: what `ketasim`'s flags pass to
+/// loading. Each load gets its own options, so two loads in one process (a Python session, the
+/// browser lab, a test) never affect each other; the default is a plain load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Allow doses above their route's plausible ceiling ([`DOSE_CEILINGS`]) in this load, as
+    /// `allow_high_dose = true` in the scenario would (the `--allow-high-dose` flag of `run`,
+    /// `check`, `sweep` and `trial`).
+    pub allow_high_dose: bool,
 }
 
-fn high_doses_allowed_here() -> bool {
-    ALLOW_HIGH_DOSE.load(std::sync::atomic::Ordering::Relaxed)
+impl LoadOptions {
+    /// The options with high doses allowed (or not).
+    pub fn allow_high_dose(mut self, allow: bool) -> Self {
+        self.allow_high_dose = allow;
+        self
+    }
 }
 
 /// `x` with a thousands separator and at most `decimals` decimals, trailing zeros dropped
@@ -412,8 +419,8 @@ fn check_plausible(path: &str, d: &Dose, weight_kg: f64, allowed: bool) -> Resul
     let mg = d.amount_mg(weight_kg);
     let w = grouped(weight_kg, 1);
     let (value, per_h) = if c.unit == "mg/kg/h" {
-        let h = d.over_min.unwrap_or(60.0) / 60.0;
-        (mgkg / h, format!(" over {} min = {} mg/kg/h", grouped(h * 60.0, 1), grouped(mgkg / h, 2)))
+        let h = d.over_min.unwrap_or(60.0) / MINUTES_PER_HOUR;
+        (mgkg / h, format!(" over {} min = {} mg/kg/h", grouped(h * MINUTES_PER_HOUR, 1), grouped(mgkg / h, 2)))
     } else {
         (mgkg, String::new())
     };
@@ -487,7 +494,7 @@ impl Scenario {
                     drug: d.drug,
                     route: d.route,
                     mg: d.amount_mg(self.subject.weight_kg),
-                    duration_h: d.over_min.unwrap_or(0.0) / 60.0,
+                    duration_h: d.over_min.unwrap_or(0.0) / MINUTES_PER_HOUR,
                 });
             }
         }
@@ -513,7 +520,7 @@ impl Scenario {
                 }
             }
             Route::IvInfusion => {
-                let rate = mgkg / (dose.over_min.unwrap_or(1.0) / 60.0);
+                let rate = mgkg / (dose.over_min.unwrap_or(1.0) / MINUTES_PER_HOUR);
                 let low = rate <= LOW_DOSE_MAX_INFUSION_MG_PER_KG_PER_H + 1e-12;
                 DoseClass {
                     low_dose: low,
@@ -652,14 +659,26 @@ pub fn find(spec: &str) -> Result<ScenarioSource> {
     Err(Error::input(msg))
 }
 
-/// Load and resolve a scenario, applying `--set KEY=VALUE` overrides (and `--seed`).
+/// Load and resolve a scenario, applying `--set KEY=VALUE` overrides (and `--seed`), with the
+/// default [`LoadOptions`].
 pub fn load(spec: &str, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
-    let src = find(spec)?;
-    from_source(&src, sets, seed)
+    load_with(spec, sets, seed, LoadOptions::default())
 }
 
-/// Resolve the scenario text of `src`, applying `--set KEY=VALUE` overrides and `--seed`; an input error names the file, key and line.
+/// [`load`] with explicit [`LoadOptions`] (e.g. high doses allowed).
+pub fn load_with(spec: &str, sets: &[String], seed: Option<u64>, options: LoadOptions) -> Result<Scenario> {
+    let src = find(spec)?;
+    from_source_with(&src, sets, seed, options)
+}
+
+/// Resolve the scenario text of `src`, applying `--set KEY=VALUE` overrides and `--seed`, with the
+/// default [`LoadOptions`]; an input error names the file, key and line.
 pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
+    from_source_with(src, sets, seed, LoadOptions::default())
+}
+
+/// [`from_source`] with explicit [`LoadOptions`].
+pub fn from_source_with(src: &ScenarioSource, sets: &[String], seed: Option<u64>, options: LoadOptions) -> Result<Scenario> {
     let file = &src.origin;
     let mut table = reader::parse_toml(&src.text, file)?;
     // (key path, the whole assignment) of every --set, to attribute errors to the flag.
@@ -668,7 +687,7 @@ pub fn from_source(src: &ScenarioSource, sets: &[String], seed: Option<u64>) -> 
         let key = apply_set(&mut table, s)?;
         set_keys.push((key, s.as_str()));
     }
-    let mut sc = resolve(&table).map_err(|e| {
+    let mut sc = resolve_with(&table, options).map_err(|e| {
         // An error on a key that came from --set points at the flag, not into the file.
         // The last --set wins, as it does when applied.
         if let Error::Input { location, message } = &e
@@ -807,8 +826,13 @@ pub const MAX_SPINES_GROWN: f64 = 1e8;
 /// (10,000 `[[dose]]` tables of 10,000 administrations each tried to allocate 4 GiB).
 pub const MAX_ADMINISTRATIONS: u64 = 100_000;
 
-/// Resolve a parsed TOML table into a checked [`Scenario`].
+/// Resolve a parsed TOML table into a checked [`Scenario`], with the default [`LoadOptions`].
 pub fn resolve(t: &Table) -> Result<Scenario> {
+    resolve_with(t, LoadOptions::default())
+}
+
+/// Resolve a parsed TOML table into a checked [`Scenario`] with explicit [`LoadOptions`].
+pub fn resolve_with(t: &Table, options: LoadOptions) -> Result<Scenario> {
     let top = TableReader::new("", t, TOP_KEYS);
     top.deny_unknown()?;
     let name = top.str_req("name", "the scenario's name, e.g. name = \"Single 0.5 mg/kg IV infusion\"")?.to_string();
@@ -828,7 +852,7 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     };
 
     let subject = resolve_subject(&top)?;
-    let (doses, allow_high_dose) = resolve_doses(&top, subject.weight_kg)?;
+    let (doses, allow_high_dose) = resolve_doses(&top, subject.weight_kg, options.allow_high_dose)?;
     let interventions = resolve_interventions(&top)?;
     let circuit = resolve_circuit(&top)?;
     let numerics = resolve_numerics(&top, duration_h)?;
@@ -837,8 +861,8 @@ pub fn resolve(t: &Table) -> Result<Scenario> {
     let parameters = resolve_parameters(&top)?;
     check_memory(&circuit, &parameters, &doses)?;
 
-    let pain = crate::pain::scenario::resolve_pain(t)?;
-    let pca = crate::pain::scenario::resolve_pca(t, &pain)?;
+    let pain = crate::pain::scenario::resolve_pain(&top)?;
+    let pca = crate::pain::scenario::resolve_pca(&top, &pain)?;
     Ok(Scenario {
         pain,
         pca,
@@ -876,11 +900,7 @@ fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
     let state = sr
         .choice("state", &[("healthy", SubjectState::Healthy), ("chronic_stress", SubjectState::ChronicStress)])?
         .ok_or_else(|| Error::at_key("subject.state", "missing required key: \"healthy\" or \"chronic_stress\""))?;
-    let vital = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| -> Result<f64> {
-        let v = sr.f64_opt(key)?.unwrap_or(default);
-        check_range(&join("subject", key), v, lo, hi, false, unit)?;
-        Ok(v)
-    };
+    let vital = |key: &str, default: f64, lo: f64, hi: f64, unit: &str| sr.f64_in(key, default, lo, hi, unit);
     let sbp_mmhg = vital("sbp_mmhg", DEFAULT_SBP_MMHG, 60.0, 260.0, "mmHg")?;
     let dbp_mmhg = vital("dbp_mmhg", DEFAULT_DBP_MMHG, 30.0, 160.0, "mmHg")?;
     if dbp_mmhg >= sbp_mmhg {
@@ -900,9 +920,9 @@ fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
 }
 
 /// `[[dose]]` tables, each checked against its route's plausible ceiling; also whether high doses
-/// are allowed (`allow_high_dose`, or `--allow-high-dose`).
-fn resolve_doses(top: &TableReader<'_>, weight_kg: f64) -> Result<(Vec<Dose>, bool)> {
-    let allow_high_dose = top.bool_opt("allow_high_dose")?.unwrap_or(false) || high_doses_allowed_here();
+/// are allowed (`allow_high_dose`, or `allowed_by_caller`: [`LoadOptions::allow_high_dose`]).
+fn resolve_doses(top: &TableReader<'_>, weight_kg: f64, allowed_by_caller: bool) -> Result<(Vec<Dose>, bool)> {
+    let allow_high_dose = top.bool_opt("allow_high_dose")?.unwrap_or(false) || allowed_by_caller;
     let mut doses = Vec::new();
     for (i, dt) in top.tables("dose")?.into_iter().enumerate() {
         let path = format!("dose.{i}");
@@ -944,13 +964,7 @@ fn resolve_circuit(top: &TableReader<'_>) -> Result<Circuit> {
     if let Some(ct) = top.table_opt("circuit")? {
         let r = TableReader::new("circuit", ct, &["pyramidal_neurons", "interneurons", "spines_per_pyramidal"]);
         r.deny_unknown()?;
-        let get = |key: &str, default: u32, max: u64| -> Result<u32> {
-            match r.u64_opt(key)? {
-                None => Ok(default),
-                Some(v) if (1..=max).contains(&v) => Ok(v as u32),
-                Some(v) => Err(Error::at_key(join("circuit", key), format!("value {v} is out of range; allowed: 1 to {max}"))),
-            }
-        };
+        let get = |key: &str, default: u32, max: u64| -> Result<u32> { Ok(r.u64_in(key, default.into(), 1, max)? as u32) };
         circuit.pyramidal_neurons = get("pyramidal_neurons", circuit.pyramidal_neurons, 1_000_000)?;
         circuit.interneurons = get("interneurons", circuit.interneurons, 1_000_000)?;
         circuit.spines_per_pyramidal = get("spines_per_pyramidal", circuit.spines_per_pyramidal, 1_000_000)?;
@@ -982,7 +996,7 @@ fn resolve_numerics(top: &TableReader<'_>, duration_h: f64) -> Result<Numerics> 
             numerics.sample_every_min = se;
         }
     }
-    let ratio = numerics.sample_every_min * 60.0 / numerics.dt_s;
+    let ratio = numerics.sample_every_min * SECONDS_PER_MINUTE / numerics.dt_s;
     if ratio < 1.0 - 1e-9 || (ratio - ratio.round()).abs() > 1e-6 {
         return Err(Error::at_key(
             "numerics.sample_every_min",
@@ -993,13 +1007,13 @@ fn resolve_numerics(top: &TableReader<'_>, duration_h: f64) -> Result<Numerics> 
         ));
     }
     // The trace is kept in memory until it is written (about 200 bytes a row).
-    let rows = duration_h * 60.0 / numerics.sample_every_min;
+    let rows = duration_h * MINUTES_PER_HOUR / numerics.sample_every_min;
     if rows > MAX_TRACE_ROWS {
         return Err(Error::at_key(
             "numerics.sample_every_min",
             format!(
                 "the trace would have {rows:.0} rows (duration_h × 60 / sample_every_min), more than the supported {MAX_TRACE_ROWS:.0}; sample every {:.3} min or more",
-                duration_h * 60.0 / MAX_TRACE_ROWS
+                duration_h * MINUTES_PER_HOUR / MAX_TRACE_ROWS
             ),
         ));
     }
@@ -1136,16 +1150,12 @@ fn resolve_dose(path: &str, t: &Table) -> Result<Dose> {
         }
         (_, None) => {}
     }
-    let times = match r.u64_opt("times")? {
-        None => 1,
-        Some(n) if (1..=10_000).contains(&n) => n as u32,
-        Some(n) => return Err(Error::at_key(join(path, "times"), format!("value {n} is out of range; allowed: 1 to 10000"))),
-    };
+    let times = r.u64_in("times", 1, 1, 10_000)? as u32;
     let every_h = r.f64_opt("every_h")?;
     if let Some(e) = every_h {
         check_range(&join(path, "every_h"), e, 0.0, 8760.0, true, "h")?;
         if let Some(m) = over_min
-            && m / 60.0 > e
+            && m / MINUTES_PER_HOUR > e
         {
             return Err(Error::at_key(
                 join(path, "every_h"),

@@ -101,6 +101,24 @@ impl<'a> TableReader<'a> {
         self.f64_opt(key)?.ok_or_else(|| Error::at_key(self.key(key), format!("missing required key: {what}")))
     }
 
+    /// The number at `key`, `default` if absent, checked to lie in `[lo, hi]` (`unit` names the
+    /// range's unit in the message, as [`check_range`]).
+    pub fn f64_in(&self, key: &str, default: f64, lo: f64, hi: f64, unit: &str) -> Result<f64> {
+        let v = self.f64_opt(key)?.unwrap_or(default);
+        check_range(&self.key(key), v, lo, hi, false, unit)?;
+        Ok(v)
+    }
+
+    /// The integer at `key`, `default` if absent, checked to lie in `lo..=hi` ("value 0 is out of
+    /// range; allowed: 1 to 1000").
+    pub fn u64_in(&self, key: &str, default: u64, lo: u64, hi: u64) -> Result<u64> {
+        match self.u64_opt(key)? {
+            None => Ok(default),
+            Some(v) if (lo..=hi).contains(&v) => Ok(v),
+            Some(v) => Err(Error::at_key(self.key(key), format!("value {v} is out of range; allowed: {lo} to {hi}"))),
+        }
+    }
+
     /// The non-negative integer at `key`, `None` if absent; errs on a negative integer or another type.
     pub fn u64_opt(&self, key: &str) -> Result<Option<u64>> {
         match self.table.get(key) {
@@ -170,11 +188,11 @@ impl<'a> TableReader<'a> {
                     Value::Table(t) => Ok(t),
                     other => Err(Error::at_key(
                         format!("{}.{i}", self.key(key)),
-                        format!("expected a table ([[{key}]]), found {}", type_name(other)),
+                        format!("expected a table ([[{}]]), found {}", self.key(key), type_name(other)),
                     )),
                 })
                 .collect(),
-            Some(v) => Err(Error::at_key(self.key(key), format!("expected an array of tables ([[{key}]]), found {}", type_name(v)))),
+            Some(v) => Err(Error::at_key(self.key(key), format!("expected an array of tables ([[{}]]), found {}", self.key(key), type_name(v)))),
         }
     }
 }
