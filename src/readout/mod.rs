@@ -177,9 +177,11 @@ pub enum Reduce {
     },
     /// A response column: the peak (or, with `lowest`, the lowest value) over the steps from the
     /// first dose to [`PEAK_WINDOW_H`] after it; `time` reports when instead of the value. If an
-    /// intervention in `blocked_by` acts on the stage at any step of the window, the column
-    /// reports the stage's floor while blocked instead: the lowest value over the blocked steps
-    /// of the window (and its time), not the rebound after the block.
+    /// intervention in `blocked_by` acts on the stage in the window, the column reports the
+    /// response before the block: the extreme over the steps before the blocker first acts (a
+    /// blocker started after the dose leaves the early surge in view), or, when it acts from the
+    /// first step of the window, the stage's floor while blocked (the lowest value over the
+    /// blocked steps, and its time) — never the rebound after the block.
     Window {
         /// The value.
         get: Get,
@@ -323,8 +325,8 @@ summary_columns! {
     peak_glutamate_rel: f64, "x healthy drug-free", "peak glutamate (within 24 h of the first dose)", peak(|s| s.means.glutamate_rel);
     t_peak_glutamate_h: f64, "h", "time of peak glutamate", Reduce::Window { get: |s| s.means.glutamate_rel, blocked_by: UNBLOCKED, lowest: false, time: true };
     peak_bdnf_rel: f64, "x healthy drug-free", "peak mean BDNF (within 24 h of the first dose)", peak(|s| s.means.bdnf_rel);
-    peak_mtorc1_rel: f64, "x healthy drug-free", "peak mean mTORC1 (within 24 h of the first dose); under rapamycin or a TrkB antagonist its floor while blocked", Reduce::Window { get: |s| s.means.mtorc1_rel, blocked_by: MTORC1_BLOCKERS, lowest: false, time: false };
-    t_peak_mtorc1_h: f64, "h", "time of peak mTORC1 (or of its floor while blocked)", Reduce::Window { get: |s| s.means.mtorc1_rel, blocked_by: MTORC1_BLOCKERS, lowest: false, time: true };
+    peak_mtorc1_rel: f64, "x healthy drug-free", "peak mean mTORC1 (within 24 h of the first dose); under rapamycin or a TrkB antagonist the peak before the blocker acts, or its floor while blocked when it acts from the dose", Reduce::Window { get: |s| s.means.mtorc1_rel, blocked_by: MTORC1_BLOCKERS, lowest: false, time: false };
+    t_peak_mtorc1_h: f64, "h", "time of peak mTORC1 (before a blocker acts, or of its floor while blocked)", Reduce::Window { get: |s| s.means.mtorc1_rel, blocked_by: MTORC1_BLOCKERS, lowest: false, time: true };
     spine_density_rel_start: f64, "x healthy drug-free", "spine density at t = 0", Start(|s| s.spine_density_rel);
     spine_density_rel_24h: Option<f64>, "x healthy drug-free", "spine density at 24 h (empty if the run is shorter)", Reduce::At { h: 24.0, get: |s| s.spine_density_rel };
     spine_density_rel_72h: Option<f64>, "x healthy drug-free", "spine density at 72 h (empty if the run is shorter)", Reduce::At { h: 72.0, get: |s| s.spine_density_rel };
@@ -391,6 +393,8 @@ struct Acc {
     seen: u32,
     /// The floor while blocked: (lowest value, its time, steps) (Window).
     floor: (f64, f64, u32),
+    /// The extreme before a blocker first acted: (value, its time, steps) (Window).
+    pre: (f64, f64, u32),
     /// Whether the column applies to this run (ResponseAt).
     applies: bool,
 }
@@ -471,6 +475,12 @@ impl SummaryTracker {
                             (a.floor.0, a.floor.1) = (v, s.t_h);
                         }
                         a.floor.2 += 1;
+                    } else if a.floor.2 == 0 {
+                        let better = if lowest { v < a.pre.0 } else { v > a.pre.0 };
+                        if a.pre.2 == 0 || better {
+                            (a.pre.0, a.pre.1) = (v, s.t_h);
+                        }
+                        a.pre.2 += 1;
                     }
                 }
             }
@@ -489,7 +499,11 @@ impl SummaryTracker {
                 Reduce::At { .. } => Cell::Num(a.done),
                 Reduce::ResponseAt { fraction, .. } => Cell::Flag(a.done.filter(|_| a.applies).map(|v| v <= fraction * a.start)),
                 Reduce::Window { time, .. } => {
-                    let (v, t) = if a.floor.2 > 0 { (a.floor.0, a.floor.1) } else { (a.value, a.t_h) };
+                    let (v, t) = match (a.floor.2, a.pre.2) {
+                        (0, _) => (a.value, a.t_h),
+                        (_, 0) => (a.floor.0, a.floor.1),
+                        _ => (a.pre.0, a.pre.1),
+                    };
                     Cell::Num((a.seen > 0).then_some(if time { t } else { v }))
                 }
             })

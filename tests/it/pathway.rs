@@ -235,6 +235,20 @@ fn a_blocked_stage_reports_its_floor() {
     assert!(free.peak_mtorc1_rel > 1.5 && free.t_peak_mtorc1_h < 6.0, "{free:?}");
 }
 
+/// A blocker that starts after the dose leaves the surge before it in view: with rapamycin from
+/// 2 h, `peak_mtorc1_rel` is the same surge as without it (mTORC1 peaks near 1 h, Li 2010), not
+/// the floor that comes later, and its time is before the block.
+#[test]
+fn a_late_blocker_leaves_the_earlier_peak() {
+    let late = ["duration_h=30", "intervention.0.from_h=2", "intervention.0.to_h=24"];
+    let (trace, s) = run("rapamycin-block", &late);
+    let (_, free) = run("iv-infusion", &["duration_h=30"]);
+    assert!(s.t_peak_mtorc1_h < 2.0, "time {} h is before the block", s.t_peak_mtorc1_h);
+    assert!((s.peak_mtorc1_rel - free.peak_mtorc1_rel).abs() < 1e-9 * free.peak_mtorc1_rel, "{} vs {}", s.peak_mtorc1_rel, free.peak_mtorc1_rel);
+    // The block does act later: mTORC1 falls to near 0 within it.
+    assert!(trace.iter().any(|r| r.time_h > 4.0 && r.time_h < 24.0 && r.mtorc1_rel < 0.05));
+}
+
 /// The response columns are the extremes of the per-step values in the 24-h window after the
 /// first dose: at least the trace's (sampled every 5 min) and within 2 % of it. Interneurons
 /// are blocked more than pyramidal neurons at 0.5 mg/kg and fall silent as pyramidal neurons fire
