@@ -127,7 +127,7 @@ const NORKETAMINE: Metabolite = Metabolite { name: "norketamine", molar_mass_g_p
 /// Oral and sublingual absorption (shared by every drug), or `None` for another route.
 fn shared_absorption(p: &Params, route: Route) -> Option<Absorption> {
     match route {
-        Route::Oral => Some(Absorption { ka_per_h: p.ka_oral_per_h, bioavailability: p.bioavailability_oral, lag_h: 0.0 }),
+        Route::Oral => Some(Absorption { ka_per_h: p.ka_oral_per_h, bioavailability: p.bioavailability_oral, lag_h: p.lag_oral_h }),
         Route::Sublingual => Some(Absorption { ka_per_h: p.ka_sublingual_per_h, bioavailability: p.bioavailability_sublingual, lag_h: 0.0 }),
         Route::IvBolus | Route::IvInfusion => Some(Absorption { ka_per_h: 0.0, bioavailability: 1.0, lag_h: 0.0 }),
         Route::Intranasal => None,
