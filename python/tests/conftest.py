@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 
 import pytest
@@ -73,3 +74,14 @@ def console_script() -> str:
 
     here = pathlib.Path(sys.executable).parent / "ketasim"
     return str(here) if here.exists() else (shutil.which("ketasim") or "ketasim")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def python_sigint_handler():
+    """Python's own SIGINT handler for every test, whatever the test process inherited: a shell
+    without job control (a CI script's background job) starts commands with SIGINT ignored, and
+    then Python installs no handler, so the tests of Ctrl-C (signal.raise_signal,
+    _thread.interrupt_main) would get no KeyboardInterrupt and run their long work to the end."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

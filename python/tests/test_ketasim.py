@@ -309,17 +309,7 @@ def test_a_cancel_token_stops_a_long_run_promptly():
     assert elapsed < 10, f"took {elapsed:.1f} s to stop"
 
 
-@pytest.fixture
-def python_sigint_handler():
-    """Python's own SIGINT handler, whatever the test process inherited: a shell without job
-    control starts background commands with SIGINT ignored, and then Python installs no handler
-    (and `_thread.interrupt_main` does nothing)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
-
-
-def test_sigint_raises_keyboard_interrupt_promptly_and_cleanly(python_sigint_handler):
+def test_sigint_raises_keyboard_interrupt_promptly_and_cleanly():
     fired = []
 
     def interrupt():
@@ -339,7 +329,7 @@ def test_sigint_raises_keyboard_interrupt_promptly_and_cleanly(python_sigint_han
     assert ketasim.run("baseline", set=list(FAST)).steps > 0
 
 
-def test_interrupt_main_raises_keyboard_interrupt(python_sigint_handler):
+def test_interrupt_main_raises_keyboard_interrupt():
     import _thread
 
     timer = threading.Timer(0.3, _thread.interrupt_main)
