@@ -460,13 +460,26 @@ fn trial<'py>(
     Ok(d)
 }
 
-/// Draw a run directory or a sweep directory as `ketasim plot DIR [--out OUT] [--x X] [--y Y]`
-/// does; returns the figure's path.
+/// `ketasim plot DIR [--out OUT] [--x X] [--y Y ...] [--logx] [--dose K] [--force]`: the figure of
+/// a run, sweep (one stacked panel per column in `ys`) or trial directory; returns its path.
 #[pyfunction]
-#[pyo3(signature = (dir, out=None, x=None, y=None, force=false))]
-fn plot_dir(py: Python<'_>, dir: PathBuf, out: Option<PathBuf>, x: Option<String>, y: Option<String>, force: bool) -> PyResult<String> {
+#[pyo3(signature = (dir, out=None, x=None, ys=Vec::new(), force=false, dose=None, logx=false))]
+#[allow(clippy::too_many_arguments)]
+fn plot_dir(
+    py: Python<'_>,
+    dir: PathBuf,
+    out: Option<PathBuf>,
+    x: Option<String>,
+    ys: Vec<String>,
+    force: bool,
+    dose: Option<usize>,
+    logx: bool,
+) -> PyResult<String> {
     let written = py
-        .detach(move || ketasim::plot::plot_dir(&dir, out.as_deref(), x.as_deref(), y.as_deref(), force))
+        .detach(move || {
+            let ys: Vec<&str> = ys.iter().map(String::as_str).collect();
+            ketasim::plot::plot_dir_at_dose(&dir, out.as_deref(), x.as_deref(), &ys, force, dose, logx)
+        })
         .map_err(|e| py_err(py, e))?;
     Ok(written.display().to_string())
 }

@@ -379,6 +379,14 @@ def test_sweep_matches_ketasim_sweep(cli, tmp_path):
     assert png.read_bytes() == (tmp_path / "ref.png").read_bytes()
     run_png = pathlib.Path(ketasim.plot(res.run_dir(run_id), tmp_path / "run.svg"))
     assert b"<svg" in run_png.read_bytes()[:400]
+    # Several columns (one stacked panel each) on a log x axis: the same bytes as the command line.
+    cols = ["peak_glutamate_rel", "peak_mtorc1_rel"]
+    many = pathlib.Path(res.plot(cols, path=tmp_path / "many.svg", logx=True))
+    cli("plot", tmp_path / "cli", "--y", cols[0], "--y", cols[1], "--logx", "--out", tmp_path / "many-ref.svg")
+    assert many.read_bytes() == (tmp_path / "many-ref.svg").read_bytes()
+    assert all(c.encode() in many.read_bytes() for c in cols)
+    with pytest.raises(ketasim.InputError, match="--logx"):
+        ketasim.plot(res.run_dir(run_id), tmp_path / "run-log.svg", logx=True)
     again = ketasim.sweep(f, tmp_path / "py", resume=True)
     assert again.ran == 0 and again.resumed == 4
     with pytest.raises(ketasim.InputError, match="--jobs 0"):

@@ -36,7 +36,7 @@ import io
 import json
 import os
 import sys
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _ketasim
 from ._errors import Cancelled, InputError, InternalError, KetasimError, NumericalError
@@ -349,11 +349,18 @@ class Sweep:
         with open(self._info["sweep_json"], encoding="utf-8") as f:
             return json.load(f)
 
-    def plot(self, y: str, x: Optional[str] = None, path: Union[str, "os.PathLike[str]", None] = None) -> str:
-        """Draw summary column ``y`` against swept key ``x`` (replicate mean ± SD), as
-        ``ketasim plot DIR --x X --y Y``; ``x`` may be left out when one key was swept. The
-        figure goes to ``path`` (default ``DIR/<y>-vs-<x>.png``). Returns its path."""
-        return plot(self.dir, path, x=x, y=y)
+    def plot(
+        self,
+        y: Union[str, Sequence[str]],
+        x: Optional[str] = None,
+        path: Union[str, "os.PathLike[str]", None] = None,
+        logx: bool = False,
+    ) -> str:
+        """Draw summary column ``y`` (or several: one stacked panel each) against swept key ``x``
+        (replicate mean ± SD), as ``ketasim plot DIR --x X --y Y [--y Y2 ...] [--logx]``; ``x``
+        may be left out when one key was swept. The figure goes to ``path`` (default
+        ``DIR/<y>-vs-<x>.png``). Returns its path."""
+        return plot(self.dir, path, x=x, y=y, logx=logx)
 
     def run_dir(self, run_id: str) -> str:
         """The directory of one run of the sweep (trace.csv, ... as ``ketasim run`` writes)."""
@@ -384,14 +391,19 @@ def plot(
     out: Union[str, "os.PathLike[str]", None] = None,
     *,
     x: Optional[str] = None,
-    y: Optional[str] = None,
+    y: Union[str, Sequence[str], None] = None,
     force: bool = False,
+    logx: bool = False,
+    dose: Optional[int] = None,
 ) -> str:
     """Draw a run directory (the whole cascade), a sweep directory (``y`` against ``x``) or a trial
-    directory as ``ketasim plot DIR [--out OUT] [--x X] [--y Y] [--force]`` does; returns the
-    figure's path. An existing file at ``out`` is replaced only with ``force=True`` (or when it is a
-    figure inside a ketasim result directory)."""
-    return _ketasim.plot_dir(os.fspath(dir), None if out is None else os.fspath(out), x, y, force)
+    directory as ``ketasim plot DIR [--out OUT] [--x X] [--y Y ...] [--logx] [--dose K] [--force]``
+    does; returns the figure's path. ``y`` may be a list of summary columns: one stacked panel
+    each on a shared x axis; ``logx`` draws the swept key on a logarithmic axis (sweeps only);
+    ``dose`` shows the early hours after administration K of a run. An existing file at ``out`` is
+    replaced only with ``force=True`` (or when it is a figure inside a ketasim result directory)."""
+    ys = [] if y is None else [y] if isinstance(y, str) else list(y)
+    return _ketasim.plot_dir(os.fspath(dir), None if out is None else os.fspath(out), x, ys, force, dose, logx)
 
 
 class Trial:
