@@ -239,10 +239,13 @@ pub fn run_command(cli: Cli) -> Result<()> {
         Command::Run { scenario: spec, out, seed, sets, threads, force, quiet, plot, allow_high_dose } => {
             let sc = scenario::load_with(&spec, &sets, seed, scenario::LoadOptions { allow_high_dose })?;
             init_threads(threads)?;
+            // From here on Ctrl-C stops the run cleanly (exit 130) instead of killing it half-way;
+            // installed before the estimate is printed, so a Ctrl-C that answers the estimate's
+            // warning is always handled (and works even where the shell started us with SIGINT
+            // ignored).
+            crate::interrupt::install()?;
             crate::limits::check_run(&sc, quiet)?;
             let dest = out.unwrap_or_else(|| default_out(&spec));
-            // From here on Ctrl-C stops the run cleanly (exit 130) instead of killing it half-way.
-            crate::interrupt::install()?;
             let inputs: Vec<output::Input> = sc.input_file().map(output::Input::File).into_iter().collect();
             let staging = output::stage(&dest, output::Kind::Run, force, &inputs)?;
             for w in sc.warnings() {

@@ -170,10 +170,11 @@ pub fn sweep_command(args: SweepArgs) -> Result<()> {
 
     // Memory against the machine's, and the estimate, before anything is allocated or written.
     let per_point = sweep.replicates as f64 / shard.count as f64;
-    crate::limits::check_sweep((0..sweep.n_points).map(|p| Ok((sweep.scenario(p)?, per_point))), jobs, args.quiet)?;
     // Ctrl-C / SIGTERM stop the runs in flight cleanly (their staging directories are removed);
-    // finished runs stay for --resume. A second signal ends the process at once.
+    // finished runs stay for --resume. A second signal ends the process at once. Installed before
+    // the estimate is printed, so a Ctrl-C answering its warning is handled.
     crate::interrupt::install()?;
+    crate::limits::check_sweep((0..sweep.n_points).map(|p| Ok((sweep.scenario(p)?, per_point))), jobs, args.quiet)?;
     let opts = exec::Options { out, jobs, shard, resume: args.resume, force: args.force, quiet: args.quiet };
     let report = exec::run(&sweep, &opts)?;
     if !args.quiet {

@@ -228,8 +228,8 @@ pub fn sensitivity_command(args: SensitivityArgs) -> Result<()> {
         return slurm(&args, &spec, &out, n);
     }
     let per_point = 1.0 / shard.count as f64;
-    crate::limits::check_sweep((0..spec.sweep.n_points).map(|p| Ok((spec.sweep.scenario(p)?, per_point))), jobs, args.quiet)?;
     crate::interrupt::install()?;
+    crate::limits::check_sweep((0..spec.sweep.n_points).map(|p| Ok((spec.sweep.scenario(p)?, per_point))), jobs, args.quiet)?;
 
     let mut inputs = vec![safety::Input::File(spec.file.clone())];
     if !spec.sweep.base.origin.to_string_lossy().starts_with("bundled:") {
