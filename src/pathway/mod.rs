@@ -353,7 +353,7 @@ pub const STAGES: &[Plugin] = &[
     crate::pain::plugin,
 ];
 
-/// Order the sets once — the seed's chain, top to bottom — and register every stage.
+/// Order the sets once — the cascade's order, from the drug down to the spines — and register every stage.
 pub fn build(world: &mut World, schedule: &mut Schedule) {
     schedule.configure_sets(
         (
