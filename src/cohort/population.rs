@@ -102,6 +102,12 @@ population! {
     "parameters.ka_sublingual_per_h": LogNormalCv 0.5, mean 1.0, [0.0, 0.0], "CV", "assumption (as ka_oral_per_h)", "CV uncertain within 0.3-0.8";
     "parameters.ka_intranasal_esketamine_per_h": LogNormalCv 0.5, mean 1.0, [0.0, 0.0], "CV", "assumption (as ka_oral_per_h)", "CV uncertain within 0.3-0.8";
     "parameters.ka_intranasal_ketamine_per_h": LogNormalCv 0.5, mean 1.0, [0.0, 0.0], "CV", "assumption (as ka_oral_per_h)", "CV uncertain within 0.3-0.8";
+    // Opioid response (used only by a scenario with a pain condition): morphine clearance and
+    // the subject's opioid sensitivity, which together spread PCA consumption as published.
+    "parameters.morphine_cl_l_per_h": LogNormalCv 0.26, mean 1.0, [0.0, 0.0], "CV",
+        "Stuart-Harris 2000 (Br J Clin Pharmacol 49:207): morphine clearance 1584 +/- 408 mL/min after 10 mg IV (CV 0.26)", "CV uncertain within 0.2-0.4";
+    "parameters.morphine_c50_ng_ml": LogNormalCv 0.6, mean 1.0, [0.0, 0.0], "CV",
+        "calibrated: opioid sensitivity, so that 24-h PCA morphine consumption varies as published (Graves 1983: 27-fold range between 46 patients, a CV of about 0.8 for a log-normal spread); morphine's potency varies about 2-fold between 8 volunteers (Lötsch 2001: EC50 19.7-43.3 nM)", "CV uncertain within 0.3-0.9";
     // Antidepressant response: one gain on both MADRS weights. Responders and non-responders
     // emerge from its spread and from each subject's exposure; nobody is assigned a class.
     "parameters.madrs_protein_weight" ["parameters.madrs_spine_weight"]: LogNormalCv 5.0, mean 1.2, [0.0, 0.0], "CV",

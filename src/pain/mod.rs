@@ -27,7 +27,8 @@ use crate::readout::Event;
 use crate::rng;
 use crate::scenario::Scenario;
 use crate::units::{HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR};
-use opioid::MorphinePk;
+use crate::pk::{Drug, Route};
+use crate::sim::Pk;
 use pca::{Decision, Pump, Refusal};
 use readout::{PainOutput, PainRow, PainSummary};
 use scenario::{Condition, MorphineRoute, Pca, PainSetup};
@@ -152,11 +153,11 @@ pub struct PainMeans {
     pub analgesia: f64,
 }
 
-/// The opioid side: morphine PK, tolerance, the PCA pump, the slow ketamine compartment.
+/// The opioid side: tolerance, the PCA pump, the morphine doses, the slow ketamine compartment.
+/// Morphine's pharmacokinetics (and its metabolite M6G) are the drug catalogue's, in the run's
+/// [`Pk`] resource: the pain model gives its doses there.
 #[derive(Resource, Debug, Clone)]
 pub struct PainDrug {
-    /// Morphine pharmacokinetics.
-    pub pk: MorphinePk,
     /// Acute opioid tolerance T (the analgesic C50 is multiplied by 1 + T).
     pub tolerance: f64,
     /// Tolerance carried in by chronic opioid use, the floor T relaxes to.
@@ -165,12 +166,18 @@ pub struct PainDrug {
     pub slow_um: f64,
     /// The PCA pump's memory.
     pub pump: Pump,
-    /// (time, route, mg, infusion hours) of every scheduled dose, in time order.
-    doses: Vec<(f64, MorphineRoute, f64, f64)>,
+    /// (time, route, mg, infusion hours, given here) of every scheduled dose, in time order:
+    /// `[[pain.morphine]]` doses are given by the pain model (given here), `[[dose]] drug =
+    /// "morphine"` ones by the PK timeline (only counted here).
+    doses: Vec<(f64, MorphineRoute, f64, f64, bool)>,
     next_dose: usize,
-    /// (time, Δ rate mg/h) of infusion starts and ends, in time order.
-    rates: Vec<(f64, f64)>,
+    /// (time, Δ rate mg/h, given here) of infusion starts and ends, in time order.
+    rates: Vec<(f64, f64, bool)>,
     next_rate: usize,
+    /// Morphine infusion rate now (every infusion), mg/h.
+    rate_mg_per_h: f64,
+    /// Oral morphine bioavailability (for the IV-equivalent count).
+    f_oral: f64,
     /// Morphine given so far, IV-equivalent mg.
     pub cumulative_iv_eq_mg: f64,
     /// The pain model's events so far (surgery, morphine doses, PCA demands, doses and refusals).
@@ -273,11 +280,24 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         for k in 0..d.times {
             let t = d.at_h + k as f64 * d.every_h.unwrap_or(0.0);
             let dur = d.over_min.unwrap_or(0.0) / MINUTES_PER_HOUR;
-            doses.push((t, d.route, d.mg, dur));
+            doses.push((t, d.route, d.mg, dur, true));
             if d.route == MorphineRoute::IvInfusion {
-                rates.push((t, d.mg / dur));
-                rates.push((t + dur, -d.mg / dur));
+                rates.push((t, d.mg / dur, true));
+                rates.push((t + dur, -d.mg / dur, true));
             }
+        }
+    }
+    // Morphine of the scenario's [[dose]] tables: the PK timeline gives it, the pain model counts it.
+    for a in sc.administrations().iter().filter(|a| a.drug == Drug::Morphine) {
+        let route = match a.route {
+            Route::IvInfusion => MorphineRoute::IvInfusion,
+            Route::Oral => MorphineRoute::Oral,
+            _ => MorphineRoute::IvBolus,
+        };
+        doses.push((a.t_h, route, a.mg, a.duration_h, false));
+        if route == MorphineRoute::IvInfusion && a.duration_h > 0.0 {
+            rates.push((a.t_h, a.mg / a.duration_h, false));
+            rates.push((a.t_h + a.duration_h, -a.mg / a.duration_h, false));
         }
     }
     doses.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -293,7 +313,6 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
     let grid = world.get_resource::<StepGrid>().copied().unwrap_or_else(|| StepGrid::of(sc));
     world.insert_resource(PainMeans { sensitization: s_sum / n.max(1) as f64, inhibition_rel: 1.0, ..Default::default() });
     world.insert_resource(PainDrug {
-        pk: MorphinePk::new(&p, sc.subject.weight_kg),
         tolerance: setup.preop_opioid_tolerance,
         tolerance_floor: setup.preop_opioid_tolerance,
         slow_um: 0.0,
@@ -302,6 +321,8 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         next_dose: 0,
         rates,
         next_rate: 0,
+        rate_mg_per_h: 0.0,
+        f_oral: crate::pk::bioavailability(&p, Drug::Morphine, Route::Oral),
         cumulative_iv_eq_mg: 0.0,
         events,
     });
@@ -327,13 +348,16 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
 
 // ---------------------------------------------------------------- systems
 
-/// PCA demands, scheduled morphine, morphine PK and PD, the slow ketamine compartment. Reads
-/// `Clock`, `PainModel`, `Exposure`, `PainMeans` (`nrs_rest` of the previous step, `block`);
-/// writes `PainDrug`, `RespiratoryDepression` and `PainMeans` (`reversal`, `occupancy`, `analgesia`).
+/// PCA demands, scheduled morphine, morphine PD, the slow ketamine compartment. Reads `Clock`,
+/// `PainModel`, `Exposure`, `PainMeans` (`nrs_rest` of the previous step, `block`); gives the
+/// morphine the pain model decides into `Pk` (at the step's start, propagated to its end: the PK
+/// system has already advanced it) and reads morphine and M6G there; writes `PainDrug`,
+/// `RespiratoryDepression` and `PainMeans` (`reversal`, `occupancy`, `analgesia`).
 pub fn opioid_and_pca(
     clock: Res<Clock>,
     model: Res<PainModel>,
     exposure: Res<Exposure>,
+    mut pk: ResMut<Pk>,
     mut means: ResMut<PainMeans>,
     mut drug: ResMut<PainDrug>,
     mut resp: ResMut<RespiratoryDepression>,
@@ -349,7 +373,7 @@ pub fn opioid_and_pca(
         d.events.push(Event { time_h: t0, kind: "pca_demand".into(), detail: format!("pain at rest NRS {:.1}", means.nrs_rest) });
         match d.pump.demand(cfg, t0) {
             Decision::Given(mg) => {
-                d.pk.bolus_iv(mg);
+                pk.0.give_ago(Drug::Morphine, Route::IvBolus, mg, dt);
                 d.cumulative_iv_eq_mg += mg;
                 d.events.push(Event { time_h: t0, kind: "pca_dose".into(), detail: format!("morphine iv_bolus {mg:.3} mg") });
             }
@@ -364,38 +388,49 @@ pub fn opioid_and_pca(
         }
     }
     // Scheduled doses that start at or before the start of this step.
-    while let Some(&(t, route, mg, dur)) = d.doses.get(d.next_dose) {
+    while let Some(&(t, route, mg, dur, here)) = d.doses.get(d.next_dose) {
         if t > t0 + 1e-9 {
             break;
         }
         d.next_dose += 1;
         match route {
             MorphineRoute::IvBolus => {
-                d.pk.bolus_iv(mg);
+                if here {
+                    pk.0.give_ago(Drug::Morphine, Route::IvBolus, mg, dt);
+                }
                 d.cumulative_iv_eq_mg += mg;
             }
             MorphineRoute::Oral => {
-                d.pk.oral(mg);
-                d.cumulative_iv_eq_mg += mg * d.pk.oral_bioavailability();
+                if here {
+                    pk.0.give_ago(Drug::Morphine, Route::Oral, mg, dt);
+                }
+                d.cumulative_iv_eq_mg += mg * d.f_oral;
             }
             MorphineRoute::IvInfusion => {}
         }
-        let over = if dur > 0.0 { format!(" over {:.1} min", dur * MINUTES_PER_HOUR) } else { String::new() };
-        d.events.push(Event { time_h: t, kind: "morphine_dose".into(), detail: format!("morphine {} {mg:.3} mg{over}", route.name()) });
+        if here {
+            let over = if dur > 0.0 { format!(" over {:.1} min", dur * MINUTES_PER_HOUR) } else { String::new() };
+            d.events.push(Event { time_h: t, kind: "morphine_dose".into(), detail: format!("morphine {} {mg:.3} mg{over}", route.name()) });
+        }
     }
-    while let Some(&(t, dr)) = d.rates.get(d.next_rate) {
+    while let Some(&(t, dr, here)) = d.rates.get(d.next_rate) {
         if t > t0 + 1e-9 {
             break;
         }
         d.next_rate += 1;
-        d.pk.add_rate(dr);
+        if here {
+            pk.0.add_rate_ago(Drug::Morphine, dr, dt);
+        }
+        d.rate_mg_per_h = (d.rate_mg_per_h + dr).max(0.0);
+        if d.rate_mg_per_h.abs() < 1e-12 {
+            d.rate_mg_per_h = 0.0;
+        }
     }
-    d.cumulative_iv_eq_mg += d.pk.rate_mg_per_h() * dt;
-    d.pk.advance(dt);
+    d.cumulative_iv_eq_mg += d.rate_mg_per_h * dt;
     let tau_d_h = p.reversal_half_life_days * HOURS_PER_DAY / std::f64::consts::LN_2;
     d.slow_um = relax(d.slow_um, exposure.blocker_um, dt, tau_d_h);
     means.reversal = dorsal_horn::reversal(d.slow_um, p);
-    let ce = d.pk.effect_ng_ml();
+    let ce = opioid::effect_equivalent_ng_ml(pk.0.compound_of(Drug::Morphine), p);
     let occ = opioid::occupancy(ce, p);
     // Chronic tolerance is maintained NMDA-dependent plasticity too: the slow compartment reverses it.
     let floor = d.tolerance_floor * (1.0 - means.reversal);
@@ -540,11 +575,22 @@ pub fn wdr_neurons(
 
 /// Record the pain trace at the trace's sample times, and the summary's running values. Reads
 /// `Clock`, `PainModel` (its `grid`), `Exposure`, `PainMeans`, `PainDrug`, `RespiratoryDepression`; writes `Record`.
-fn record(clock: Res<Clock>, model: Res<PainModel>, exposure: Res<Exposure>, means: Res<PainMeans>, drug: Res<PainDrug>, resp: Res<RespiratoryDepression>, mut rec: ResMut<Record>) {
+#[allow(clippy::too_many_arguments)]
+fn record(
+    clock: Res<Clock>,
+    model: Res<PainModel>,
+    exposure: Res<Exposure>,
+    pk: Res<Pk>,
+    means: Res<PainMeans>,
+    drug: Res<PainDrug>,
+    resp: Res<RespiratoryDepression>,
+    mut rec: ResMut<Record>,
+) {
     let initial = clock.dt_h == 0.0;
     let grid = &model.grid;
     let t_end = if initial { 0.0 } else { grid.end_h(clock.step) };
-    let ce = drug.pk.effect_ng_ml();
+    let morphine = pk.0.compound_of(Drug::Morphine);
+    let ce = morphine.effect_ng_ml();
     rec.peak_ce = rec.peak_ce.max(ce);
     if ce > 1.0 {
         let c = crate::readout::clinical::effect_ng_ml(exposure.blocker_um);
@@ -577,8 +623,10 @@ fn record(clock: Res<Clock>, model: Res<PainModel>, exposure: Res<Exposure>, mea
             spinal_nmda_block: means.block,
             inhibition_rel: means.inhibition_rel,
             wdr_rate_hz: means.wdr_hz,
-            morphine_plasma_ng_ml: drug.pk.plasma_ng_ml(),
+            morphine_plasma_ng_ml: morphine.plasma_ng_ml(),
             morphine_effect_ng_ml: ce,
+            m6g_plasma_ng_ml: morphine.metabolite_plasma_ng_ml(),
+            m6g_effect_ng_ml: morphine.metabolite_effect_ng_ml(),
             opioid_analgesia: means.analgesia,
             opioid_tolerance: drug.tolerance,
             spo2_opioid_drop_pct: resp.0,

@@ -38,6 +38,10 @@ pub struct PainRow {
     pub morphine_plasma_ng_ml: f64,
     /// Effect-site morphine, ng/mL.
     pub morphine_effect_ng_ml: f64,
+    /// Plasma morphine-6-glucuronide (M6G), ng/mL.
+    pub m6g_plasma_ng_ml: f64,
+    /// Effect-site M6G, ng/mL.
+    pub m6g_effect_ng_ml: f64,
     /// Fraction of WDR output removed by morphine (tolerance included) (0–1).
     pub opioid_analgesia: f64,
     /// Acute tolerance T: the analgesic C50 is multiplied by 1 + T.
@@ -67,6 +71,8 @@ pub const PAIN_COLUMNS: &[(&str, &str, &str)] = &[
     ("wdr_rate_hz", "Hz", "mean WDR output at rest"),
     ("morphine_plasma_ng_ml", "ng/mL", "plasma morphine"),
     ("morphine_effect_ng_ml", "ng/mL", "effect-site morphine"),
+    ("m6g_plasma_ng_ml", "ng/mL", "plasma morphine-6-glucuronide (M6G), the active metabolite"),
+    ("m6g_effect_ng_ml", "ng/mL", "effect-site M6G"),
     ("opioid_analgesia", "fraction", "fraction of WDR output removed by morphine (tolerance included)"),
     ("opioid_tolerance", "1", "acute tolerance T: the analgesic C50 is multiplied by 1 + T"),
     ("spo2_opioid_drop_pct", "percentage points", "SpO2 lowered by opioid respiratory depression (already subtracted from trace.csv spo2_pct)"),

@@ -2,8 +2,11 @@
 //!
 //! One [`DrugInfo`] row per drug: its name, molar mass, disposition (the parameter-table entries of
 //! its three-compartment model), absorption per extravascular route (rate and bioavailability),
-//! its metabolite, its NMDA potency and its clinical potency (both relative to racemic ketamine),
-//! and whether it is a form of ketamine (its levels enter the `*_ketamine_*` read-outs).
+//! its metabolite with its formation and disposition (norketamine; morphine-6-glucuronide), its
+//! NMDA potency and its clinical potency (both relative to racemic ketamine), its effect-site
+//! equilibration rate, the routes a scenario may use, and whether it is a form of ketamine (its
+//! levels enter the `*_ketamine_*` read-outs). Morphine's μ-opioid effects are the pain model's
+//! (`crate::pain::opioid`), which reads the morphine compound.
 //! The PK model, the effect-site exposure, the scenario reader (the allowed `drug` values) and the
 //! clinical read-outs all read this table; nothing else matches on a drug. Adding a drug is one
 //! enum variant and one row here, plus its parameters in `params.rs`.
@@ -19,6 +22,10 @@ pub const KETAMINE_G_PER_MOL: f64 = 237.73;
 pub const NORKETAMINE_G_PER_MOL: f64 = 223.70;
 /// Molar mass of midazolam, g/mol.
 pub const MIDAZOLAM_G_PER_MOL: f64 = 325.77;
+/// Molar mass of morphine (base), g/mol.
+pub const MORPHINE_G_PER_MOL: f64 = 285.34;
+/// Molar mass of morphine-6-glucuronide, g/mol.
+pub const M6G_G_PER_MOL: f64 = 461.46;
 
 /// A drug of the catalogue (the scenario's `drug = "..."`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -33,11 +40,14 @@ pub enum Drug {
     /// Midazolam: a benzodiazepine (GABA-A) sedative without NMDA action, the active placebo of
     /// ketamine trials.
     Midazolam,
+    /// Morphine: a μ-opioid agonist (the opioid of the pain model and its PCA), with its active
+    /// metabolite morphine-6-glucuronide.
+    Morphine,
 }
 
 impl Drug {
     /// Every drug, in catalogue order.
-    pub const ALL: [Drug; 4] = [Drug::Ketamine, Drug::Esketamine, Drug::Arketamine, Drug::Midazolam];
+    pub const ALL: [Drug; 5] = [Drug::Ketamine, Drug::Esketamine, Drug::Arketamine, Drug::Midazolam, Drug::Morphine];
     /// Number of drugs.
     pub const COUNT: usize = Self::ALL.len();
 
@@ -92,6 +102,23 @@ pub struct Metabolite {
     pub name: &'static str,
     /// Its molar mass, g/mol.
     pub molar_mass_g_per_mol: f64,
+    /// Its formation and disposition (from the parameter table).
+    pub kinetics: fn(&Params) -> MetaboliteKinetics,
+}
+
+/// Formation and disposition of a metabolite for a 70 kg adult, before weight scaling.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetaboliteKinetics {
+    /// Volume of distribution (one compartment), L.
+    pub v_l: f64,
+    /// Clearance, L/h.
+    pub cl_l_per_h: f64,
+    /// Fraction of the parent's systemic clearance that forms the metabolite.
+    pub fraction_of_clearance: f64,
+    /// Fraction of the parent's first-pass loss (extravascular routes) that forms the metabolite.
+    pub fraction_of_first_pass: f64,
+    /// Plasma–effect-site equilibration rate constant of the metabolite, 1/h.
+    pub ke0_per_h: f64,
 }
 
 /// One row of the catalogue.
@@ -120,9 +147,41 @@ pub struct DrugInfo {
     /// Potency for the acute clinical effects (blood pressure, heart rate, dissociation), relative
     /// to racemic ketamine.
     pub clinical_potency_rel: fn(&Params) -> f64,
+    /// Plasma–effect-site equilibration rate constant of the parent drug, 1/h.
+    pub ke0_per_h: fn(&Params) -> f64,
+    /// The routes a scenario may give it by.
+    pub routes: &'static [Route],
 }
 
-const NORKETAMINE: Metabolite = Metabolite { name: "norketamine", molar_mass_g_per_mol: NORKETAMINE_G_PER_MOL };
+const NORKETAMINE: Metabolite = Metabolite {
+    name: "norketamine",
+    molar_mass_g_per_mol: NORKETAMINE_G_PER_MOL,
+    kinetics: |p| MetaboliteKinetics {
+        v_l: p.norketamine_v_l,
+        cl_l_per_h: p.norketamine_cl_l_per_h,
+        fraction_of_clearance: p.norketamine_fraction_of_clearance,
+        fraction_of_first_pass: p.norketamine_fraction_of_first_pass,
+        ke0_per_h: p.ke0_per_h,
+    },
+};
+
+/// Morphine-6-glucuronide: formed from systemic morphine (Franken 2016) and, much more, in the
+/// first pass of oral morphine (Lötsch 1999); renally cleared; slow to reach its effect site
+/// (Lötsch 2001).
+const M6G: Metabolite = Metabolite {
+    name: "morphine-6-glucuronide",
+    molar_mass_g_per_mol: M6G_G_PER_MOL,
+    kinetics: |p| MetaboliteKinetics {
+        v_l: p.m6g_v_l,
+        cl_l_per_h: p.m6g_cl_l_per_h,
+        fraction_of_clearance: p.m6g_fraction_of_clearance,
+        fraction_of_first_pass: p.m6g_fraction_of_first_pass,
+        ke0_per_h: std::f64::consts::LN_2 / p.m6g_ke0_half_life_h,
+    },
+};
+
+/// The routes of morphine: IV bolus (also each PCA bolus), IV infusion, oral.
+const MORPHINE_ROUTES: [Route; 3] = [Route::IvBolus, Route::IvInfusion, Route::Oral];
 
 /// Oral and sublingual absorption (shared by every drug), or `None` for another route.
 fn shared_absorption(p: &Params, route: Route) -> Option<Absorption> {
@@ -161,6 +220,8 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         // The reference of every potency.
         nmda_potency_rel: |_| 1.0,
         clinical_potency_rel: |_| 1.0,
+        ke0_per_h: |p| p.ke0_per_h,
+        routes: &Route::ALL,
     },
     DrugInfo {
         drug: Drug::Esketamine,
@@ -187,6 +248,8 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         nmda_potency_rel: |p| p.potency_esketamine_rel,
         // The acute effects follow the NMDA-weighted exposure.
         clinical_potency_rel: |p| p.potency_esketamine_rel,
+        ke0_per_h: |p| p.ke0_per_h,
+        routes: &Route::ALL,
     },
     DrugInfo {
         drug: Drug::Arketamine,
@@ -212,6 +275,8 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         ketamine: true,
         nmda_potency_rel: |p| p.potency_arketamine_rel,
         clinical_potency_rel: |p| p.potency_arketamine_rel,
+        ke0_per_h: |p| p.ke0_per_h,
+        routes: &Route::ALL,
     },
     DrugInfo {
         drug: Drug::Midazolam,
@@ -238,6 +303,36 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         // pressor effect (its sedation is not a ketasim read-out).
         nmda_potency_rel: |_| 0.0,
         clinical_potency_rel: |_| 0.0,
+        ke0_per_h: |p| p.ke0_per_h,
+        routes: &Route::ALL,
+    },
+    DrugInfo {
+        drug: Drug::Morphine,
+        name: "morphine",
+        description: "morphine (μ-opioid agonist; active metabolite morphine-6-glucuronide)",
+        molar_mass_g_per_mol: MORPHINE_G_PER_MOL,
+        // Two compartments (Stanski 1978): the slow peripheral compartment is switched off.
+        disposition: |p| Disposition70 {
+            v1_l: p.morphine_v1_l,
+            v2_l: p.morphine_v2_l,
+            v3_l: 1.0,
+            cl_l_per_h: p.morphine_cl_l_per_h,
+            q2_l_per_h: p.morphine_q_l_per_h,
+            q3_l_per_h: 0.0,
+        },
+        absorption: |p, route| match route {
+            Route::Oral => Absorption { ka_per_h: p.morphine_ka_oral_per_h, bioavailability: p.morphine_bioavailability_oral, lag_h: 0.0 },
+            // IV, and the routes a scenario cannot give it by (`routes`).
+            _ => Absorption { ka_per_h: 0.0, bioavailability: 1.0, lag_h: 0.0 },
+        },
+        metabolite: Some(M6G),
+        ketamine: false,
+        // μ-opioid: no NMDA block, none of ketamine's dissociation or pressor effect (its effects
+        // are the pain model's: crate::pain::opioid).
+        nmda_potency_rel: |_| 0.0,
+        clinical_potency_rel: |_| 0.0,
+        ke0_per_h: |p| std::f64::consts::LN_2 / p.morphine_ke0_half_life_h,
+        routes: &MORPHINE_ROUTES,
     },
 ];
 

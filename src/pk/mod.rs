@@ -14,7 +14,10 @@
 //! dNK/dt  = mw · [ fm k10 A1 + fm_fp Σ_r (1−F_r) ka_r depot_r ] − (CL_nk/V_nk) NK
 //! dNKe/dt = ke0 (NK/V_nk − NKe)
 //! ```
-//! with `mw = 223.70/237.73` (norketamine/ketamine molar masses). Eliminated parent drug, first-pass
+//! with `mw = 223.70/237.73` (norketamine/ketamine molar masses). `NK` is the drug's metabolite in the
+//! catalogue (norketamine; morphine-6-glucuronide for morphine), with that metabolite's `fm`, `fm_fp`,
+//! volume, clearance and effect-site rate; `ke0` is the drug's own (ketamine's 1/min; morphine's
+//! hours). Eliminated parent drug, first-pass
 //! loss and the plasma AUC are integrated as extra states, so mass balance and exposure are exact.
 //! IV boluses add to `A1`; infusions add a constant `R_inf` between start and end; oral, sublingual and
 //! intranasal doses add to their depot, after the route's absorption lag `t_lag_r` (oral doses and
@@ -122,9 +125,9 @@ pub struct Disposition {
     pub q2_l_per_h: f64,
     /// Inter-compartmental clearance between the central and the slow peripheral compartment, L/h.
     pub q3_l_per_h: f64,
-    /// Norketamine volume of distribution, L.
+    /// Metabolite (norketamine, morphine-6-glucuronide) volume of distribution, L.
     pub nk_v_l: f64,
-    /// Norketamine clearance, L/h.
+    /// Metabolite clearance, L/h.
     pub nk_cl_l_per_h: f64,
 }
 
@@ -133,6 +136,11 @@ impl Disposition {
     pub fn new(p: &Params, drug: Drug, weight_kg: f64) -> Self {
         let s = weight_kg / 70.0;
         let d = (drug.info().disposition)(p);
+        // The metabolite's disposition (norketamine's for a drug without one: nothing flows in).
+        let (mv, mcl) = drug.info().metabolite.map_or((p.norketamine_v_l, p.norketamine_cl_l_per_h), |m| {
+            let k = (m.kinetics)(p);
+            (k.v_l, k.cl_l_per_h)
+        });
         Self {
             v1_l: d.v1_l * s,
             v2_l: d.v2_l * s,
@@ -140,8 +148,8 @@ impl Disposition {
             cl_l_per_h: d.cl_l_per_h * s,
             q2_l_per_h: d.q2_l_per_h * s,
             q3_l_per_h: d.q3_l_per_h * s,
-            nk_v_l: p.norketamine_v_l * s,
-            nk_cl_l_per_h: p.norketamine_cl_l_per_h * s,
+            nk_v_l: mv * s,
+            nk_cl_l_per_h: mcl * s,
         }
     }
 }
@@ -178,11 +186,14 @@ impl Compound {
         let k_nk = d.nk_cl_l_per_h / d.nk_v_l;
         let info = drug.info();
         // No metabolite followed: nothing flows into the norketamine pools.
-        let (mw, fm, fm_fp) = match info.metabolite {
-            Some(m) => (m.molar_mass_g_per_mol / info.molar_mass_g_per_mol, p.norketamine_fraction_of_clearance, p.norketamine_fraction_of_first_pass),
-            None => (1.0, 0.0, 0.0),
+        let (mw, fm, fm_fp, ke0_m) = match info.metabolite {
+            Some(m) => {
+                let k = (m.kinetics)(p);
+                (m.molar_mass_g_per_mol / info.molar_mass_g_per_mol, k.fraction_of_clearance, k.fraction_of_first_pass, k.ke0_per_h)
+            }
+            None => (1.0, 0.0, 0.0, p.ke0_per_h),
         };
-        let ke0 = p.ke0_per_h;
+        let ke0 = (info.ke0_per_h)(p);
 
         let mut m = Matrix::zeros(N);
         for (depot, (&ka_r, &f_r)) in ka.iter().zip(&f).enumerate() {
@@ -203,8 +214,8 @@ impl Compound {
         m.add_at(CE, CE, -ke0);
         m.add_at(NK, A1, mw * fm * k10);
         m.add_at(NK, NK, -k_nk);
-        m.add_at(NKE, NK, ke0 / d.nk_v_l);
-        m.add_at(NKE, NKE, -ke0);
+        m.add_at(NKE, NK, ke0_m / d.nk_v_l);
+        m.add_at(NKE, NKE, -ke0_m);
         m.add_at(ELIMINATED, A1, k10);
         m.add_at(AUC, A1, 1.0 / d.v1_l);
         Self { drug, disp: d, system: m, x: [0.0; N], cache: Vec::new(), cache_next: 0 }
@@ -248,6 +259,18 @@ impl Compound {
         }
     }
 
+    /// Add `delta` (a state vector: a dose or a rate change made `h` hours ago) propagated over
+    /// those `h` hours: exact, because the system is linear (`x(t) = Φ(h)·(x₀ + δ) = x + Φ(h)·δ`).
+    fn add_propagated(&mut self, delta: [f64; N], h: f64) {
+        let mut d = Self { x: delta, ..self.clone() };
+        d.advance(h);
+        for (x, dx) in self.x.iter_mut().zip(d.x) {
+            *x += dx;
+        }
+        self.cache = d.cache;
+        self.cache_next = d.cache_next;
+    }
+
     fn add_rate(&mut self, mg_per_h: f64) {
         self.x[RATE] += mg_per_h;
         if self.x[RATE].abs() < 1e-12 {
@@ -262,6 +285,19 @@ impl Compound {
     /// Effect-site (brain) concentration of the parent drug, ng/mL.
     pub fn effect_ng_ml(&self) -> f64 {
         self.x[CE] * NG_ML_PER_MG_L
+    }
+    /// Plasma concentration of the metabolite formed from this drug (norketamine,
+    /// morphine-6-glucuronide), ng/mL.
+    pub fn metabolite_plasma_ng_ml(&self) -> f64 {
+        self.norketamine_plasma_ng_ml()
+    }
+    /// Effect-site concentration of the metabolite formed from this drug, ng/mL.
+    pub fn metabolite_effect_ng_ml(&self) -> f64 {
+        self.norketamine_effect_ng_ml()
+    }
+    /// Metabolite in the body, mg (of the metabolite).
+    pub fn metabolite_amount_mg(&self) -> f64 {
+        self.x[NK]
     }
     /// Plasma norketamine formed from this drug, ng/mL.
     pub fn norketamine_plasma_ng_ml(&self) -> f64 {
@@ -312,6 +348,10 @@ pub struct Concentrations {
     pub plasma_parent_ng_ml: [f64; Drug::COUNT],
     /// Effect-site norketamine, ng/mL.
     pub brain_norketamine_ng_ml: f64,
+    /// Plasma metabolite by parent drug (index [`Drug::index`]; norketamine, morphine-6-glucuronide), ng/mL.
+    pub plasma_metabolite_ng_ml: [f64; Drug::COUNT],
+    /// Effect-site metabolite by parent drug (index [`Drug::index`]), ng/mL.
+    pub brain_metabolite_ng_ml: [f64; Drug::COUNT],
     /// Area under the plasma curve of the parent drugs so far, all drugs summed, ng·h/mL.
     pub auc_ng_h_ml: f64,
 }
@@ -393,6 +433,36 @@ impl Pharmacokinetics {
         }
     }
 
+    /// Give `mg` of `drug` by `route` (an IV bolus, or an oral dose into its depot, after no lag)
+    /// at `h_ago` hours before the model's current time, propagated exactly to now: how a dose
+    /// decided during a step (a PCA bolus at the step's start) joins the timeline already
+    /// advanced to the step's end.
+    pub fn give_ago(&mut self, drug: Drug, route: Route, mg: f64, h_ago: f64) {
+        let mut delta = [0.0; N];
+        match route.depot() {
+            Some(d) => delta[d] = mg,
+            None => delta[A1] = mg,
+        }
+        self.compound(drug).add_propagated(delta, h_ago);
+    }
+
+    /// Change the infusion rate of `drug` by `mg_per_h`, `h_ago` hours before the model's current
+    /// time, propagated exactly to now (see [`Pharmacokinetics::give_ago`]).
+    pub fn add_rate_ago(&mut self, drug: Drug, mg_per_h: f64, h_ago: f64) {
+        let mut delta = [0.0; N];
+        delta[RATE] = mg_per_h;
+        let c = self.compound(drug);
+        c.add_propagated(delta, h_ago);
+        if c.x[RATE].abs() < 1e-12 {
+            c.x[RATE] = 0.0;
+        }
+    }
+
+    /// The compound of `drug` (its state and concentrations).
+    pub fn compound_of(&self, drug: Drug) -> &Compound {
+        &self.compounds[drug.index()]
+    }
+
     /// Withhold administration `admin` (index into the list given to [`Pharmacokinetics::new`]):
     /// its events are skipped. Only an administration that has not started can be withheld.
     pub fn withhold(&mut self, admin: usize) -> bool {
@@ -410,6 +480,8 @@ impl Pharmacokinetics {
         for comp in &self.compounds {
             c.plasma_parent_ng_ml[comp.drug.index()] += comp.plasma_ng_ml();
             c.brain_parent_ng_ml[comp.drug.index()] += comp.effect_ng_ml();
+            c.plasma_metabolite_ng_ml[comp.drug.index()] += comp.metabolite_plasma_ng_ml();
+            c.brain_metabolite_ng_ml[comp.drug.index()] += comp.metabolite_effect_ng_ml();
             if !comp.drug.info().ketamine {
                 continue;
             }

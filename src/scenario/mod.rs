@@ -507,6 +507,18 @@ impl Scenario {
     pub fn classify(&self, dose: &Dose) -> DoseClass {
         let w = self.subject.weight_kg;
         let mgkg = dose.amount_mg_per_kg(w);
+        // The limits are ketamine's: another drug (midazolam, morphine) is not classed by them.
+        if !dose.drug.info().ketamine {
+            return DoseClass {
+                low_dose: true,
+                text: format!(
+                    "{} {} {:.1} mg ({mgkg:.3} mg/kg): not ketamine, the ketamine low-dose limits do not apply",
+                    dose.drug.name(),
+                    dose.route.name(),
+                    dose.amount_mg(w)
+                ),
+            };
+        }
         match dose.route {
             Route::IvBolus => {
                 let low = mgkg <= LOW_DOSE_MAX_BOLUS_MG_PER_KG + 1e-12;
@@ -1121,6 +1133,14 @@ fn resolve_dose(path: &str, t: &Table) -> Result<Dose> {
     let route = r
         .choice("route", &routes)?
         .ok_or_else(|| Error::at_key(join(path, "route"), "missing required key: one of \"iv_bolus\", \"iv_infusion\", \"intranasal\", \"oral\", \"sublingual\""))?;
+    let allowed = drug.info().routes;
+    if !allowed.contains(&route) {
+        let names: Vec<String> = allowed.iter().map(|r| format!("\"{}\"", r.name())).collect();
+        return Err(Error::at_key(
+            join(path, "route"),
+            format!("{} cannot be given by \"{}\"; allowed for {}: {}", drug.name(), route.name(), drug.name(), names.join(", ")),
+        ));
+    }
     let mg_per_kg = r.f64_opt("mg_per_kg")?;
     let mg = r.f64_opt("mg")?;
     match (mg_per_kg, mg) {

@@ -131,6 +131,14 @@ fn postop_trial_reports_opioid_sparing_by_arm() {
     // The interval holds the difference and, with 60 an arm, excludes no sparing.
     let (lo, hi) = (value(&a, "ketamine", "24h", "opioid_48h_diff_lo95"), value(&a, "ketamine", "24h", "opioid_48h_diff_hi95"));
     assert!(lo < diff && diff < hi && hi < 0.0, "{lo} {diff} {hi}");
+    // Between-patient spread of 24-h PCA morphine: Graves 1983 (46 patients) found a 27-fold
+    // range, a CV of about 0.8 for a log-normal spread; band 0.4-0.9 (the lower edge allows for
+    // the mixed surgery and the diurnal variation in that range). It comes from each subject's
+    // opioid sensitivity and morphine clearance (cohort::population).
+    for arm in ["saline", "ketamine"] {
+        let cv = value(&a, arm, "24h", "opioid_24h_mg_sd") / value(&a, arm, "24h", "opioid_24h_mg_mean");
+        assert!((0.4..=0.9).contains(&cv), "{arm}: CV of 24-h consumption {cv}, published about 0.8 (Graves 1983)");
+    }
     // The arm means are the means of subjects.csv's columns.
     let mut r = csv::Reader::from_path(d.join("out").join("subjects.csv")).unwrap();
     let h = r.headers().unwrap().clone();
