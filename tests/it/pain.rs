@@ -191,3 +191,32 @@ fn bad_pain_input_names_the_key_and_what_is_allowed() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("pca") && err.contains("pain model"), "{err}");
 }
+
+/// `[[dose]] drug = "morphine"` goes through the drug catalogue's PK (with M6G) and into the pain
+/// model like a `[[pain.morphine]]` dose: the same plasma, effect site and cumulative opioid.
+/// Morphine's routes are IV bolus, IV infusion and oral: another is an input error naming them.
+#[test]
+fn morphine_is_a_drug_of_the_catalogue() {
+    let base = "name = \"m\"\nduration_h = 8.0\nseed = 3\n[subject]\nweight_kg = 70.0\nstate = \"healthy\"\n\
+                [circuit]\npyramidal_neurons = 5\ninterneurons = 2\n[numerics]\ndt_s = 60\n\
+                [pain]\ncondition = \"experimental\"\nwdr_neurons = 20\n";
+    let via_dose = format!("{base}[[dose]]\ndrug = \"morphine\"\nroute = \"iv_bolus\"\nmg = 10.0\nat_h = 1.0\n");
+    let via_pain = format!("{base}[[pain.morphine]]\nroute = \"iv_bolus\"\nmg = 10.0\nat_h = 1.0\n");
+    let out = |text: &str| Simulation::new(&Scenario::from_toml_str(text).unwrap()).unwrap().run(|_, _| {}).unwrap();
+    let (a, b) = (out(&via_dose), out(&via_pain));
+    let (ra, rb) = (&pain(&a).trace, &pain(&b).trace);
+    let at = |rows: &[PainRow], t: f64| *rows.iter().find(|r| (r.time_h - t).abs() < 1e-9).unwrap();
+    for t in [2.0, 4.0, 8.0] {
+        let (x, y) = (at(ra, t), at(rb, t));
+        assert!(x.morphine_plasma_ng_ml > 1.0 && x.m6g_plasma_ng_ml > 1.0, "t={t}: {x:?}");
+        for (u, v) in [(x.morphine_plasma_ng_ml, y.morphine_plasma_ng_ml), (x.m6g_effect_ng_ml, y.m6g_effect_ng_ml), (x.opioid_analgesia, y.opioid_analgesia)] {
+            assert!((u - v).abs() <= 1e-9 * u.abs().max(1e-9), "t={t}: {u} vs {v}");
+        }
+        assert_eq!(x.cumulative_morphine_iv_eq_mg, 10.0);
+    }
+    // The dose is recorded as a dose of the run.
+    assert!(a.events.iter().any(|e| e.kind == "dose_start" && e.detail.starts_with("morphine iv_bolus 10.000 mg")));
+    let bad = format!("{base}[[dose]]\ndrug = \"morphine\"\nroute = \"intranasal\"\nmg = 10.0\n");
+    let err = Scenario::from_toml_str(&bad).unwrap_err().to_string();
+    assert!(err.contains("dose.0.route") && err.contains("\"iv_bolus\", \"iv_infusion\", \"oral\""), "{err}");
+}
