@@ -18,7 +18,12 @@
 //! loss and the plasma AUC are integrated as extra states, so mass balance and exposure are exact.
 //! IV boluses add to `A1`; infusions add a constant `R_inf` between start and end; oral, sublingual and
 //! intranasal doses add to their depot, after the route's absorption lag `t_lag_r` (oral doses and
-//! intranasal racemic ketamine; 0 otherwise). The whole system is linear, and each interval between dose
+//! intranasal racemic ketamine; 0 otherwise). An intranasal dose of a form of ketamine is split
+//! ([`Drug::intranasal_deposition`], Perez-Ruixo 2021): its nasal part goes to the intranasal depot
+//! (`F` = 1: absorbed through the mucosa without first pass), its swallowed part to the oral depot
+//! after the oral lag (oral `ka`, `F` and first-pass norketamine), and the rest is expelled (counted
+//! with the first-pass loss, forming no norketamine). The first-pass norketamine is thereby
+//! route-specific, and the intranasal bioavailability falls with the dose. The whole system is linear, and each interval between dose
 //! events is integrated exactly with a matrix exponential ([`linear`]).
 
 pub mod covariates;
