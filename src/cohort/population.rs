@@ -95,9 +95,9 @@ population! {
     "parameters.bioavailability_oral": LogNormalCv 0.4, mean 1.0, [0.0, 0.0], "CV",
         "Grant 1981 (17 %); oral and sublingual studies span 16-30 % (Rolan 2014), less predictable than IV; CV: assumption", "CV uncertain within 0.3-0.6";
     "parameters.bioavailability_sublingual": LogNormalCv 0.3, mean 1.0, [0.0, 0.0], "CV", "assumption (Rolan 2014 reports a narrow CI of the mean, not the spread)", "CV uncertain within 0.2-0.5";
-    "parameters.bioavailability_intranasal_esketamine": LogNormalCv 0.3, mean 1.0, [0.0, 0.0], "CV",
+    "parameters.intranasal_nasal_fraction_esketamine": LogNormalCv 0.3, mean 1.0, [0.0, 0.0], "CV",
         "Spravato label: between-subject variability of esketamine exposure roughly 20-65 % (Cmax more than AUC); value: assumption inside that range", "approximate";
-    "parameters.bioavailability_intranasal_ketamine": LogNormalCv 0.4, mean 1.0, [0.0, 0.0], "CV", "assumption: nasal delivery of racemic ketamine is variable", "CV uncertain within 0.3-0.6";
+    "parameters.intranasal_nasal_fraction_ketamine": LogNormalCv 0.4, mean 1.0, [0.0, 0.0], "CV", "assumption: nasal delivery of racemic ketamine is variable", "CV uncertain within 0.3-0.6";
     "parameters.ka_oral_per_h": LogNormalCv 0.5, mean 1.0, [0.0, 0.0], "CV", "assumption: absorption rates vary widely", "CV uncertain within 0.3-0.8";
     "parameters.ka_sublingual_per_h": LogNormalCv 0.5, mean 1.0, [0.0, 0.0], "CV", "assumption (as ka_oral_per_h)", "CV uncertain within 0.3-0.8";
     "parameters.ka_intranasal_esketamine_per_h": LogNormalCv 0.5, mean 1.0, [0.0, 0.0], "CV", "assumption (as ka_oral_per_h)", "CV uncertain within 0.3-0.8";

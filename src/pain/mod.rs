@@ -322,7 +322,8 @@ pub fn install(world: &mut World, schedule: &mut Schedule, sc: &Scenario) {
         rates,
         next_rate: 0,
         rate_mg_per_h: 0.0,
-        f_oral: crate::pk::bioavailability(&p, Drug::Morphine, Route::Oral),
+        // Oral bioavailability does not depend on the dose (only the intranasal split does).
+        f_oral: crate::pk::bioavailability(&p, Drug::Morphine, Route::Oral, 0.0),
         cumulative_iv_eq_mg: 0.0,
         events,
     });

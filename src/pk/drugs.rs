@@ -65,6 +65,54 @@ impl Drug {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// Where an intranasal dose of `mg` goes, for the forms of ketamine (`None` for a drug whose
+    /// intranasal dose is one depot with the catalogue's bioavailability).
+    ///
+    /// The dose-dependent nasal fraction of Perez-Ruixo 2021 (esketamine): the first dose unit
+    /// (`u` mg, one 28-mg device for Spravato) is absorbed through the nasal mucosa in a fraction
+    /// `f1`; each further unit of the same administration in a fraction `r·f1`, so with
+    /// `n = max(1, mg/u)` units
+    ///
+    /// ```text
+    /// nasal     = f1 · (1 + (n − 1) · r) / n
+    /// swallowed = s · (1 − nasal)          (absorbed through the oral route, with its first pass)
+    /// lost      = 1 − nasal − swallowed    (expelled; neither absorbed nor metabolised)
+    /// ```
+    ///
+    /// Esketamine and arketamine (assumption: as esketamine): all of the rest is swallowed (`s` = 1,
+    /// Perez-Ruixo 2021). Racemic ketamine: fitted to the bioavailability and norketamine exposure
+    /// after 10, 30 and 50 mg (Pharmacotherapy 2022;42:298).
+    pub fn intranasal_deposition(self, p: &Params, mg: f64) -> Option<NasalDeposition> {
+        let (f1, r, unit_mg, s) = match self {
+            Drug::Ketamine => (
+                p.intranasal_nasal_fraction_ketamine,
+                p.intranasal_further_unit_factor_ketamine,
+                p.intranasal_unit_ketamine_mg,
+                p.intranasal_swallowed_share_ketamine,
+            ),
+            Drug::Esketamine | Drug::Arketamine => (
+                p.intranasal_nasal_fraction_esketamine,
+                p.intranasal_further_unit_factor_esketamine,
+                p.intranasal_unit_esketamine_mg,
+                1.0,
+            ),
+            _ => return None,
+        };
+        let n = (mg / unit_mg).max(1.0);
+        let nasal = (f1 * (1.0 + (n - 1.0) * r) / n).clamp(0.0, 1.0);
+        Some(NasalDeposition { nasal, swallowed: s.clamp(0.0, 1.0) * (1.0 - nasal) })
+    }
+}
+
+/// Fate of an intranasal dose ([`Drug::intranasal_deposition`]), as fractions of the dose; the
+/// rest is lost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NasalDeposition {
+    /// Absorbed through the nasal mucosa (completely, without first pass).
+    pub nasal: f64,
+    /// Swallowed: absorbed through the oral route, with the oral lag, rate and bioavailability.
+    pub swallowed: f64,
 }
 
 /// Disposition of one compound for a 70 kg adult, before weight scaling.
@@ -209,9 +257,10 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
             q3_l_per_h: p.ketamine_q3_l_per_h,
         },
         absorption: |p, route| {
+            // The nasal part of a spray ([`Drug::intranasal_deposition`]) is absorbed completely.
             shared_absorption(p, route).unwrap_or(Absorption {
                 ka_per_h: p.ka_intranasal_ketamine_per_h,
-                bioavailability: p.bioavailability_intranasal_ketamine,
+                bioavailability: 1.0,
                 lag_h: p.lag_intranasal_ketamine_h,
             })
         },
@@ -237,9 +286,10 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
             q3_l_per_h: p.esketamine_q3_l_per_h,
         },
         absorption: |p, route| {
+            // The nasal part of a spray is absorbed completely (Perez-Ruixo 2021).
             shared_absorption(p, route).unwrap_or(Absorption {
                 ka_per_h: p.ka_intranasal_esketamine_per_h,
-                bioavailability: p.bioavailability_intranasal_esketamine,
+                bioavailability: 1.0,
                 lag_h: 0.0,
             })
         },
@@ -267,7 +317,7 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         absorption: |p, route| {
             shared_absorption(p, route).unwrap_or(Absorption {
                 ka_per_h: p.ka_intranasal_arketamine_per_h,
-                bioavailability: p.bioavailability_intranasal_arketamine,
+                bioavailability: 1.0,
                 lag_h: 0.0,
             })
         },

@@ -21,7 +21,12 @@
 //! loss and the plasma AUC are integrated as extra states, so mass balance and exposure are exact.
 //! IV boluses add to `A1`; infusions add a constant `R_inf` between start and end; oral, sublingual and
 //! intranasal doses add to their depot, after the route's absorption lag `t_lag_r` (oral doses and
-//! intranasal racemic ketamine; 0 otherwise). The whole system is linear, and each interval between dose
+//! intranasal racemic ketamine; 0 otherwise). An intranasal dose of a form of ketamine is split
+//! ([`Drug::intranasal_deposition`], Perez-Ruixo 2021): its nasal part goes to the intranasal depot
+//! (`F` = 1: absorbed through the mucosa without first pass), its swallowed part to the oral depot
+//! after the oral lag (oral `ka`, `F` and first-pass norketamine), and the rest is expelled (counted
+//! with the first-pass loss, forming no norketamine). The first-pass norketamine is thereby
+//! route-specific, and the intranasal bioavailability falls with the dose. The whole system is linear, and each interval between dose
 //! events is integrated exactly with a matrix exponential ([`linear`]).
 
 pub mod covariates;
@@ -75,10 +80,15 @@ impl Route {
 /// The routes with an absorption depot, in state order.
 pub const DEPOT_ROUTES: [Route; 3] = [Route::Intranasal, Route::Oral, Route::Sublingual];
 
-/// Bioavailability of `drug` by `route` (fraction of the dose reaching the systemic circulation),
-/// from the drug catalogue.
-pub fn bioavailability(p: &Params, drug: Drug, route: Route) -> f64 {
-    (drug.info().absorption)(p, route).bioavailability
+/// Bioavailability of a dose of `mg` of `drug` by `route` (fraction of the dose reaching the
+/// systemic circulation), from the drug catalogue. An intranasal dose of a form of ketamine is
+/// split ([`Drug::intranasal_deposition`]): its nasal part is absorbed completely, its swallowed
+/// part with the oral bioavailability, so its bioavailability falls with the dose.
+pub fn bioavailability(p: &Params, drug: Drug, route: Route, mg: f64) -> f64 {
+    match (route, drug.intranasal_deposition(p, mg)) {
+        (Route::Intranasal, Some(d)) => d.nasal + d.swallowed * (drug.info().absorption)(p, Route::Oral).bioavailability,
+        _ => (drug.info().absorption)(p, route).bioavailability,
+    }
 }
 
 /// One administration, after schedules are expanded.
@@ -271,6 +281,12 @@ impl Compound {
         self.cache_next = d.cache_next;
     }
 
+    /// A part of a dose that never reaches the body (expelled from the nose): counted with the
+    /// first-pass loss, forming no norketamine.
+    fn lose(&mut self, mg: f64) {
+        self.x[FIRST_PASS] += mg;
+    }
+
     fn add_rate(&mut self, mg_per_h: f64) {
         self.x[RATE] += mg_per_h;
         if self.x[RATE].abs() < 1e-12 {
@@ -319,7 +335,8 @@ impl Compound {
     pub fn eliminated_mg(&self) -> f64 {
         self.x[ELIMINATED]
     }
-    /// Parent drug lost to first-pass metabolism, mg.
+    /// Parent drug lost before the systemic circulation, mg: first-pass metabolism, and the part of
+    /// an intranasal dose neither absorbed nor swallowed.
     pub fn first_pass_mg(&self) -> f64 {
         self.x[FIRST_PASS]
     }
@@ -329,6 +346,7 @@ impl Compound {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Event {
     Give { drug: Drug, route: Route, mg: f64 },
+    Lose { drug: Drug, mg: f64 },
     Rate { drug: Drug, mg_per_h: f64 },
 }
 
@@ -388,8 +406,19 @@ impl Pharmacokinetics {
             } else {
                 // An absorption lag delays the dose's arrival in its depot (oral doses, intranasal
                 // racemic ketamine); the administration itself stays at its time.
-                let lag_h = (a.drug.info().absorption)(p, a.route).lag_h;
-                events.push((a.t_h + lag_h, i, Event::Give { drug: a.drug, route: a.route, mg: a.mg }));
+                let lag = |route: Route| (a.drug.info().absorption)(p, route).lag_h;
+                match (a.route, a.drug.intranasal_deposition(p, a.mg)) {
+                    // A spray: its nasal part (and the part lost) after the nasal lag, its
+                    // swallowed part through the oral route after the oral lag.
+                    (Route::Intranasal, Some(d)) => {
+                        let t_nasal = a.t_h + lag(Route::Intranasal);
+                        let lost = (1.0 - d.nasal - d.swallowed).max(0.0) * a.mg;
+                        events.push((t_nasal, i, Event::Give { drug: a.drug, route: Route::Intranasal, mg: d.nasal * a.mg }));
+                        events.push((t_nasal, i, Event::Lose { drug: a.drug, mg: lost }));
+                        events.push((a.t_h + lag(Route::Oral), i, Event::Give { drug: a.drug, route: Route::Oral, mg: d.swallowed * a.mg }));
+                    }
+                    _ => events.push((a.t_h + lag(a.route), i, Event::Give { drug: a.drug, route: a.route, mg: a.mg })),
+                }
             }
         }
         // Stable sort: events at the same time keep the scenario's order.
@@ -413,6 +442,7 @@ impl Pharmacokinetics {
             }
             match ev {
                 Event::Give { drug, route, mg } => self.compound(drug).give(route, mg),
+                Event::Lose { drug, mg } => self.compound(drug).lose(mg),
                 Event::Rate { drug, mg_per_h } => self.compound(drug).add_rate(mg_per_h),
             }
         }
@@ -591,9 +621,19 @@ mod tests {
         // doses: a dose in its lag is not yet in the body (in transit), so it is not counted.
         for t in [0.3, 1.0, 1.5, 2.2, 2.9, 5.0, 24.0, 100.0] {
             pk.advance_to(t);
-            let lag = |d: &Administration| (d.drug.info().absorption)(&p, d.route).lag_h;
-            let given: f64 = doses.iter().filter(|d| d.t_h + lag(d) < t).map(|d| {
-                if d.route == Route::IvInfusion { d.mg * ((t - d.t_h) / d.duration_h).min(1.0) } else { d.mg }
+            let lag = |d: &Administration, route: Route| (d.drug.info().absorption)(&p, route).lag_h;
+            let given: f64 = doses.iter().map(|d| {
+                match (d.route, d.drug.intranasal_deposition(&p, d.mg)) {
+                    // The swallowed part of a spray arrives after the oral lag, the rest after the nasal lag.
+                    (Route::Intranasal, Some(dep)) => {
+                        let nasal_and_lost = if d.t_h + lag(d, Route::Intranasal) < t { d.mg * (1.0 - dep.swallowed) } else { 0.0 };
+                        let swallowed = if d.t_h + lag(d, Route::Oral) < t { d.mg * dep.swallowed } else { 0.0 };
+                        nasal_and_lost + swallowed
+                    }
+                    _ if d.t_h + lag(d, d.route) >= t => 0.0,
+                    (Route::IvInfusion, _) => d.mg * ((t - d.t_h) / d.duration_h).min(1.0),
+                    _ => d.mg,
+                }
             }).sum();
             let accounted: f64 = pk
                 .compounds

@@ -146,18 +146,35 @@ fn sublingual_bioavailability_27_to_31_percent() {
     assert!((0.27..=0.31).contains(&r), "sublingual F = {r}");
 }
 
+/// Intranasal esketamine: saturable nasal absorption (Perez-Ruixo 2021, doi 10.1007/s40262-020-00953-4:
+/// 54 % of the first 28-mg device absorbed nasally, 0.62 of that for each further device, the rest
+/// swallowed). Published absolute bioavailability: 54 % at 56 mg and 51 % at 84 mg (Perez-Ruixo
+/// 2021), about 48 % at 84 mg (Spravato label). Bands: 50-58 % at 56 mg; 46-54 % at 84 mg (both
+/// sources). It falls with the dose.
 #[test]
-fn intranasal_esketamine_bioavailability_46_to_50_percent() {
-    // Literature §2: intranasal esketamine 48 % absolute (Spravato label), vs IV esketamine.
-    let r = auc_ratio(Drug::Esketamine, Route::Intranasal, 56.0);
-    assert!((0.46..=0.50).contains(&r), "intranasal esketamine F = {r}");
+fn intranasal_esketamine_bioavailability_falls_with_the_dose_as_published() {
+    let f56 = auc_ratio(Drug::Esketamine, Route::Intranasal, 56.0);
+    let f84 = auc_ratio(Drug::Esketamine, Route::Intranasal, 84.0);
+    assert!((0.50..=0.58).contains(&f56), "56 mg: F = {f56} (Perez-Ruixo 2021: 54 %)");
+    assert!((0.46..=0.54).contains(&f84), "84 mg: F = {f84} (label 48 %, Perez-Ruixo 2021 51 %)");
+    assert!(f84 < f56);
+    // The catalogue's closed form agrees with the simulated AUC ratio.
+    let p = Params::default();
+    assert!(rel_diff(ketasim::pk::bioavailability(&p, Drug::Esketamine, Route::Intranasal, 84.0), f84) < 1e-4);
 }
 
+/// Intranasal racemic ketamine, absolute bioavailability 17, 13 and 11 % after 10, 30 and 50 mg
+/// (Pharmacotherapy 2022;42:298, doi 10.1002/phar.2669, Table 6). Band: the published value ± 2
+/// percentage points at each dose, and falling with the dose.
 #[test]
-fn intranasal_racemic_bioavailability_11_to_17_percent() {
-    // Literature §2: intranasal racemic 11–17 % (Pharmacotherapy 2022;42:298).
-    let r = auc_ratio(Drug::Ketamine, Route::Intranasal, 50.0);
-    assert!((0.11..=0.17).contains(&r), "intranasal racemic F = {r}");
+fn intranasal_racemic_bioavailability_falls_with_the_dose_as_published() {
+    let mut last = 1.0;
+    for (mg, f_pub) in [(10.0, 0.17), (30.0, 0.13), (50.0, 0.11)] {
+        let f = auc_ratio(Drug::Ketamine, Route::Intranasal, mg);
+        assert!((f - f_pub).abs() <= 0.02 + 1e-9, "{mg} mg: F = {f:.3}, published {f_pub}");
+        assert!(f < last, "{mg} mg: F {f} not below the smaller dose's {last}");
+        last = f;
+    }
 }
 
 #[test]
@@ -285,26 +302,115 @@ fn oral_racemic_peak_as_published() {
     assert!(s.iter().filter(|x| x.t_h < p.lag_oral_h - 1e-9).all(|x| x.plasma == 0.0));
 }
 
-/// Intranasal racemic ketamine, 10, 30 and 50 mg (Pharmacotherapy 2022;42:298, Table 6, geometric
-/// mean (geometric SD)): Cmax 22.9 (1.97), 60.8 (1.90) and 77.6 (2.29) ng/mL; norketamine/ketamine
-/// at Cmax 0.78, 1.12 (1.72) and 1.35 (2.37). Band: within one geometric SD of the published
-/// geometric mean, for Cmax and for the metabolic ratio. (The published Cmax per mg falls with the
-/// dose, 2.3 to 1.6 ng/mL/mg; ketasim's absorption is linear, so it is low at 10 mg and high at
-/// 50 mg, inside the band at each; docs/model.md.)
+/// Intranasal racemic ketamine, 10, 30 and 50 mg (Pharmacotherapy 2022;42:298, doi 10.1002/phar.2669,
+/// Table 6, geometric mean (geometric SD)): ketamine Cmax 22.9 (1.97), 60.8 (1.90) and 77.6 (2.29)
+/// ng/mL at 14-23 min; norketamine Cmax 17.8 (1.89), 68.1 (1.80) and 105 (1.63) ng/mL at 79 (1.86),
+/// 60 (1.76) and 56 (1.83) min; metabolic ratio norketamine Cmax / ketamine Cmax 0.78, 1.12 (1.72)
+/// and 1.35 (2.37). Band: within one geometric SD of each geometric mean (1.72 for the 10-mg ratio,
+/// which has none). The norketamine peak comes late because the swallowed part of a spray is
+/// absorbed through the gut with the oral first pass.
 #[test]
 fn intranasal_racemic_peaks_high_and_early_as_published() {
     let p = Params::default();
-    for (mg, cmax_pub, gsd, ratio_pub, ratio_gsd) in [(10.0, 22.9, 1.97, 0.78, 1.72), (30.0, 60.8, 1.90, 1.12, 1.72), (50.0, 77.6, 2.29, 1.35, 2.37)] {
+    for (mg, cmax_pub, gsd, nk_pub, nk_gsd, nk_t_pub, nk_t_gsd, ratio_pub, ratio_gsd) in [
+        (10.0, 22.9, 1.97, 17.8, 1.89, 79.0, 1.86, 0.78, 1.72),
+        (30.0, 60.8, 1.90, 68.1, 1.80, 60.0, 1.76, 1.12, 1.72),
+        (50.0, 77.6, 2.29, 105.0, 1.63, 56.0, 1.83, 1.35, 2.37),
+    ] {
         let s = simulate(&p, 70.0, &[dose(Drug::Ketamine, Route::Intranasal, mg, 0.0, 0.0)], DT_H, 12.0);
         let (cmax, tmax) = cmax_tmax(&s);
-        let at = s.iter().find(|x| x.t_h >= tmax - 1e-12).unwrap();
-        let ratio = at.norketamine / at.plasma;
-        println!("intranasal {mg} mg: Cmax {cmax:.1} ng/mL at {:.1} min, NK/K {ratio:.2}", tmax * 60.0);
-        assert!((cmax_pub / gsd..=cmax_pub * gsd).contains(&cmax), "{mg} mg: Cmax {cmax:.1}, published {cmax_pub} (GSD {gsd})");
-        assert!((ratio_pub / ratio_gsd..=ratio_pub * ratio_gsd).contains(&ratio), "{mg} mg: NK/K at Cmax {ratio:.2}, published {ratio_pub}");
+        let (nk_max, nk_t) = s.iter().fold((0.0, 0.0), |(c, t), x| if x.norketamine > c { (x.norketamine, x.t_h) } else { (c, t) });
+        let ratio = nk_max / cmax;
+        println!("intranasal {mg} mg: Cmax {cmax:.1} ng/mL at {:.1} min; norketamine {nk_max:.1} ng/mL at {:.0} min; ratio {ratio:.2}", tmax * 60.0, nk_t * 60.0);
+        let within = |x: f64, m: f64, g: f64| (m / g..=m * g).contains(&x);
+        assert!(within(cmax, cmax_pub, gsd), "{mg} mg: Cmax {cmax:.1}, published {cmax_pub} (GSD {gsd})");
+        assert!((14.0..=23.0).contains(&(tmax * 60.0)), "{mg} mg: Tmax {} min", tmax * 60.0);
+        assert!(within(nk_max, nk_pub, nk_gsd), "{mg} mg: norketamine Cmax {nk_max:.1}, published {nk_pub} (GSD {nk_gsd})");
+        assert!(within(nk_t * 60.0, nk_t_pub, nk_t_gsd), "{mg} mg: norketamine Tmax {} min, published {nk_t_pub}", nk_t * 60.0);
+        assert!(within(ratio, ratio_pub, ratio_gsd), "{mg} mg: NK/K Cmax ratio {ratio:.2}, published {ratio_pub}");
         // The lag: nothing reaches the plasma before it.
         let lag = p.lag_intranasal_ketamine_h;
         assert!(s.iter().filter(|x| x.t_h < lag - 1e-9).all(|x| x.plasma == 0.0), "{mg} mg: drug before the lag");
+    }
+}
+
+/// Norketamine/ketamine AUC ratio after intranasal racemic ketamine: 3.95 at 30 mg and 4.54 at 50 mg
+/// (Pharmacotherapy 2022;42:298 Table 6), against 0.19 after 10 mg IV in the same study. Band:
+/// 3.5-5.5 (the published ratios, and up to 1.25× above them: ketasim's swallowed share is fitted
+/// jointly to the norketamine peak, see docs/model.md). Route-specific: intranasal far below oral,
+/// where ketasim's ratio with Fanta 2015's own bioavailability and clearance is checked below.
+#[test]
+fn intranasal_norketamine_to_ketamine_auc_ratio_as_published() {
+    let p = Params::default();
+    let mut ratios = Vec::new();
+    for (mg, r_pub) in [(30.0, 3.95), (50.0, 4.54)] {
+        let a = dose(Drug::Ketamine, Route::Intranasal, mg, 0.0, 0.0);
+        let r = norketamine_auc(&p, 70.0, a, AUC_UNTIL_H) / parent_auc(&p, 70.0, a, AUC_UNTIL_H);
+        println!("intranasal {mg} mg: NK/K AUC {r:.2} (published {r_pub})");
+        assert!((3.5..=5.5).contains(&r), "{mg} mg: NK/K AUC {r:.2}, published {r_pub}");
+        ratios.push(r);
+    }
+    let oral = dose(Drug::Ketamine, Route::Oral, 50.0, 0.0, 0.0);
+    let r_oral = norketamine_auc(&p, 70.0, oral, AUC_UNTIL_H) / parent_auc(&p, 70.0, oral, AUC_UNTIL_H);
+    println!("oral 50 mg: NK/K AUC {r_oral:.2}");
+    assert!(r_oral > 1.3 * ratios[1], "oral {r_oral} vs intranasal {}", ratios[1]);
+}
+
+/// Oral S-ketamine (Fanta 2015, doi 10.1007/s00228-015-1826-y): bioavailability 8 %, clearance 95
+/// L/h/70 kg, and a norketamine AUC 16.5 times the S-ketamine AUC. With Fanta's own bioavailability
+/// and clearance, ketasim's first-pass norketamine (`norketamine_fraction_of_first_pass` 0.9) gives
+/// the ratio within 13-20 (16.5 ± 20 %).
+#[test]
+fn oral_norketamine_ratio_with_fanta_2015_bioavailability_and_clearance() {
+    let p = Params { bioavailability_oral: 0.08, esketamine_cl_l_per_h: 95.0, ..Params::default() };
+    let a = dose(Drug::Esketamine, Route::Oral, 0.25 * 70.0, 0.0, 0.0);
+    let r = norketamine_auc(&p, 70.0, a, 400.0) / parent_auc(&p, 70.0, a, 400.0);
+    println!("oral S-ketamine 0.25 mg/kg with F 8 %, CL 95 L/h: NK/K AUC {r:.1} (Fanta 2015: 16.5)");
+    assert!((13.2..=19.8).contains(&r), "NK/K AUC {r}");
+}
+
+/// Norketamine after sublingual racemic ketamine (Yanagihara 2003, doi 10.1002/bdd.336; 3
+/// volunteers): AUC(0-8 h) 280-460 ng·h/mL per enantiomer after 50 mg sublingual tablets, so
+/// 560-920 ng·h/mL for the racemate. Band: that range ± 30 % (three subjects). (Their oral tablets,
+/// about 1000 ng·h/mL for the racemate, are above ketasim's 579: docs/model.md lists the miss.)
+#[test]
+fn sublingual_norketamine_exposure_as_published() {
+    let p = Params::default();
+    let auc_0_8 = |route: Route| {
+        let s = simulate(&p, 70.0, &[dose(Drug::Ketamine, route, 50.0, 0.0, 0.0)], 30.0 / 3600.0, 8.0);
+        s.windows(2).map(|w| 0.5 * (w[0].norketamine + w[1].norketamine) * (w[1].t_h - w[0].t_h)).sum::<f64>()
+    };
+    let (oral, sl) = (auc_0_8(Route::Oral), auc_0_8(Route::Sublingual));
+    println!("50 mg: norketamine AUC(0-8 h) oral {oral:.0}, sublingual {sl:.0} ng·h/mL");
+    assert!((392.0..=1196.0).contains(&sl), "sublingual {sl}");
+    // Less norketamine than by mouth (a smaller swallowed fraction), as published (280-460 vs 500).
+    assert!(sl < oral, "sublingual {sl} vs oral {oral}");
+}
+
+/// Esketamine intranasal: terminal half-life 7-12 h (Spravato label), measured from the log-linear
+/// decline 12-36 h after 56 mg.
+#[test]
+fn esketamine_terminal_half_life_as_labelled() {
+    let p = Params::default();
+    let s = simulate(&p, 70.0, &[dose(Drug::Esketamine, Route::Intranasal, 56.0, 0.0, 0.0)], 0.25, 48.0);
+    let at = |t: f64| s.iter().find(|x| (x.t_h - t).abs() < 1e-9).unwrap().plasma;
+    let half_life = 24.0 * std::f64::consts::LN_2 / ketasim::math::ln(at(12.0) / at(36.0));
+    println!("esketamine 56 mg: terminal half-life (12-36 h) {half_life:.1} h");
+    assert!((7.0..=12.0).contains(&half_life), "terminal half-life {half_life} h (label 7-12 h)");
+}
+
+/// Esketamine 28, 56 and 84 mg intranasal: typical Cmax 43.8, 72.5 and 101.0 ng/mL (Perez-Ruixo 2021
+/// Table 4, Caucasian 18-60 y), Tmax 20-40 min (label). Band: Cmax ± 20 % (the model's residual
+/// error is 27.6 %), Tmax 20-40 min.
+#[test]
+fn esketamine_cmax_at_each_dose_as_published() {
+    let p = Params::default();
+    for (mg, c_pub) in [(28.0, 43.8), (56.0, 72.5), (84.0, 101.0)] {
+        let s = simulate(&p, 70.0, &[dose(Drug::Esketamine, Route::Intranasal, mg, 0.0, 0.0)], DT_H, 12.0);
+        let (cmax, tmax) = cmax_tmax(&s);
+        println!("esketamine {mg} mg: Cmax {cmax:.1} ng/mL at {:.1} min (published {c_pub})", tmax * 60.0);
+        assert!((0.8 * c_pub..=1.2 * c_pub).contains(&cmax), "{mg} mg: Cmax {cmax}");
+        assert!((20.0..=40.0).contains(&(tmax * 60.0)), "{mg} mg: Tmax {} min", tmax * 60.0);
     }
 }
 
@@ -365,12 +471,13 @@ fn repeated_mixed_doses_superpose() {
 #[test]
 fn same_mg_per_kg_gives_the_same_concentrations_at_any_weight() {
     // Volumes and clearances scale with W/70 (Kamp 2020), so concentrations depend on mg/kg only.
+    // (Not for an intranasal dose: its nasal fraction depends on the mg sprayed, not on mg/kg.)
     let p = Params::default();
     let per_kg = |w: f64| {
         vec![
             zarate_infusion(w, 0.0),
             dose(Drug::Ketamine, Route::Oral, 1.5 * w, 3.0, 0.0),
-            dose(Drug::Esketamine, Route::Intranasal, 0.8 * w, 5.0, 0.0),
+            dose(Drug::Esketamine, Route::IvBolus, 0.3 * w, 5.0, 0.0),
         ]
     };
     let adult = simulate(&p, 70.0, &per_kg(70.0), DT_H, 24.0);
