@@ -207,6 +207,8 @@ impl Simulation {
         world.insert_resource(Patient {
             subject: sc.subject.clone(),
             sensitivity: Sensitivity::draw(sc.seed, &p),
+            sessions: clinical::SessionFactors::draw(sc.seed, &administrations.iter().map(|a| a.t_h).collect::<Vec<_>>(), &p),
+            acute: clinical::AcuteState::default(),
             reference_spines_per_neuron: reference,
             madrs_reference: None,
         });
@@ -268,11 +270,12 @@ impl Simulation {
         self.world.query::<&Spines>().iter(&self.world).map(Spines::len).sum()
     }
 
-    /// Vital signs now, from the effect-site exposure (for the pre-dose check, before the step).
-    fn vitals(&self) -> Vitals {
+    /// Vital signs now, from the acute state and the exposure (for the pre-dose check, before the
+    /// step at `now_h`).
+    fn vitals(&self, now_h: f64) -> Vitals {
         let e = self.world.resource::<Exposure>();
         let patient = self.world.resource::<Patient>();
-        let mut v = clinical::vitals(clinical::effect_ng_ml(e.clinical_um), &patient.subject, &patient.sensitivity, &self.params);
+        let mut v = patient.current_vitals(clinical::effect_ng_ml(e.clinical_um), now_h, &self.params);
         if let Some(r) = self.world.get_resource::<crate::pain::RespiratoryDepression>() {
             v.spo2_pct -= r.0;
         }
@@ -290,17 +293,21 @@ impl Simulation {
             pk.withhold(i);
         }
         let patient = self.world.resource::<Patient>();
+        // The acute effects continue on a copy of their state, as the PK model does.
+        let mut acute = patient.acute;
         let max_cadss = self.scenario.monitoring.discharge_max_cadss;
-        let fit = |pk: &Pharmacokinetics| {
+        let fit = |pk: &Pharmacokinetics, acute: &clinical::AcuteState, t: f64| {
             let c = clinical::effect_ng_ml(exposure_of(pk, &self.params).clinical_um);
-            c <= limit_ng_ml && clinical::vitals(c, &patient.subject, &patient.sensitivity, &self.params).dissociation_cadss <= max_cadss
+            c <= limit_ng_ml
+                && acute.vitals(c, &patient.subject, &patient.sensitivity, patient.sessions.at(t), &self.params).dissociation_cadss <= max_cadss
         };
-        let mut from = fit(&pk).then_some(now_h);
+        let mut from = fit(&pk, &acute, now_h).then_some(now_h);
         let steps = (clinical::LOOK_AHEAD_H / LOOK_STEP_H).round() as u64;
         for k in 1..=steps {
             let t = now_h + k as f64 * LOOK_STEP_H;
             pk.advance_to(t);
-            if !fit(&pk) {
+            acute.advance(clinical::effect_ng_ml(exposure_of(&pk, &self.params).clinical_um), LOOK_STEP_H, &self.params);
+            if !fit(&pk, &acute, t) {
                 from = None;
             } else if from.is_none() {
                 from = Some(t);
@@ -318,7 +325,7 @@ impl Simulation {
             }
             let i = self.clinic.next_admin;
             self.clinic.next_admin += 1;
-            let v = self.vitals();
+            let v = self.vitals(now_h);
             let given = self.clinic.monitor.predose(a.t_h.max(now_h), a.duration_h, &v);
             if given {
                 let detail = format!(

@@ -79,6 +79,8 @@ pub struct Reference {
     // Clinical read-out.
     subject: Subject,
     sensitivity: Sensitivity,
+    sessions: clinical::SessionFactors,
+    acute: clinical::AcuteState,
     madrs_reference: Option<(f64, f64)>,
     /// Vitals after the last step.
     pub vitals: Vitals,
@@ -176,6 +178,8 @@ impl Reference {
             means: CircuitMeans::default(),
             subject: sc.subject.clone(),
             sensitivity: Sensitivity::draw(sc.seed, &p),
+            sessions: clinical::SessionFactors::draw(sc.seed, &administrations.iter().map(|a| a.t_h).collect::<Vec<_>>(), &p),
+            acute: clinical::AcuteState::default(),
             madrs_reference: None,
             vitals: Vitals::default(),
             madrs: 0.0,
@@ -327,7 +331,9 @@ impl Reference {
         let p = &self.p;
         let density = self.means.spines_per_neuron / self.reference_per_neuron;
         let (protein0, density0) = *self.madrs_reference.get_or_insert((self.means.synaptic_protein_rel, density));
-        self.vitals = clinical::vitals(clinical::effect_ng_ml(self.exposure.clinical_um), &self.subject, &self.sensitivity, p);
+        let c = clinical::effect_ng_ml(self.exposure.clinical_um);
+        self.acute.advance(c, dt_h, p);
+        self.vitals = self.acute.vitals(c, &self.subject, &self.sensitivity, self.sessions.at(t_h + dt_h), p);
         self.madrs = clinical::madrs(self.subject.madrs, self.means.synaptic_protein_rel, protein0, density, density0, p);
     }
 

@@ -96,7 +96,7 @@ pub fn outcome(spec: &TableSpec, u: &UnitResult, visit: &str) -> Option<(f64, bo
 pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
     let mut header: Vec<String> = ["arm", "subject", "person", "seed"].iter().map(std::string::ToString::to_string).collect();
     header.extend(spec.draw_columns.iter().cloned());
-    for c in ["expectancy", "background", "cmax_ng_ml", "auc_ng_h_ml", "peak_dissociation_cadss", "peak_sbp_mmhg", "spine_density_rel_end"] {
+    for c in ["expectancy", "background", "cmax_ng_ml", "auc_ng_h_ml", "peak_dissociation_cadss", "peak_sbp_mmhg", "large_bp_rise", "spine_density_rel_end"] {
         header.push(c.into());
     }
     for v in VISITS {
@@ -118,6 +118,7 @@ pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         r.push(num(u.auc_ng_h_ml));
         r.push(num(u.peak_dissociation_cadss));
         r.push(num(u.peak_sbp_mmhg));
+        r.push(flag(Some(u.large_bp_rise)));
         r.push(opt(u.series.spine_density_rel.last().copied()));
         for v in VISITS {
             r.push(opt(outcome(spec, u, v).map(|o| o.0)));
@@ -177,7 +178,7 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         "response_diff_hi95", "nnt", "nnt_lo95", "nnt_hi95", "relapse_median_days", "relapse_n_responders", "relapse_events",
         "cmax_ng_ml_mean", "cmax_ng_ml_cv", "opioid_24h_mg_mean", "opioid_24h_mg_sd", "opioid_48h_mg_mean", "opioid_48h_mg_sd",
         "opioid_24h_sparing", "opioid_48h_sparing", "opioid_48h_diff_mg", "opioid_48h_diff_lo95", "opioid_48h_diff_hi95", "nrs_rest_24h_mean",
-        "nrs_rest_24h_sd",
+        "nrs_rest_24h_sd", "large_bp_rises", "large_bp_rise_rate",
     ]
     .iter()
     .map(std::string::ToString::to_string)
@@ -239,6 +240,10 @@ pub fn arms_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
             r.push(opt(csd.filter(|_| cm > 0.0).map(|s| s / cm)));
             r.extend([opt(o24), opt(o24sd), opt(o48), opt(o48sd), opt(sparing(o24, r24)), opt(sparing(o48, r48))]);
             r.extend([opt(diff.map(|d| d.0)), opt(diff.map(|d| d.1)), opt(diff.map(|d| d.2)), opt(n24), opt(n24sd)]);
+            // Subjects with a large blood-pressure rise at least once (the Spravato label's share).
+            let large = us.iter().filter(|u| u.large_bp_rise).count();
+            r.push(large.to_string());
+            r.push(if us.is_empty() { String::new() } else { num(large as f64 / us.len() as f64) });
             rows.push(r);
         }
     }

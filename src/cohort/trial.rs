@@ -411,6 +411,7 @@ impl Trial {
             auc_ng_h_ml: s.auc_ng_h_ml,
             peak_dissociation_cadss: s.peak_dissociation_cadss,
             peak_sbp_mmhg: s.peak_sbp_mmhg,
+            large_bp_rise: large_bp_rise(s.peak_sbp_mmhg - sc.subject.sbp_mmhg, s.peak_dbp_mmhg - sc.subject.dbp_mmhg),
             pain: run.output.pain.as_ref().map(|p| PainOutcome {
                 opioid_24h_mg: p.summary.opioid_24h_mg,
                 opioid_48h_mg: p.summary.opioid_48h_mg,
@@ -420,6 +421,19 @@ impl Trial {
             series,
         })
     }
+}
+
+/// Systolic rise of a large blood-pressure rise, mmHg (Spravato label: an increase of at least 40 mmHg
+/// systolic and/or 25 mmHg diastolic).
+pub const LARGE_RISE_SBP_MMHG: f64 = 40.0;
+/// Diastolic rise of a large blood-pressure rise, mmHg (as [`LARGE_RISE_SBP_MMHG`]).
+pub const LARGE_RISE_DBP_MMHG: f64 = 25.0;
+
+/// A large blood-pressure rise: systolic by at least 40 mmHg and/or diastolic by at least 25 mmHg
+/// above baseline (the Spravato label's definition; 8-19 % of patients at least once in the first
+/// 4 weeks of esketamine).
+pub fn large_bp_rise(sbp_rise_mmhg: f64, dbp_rise_mmhg: f64) -> bool {
+    sbp_rise_mmhg >= LARGE_RISE_SBP_MMHG || dbp_rise_mmhg >= LARGE_RISE_DBP_MMHG
 }
 
 /// Sample times 0, s, 2s, ... up to and including `duration_h`.
@@ -506,6 +520,10 @@ pub struct UnitResult {
     pub peak_dissociation_cadss: f64,
     /// Peak systolic blood pressure, mmHg.
     pub peak_sbp_mmhg: f64,
+    /// Whether systolic pressure rose by at least 40 mmHg and/or diastolic by at least 25 mmHg
+    /// above baseline at any time (the Spravato label's large rise; [`large_bp_rise`]).
+    #[serde(default)]
+    pub large_bp_rise: bool,
     /// The pain end points, when the arm's scenario has a pain condition (`[pain]`).
     #[serde(default)]
     pub pain: Option<PainOutcome>,

@@ -1,19 +1,32 @@
 //! Clinical read-outs: vital signs, dissociation, the monitoring protocol, and depressive symptoms.
 //!
-//! # Acute effects (driven by the effect-site concentration)
-//! `C` is the racemic-ketamine-equivalent effect-site concentration in ng/mL
-//! (`clinical_um · 237.73`: each drug weighted by its clinical potency from the drug catalogue —
-//! racemate + 2 × S-ketamine + 0.36 × R-ketamine + ¼ × norketamine by default). Each effect is an Emax
-//! model scaled by the subject's sensitivity `s` (lognormal, mean 1, drawn once per run from the
-//! seed):
+//! # Acute effects (effect compartments with memory)
+//! `C` is the racemic-ketamine-equivalent brain concentration in ng/mL (`clinical_um · 237.73`:
+//! each drug weighted by its clinical potency from the drug catalogue — racemate + 2 × S-ketamine +
+//! 0.36 × R-ketamine + ¼ × norketamine by default). Dissociation (`d`) and the pressor response
+//! (`p`: blood pressure and heart rate) each have their own effect compartment `Ce_x`, a tolerance
+//! compartment `T_x` that follows it (acute tolerance: the EC50 rises while the drug is there, so
+//! the effect falls faster than the concentration — clockwise hysteresis), and dissociation a slow
+//! between-session attenuation `A` driven by its own exposure:
 //!
 //! ```text
+//! dCe_x/dt = ke0_x · (C − Ce_x)
+//! dT_x/dt  = ktol_x · (Ce_x − T_x)
+//! dA/dt    = g_A · Ce_d / EC50_CADSS − A · ln 2 / t½_A
 //! H(C; EC50, n) = C^n / (C^n + EC50^n)
-//! SBP  = SBP0 + s_bp · Emax_SBP · H(C; EC50_BP, n_BP)      DBP likewise with Emax_DBP
-//! HR   = HR0  + s_hr · Emax_HR  · H(C; EC50_HR, n_HR)
-//! SpO2 = SpO2_0 − Emax_SpO2 · H(C; EC50_SpO2, n_SpO2)      (only anaesthetic exposure)
-//! CADSS = min(92, s_cadss · 92 · H(C; EC50_CADSS, n_CADSS))
+//! SBP   = SBP0 + s_bp · f_k · Emax_SBP · H(Ce_p; EC50_BP · (1 + T_p/K_p), n_BP)     DBP likewise
+//! HR    = HR0  + s_hr · Emax_HR  · H(Ce_p; EC50_HR · (1 + T_p/K_p), n_HR)
+//! SpO2  = SpO2_0 − Emax_SpO2 · H(C; EC50_SpO2, n_SpO2)      (only anaesthetic exposure; no memory)
+//! CADSS = min(92, s_cadss · 92 · H(Ce_d; EC50_CADSS · (1 + T_d/K_d), n_CADSS) / (1 + A))
 //! ```
+//!
+//! Every step integrates the compartments exactly for the step's end-of-step `C` (exponential
+//! steps, unconditionally stable). The sensitivities `s` are the subject's (log-normal, mean 1,
+//! drawn once per run from the seed); `f_k` is the pressor factor of session `k` (the most recent
+//! administration; log-normal, mean 1, CV `response_cv_blood_pressure_session`): a large rise may
+//! come at any session, even after small ones (Spravato label). [`vitals`] is the memoryless
+//! steady state (every compartment equilibrated, no tolerance), kept for callers that need only
+//! SpO2.
 //!
 //! # Depressive symptoms (phenomenological)
 //! MADRS falls with an acute component, the relative excess of synaptic protein over its pre-dose
@@ -90,15 +103,100 @@ pub fn effect_ng_ml(blocker_um: f64) -> f64 {
     blocker_um * KETAMINE_G_PER_MOL
 }
 
-/// Vitals of `subject` at racemic-equivalent effect-site concentration `c_ng_ml`.
+/// Vitals of `subject` at racemic-equivalent concentration `c_ng_ml` with every effect compartment
+/// equilibrated and no tolerance (the memoryless steady state).
 pub fn vitals(c_ng_ml: f64, subject: &Subject, s: &Sensitivity, p: &Params) -> Vitals {
-    let bp = hill(c_ng_ml, p.bp_ec50_ng_ml, p.bp_hill) * s.blood_pressure;
-    Vitals {
-        sbp_mmhg: subject.sbp_mmhg + p.sbp_emax_mmhg * bp,
-        dbp_mmhg: subject.dbp_mmhg + p.dbp_emax_mmhg * bp,
-        hr_bpm: subject.hr_bpm + p.hr_emax_bpm * s.heart_rate * hill(c_ng_ml, p.hr_ec50_ng_ml, p.hr_hill),
-        spo2_pct: subject.spo2_pct - p.spo2_emax_pct * hill(c_ng_ml, p.spo2_ec50_ng_ml, p.spo2_hill),
-        dissociation_cadss: (92.0 * s.dissociation * hill(c_ng_ml, p.cadss_ec50_ng_ml, p.cadss_hill)).min(92.0),
+    let state = AcuteState { ce_dissociation_ng_ml: c_ng_ml, ce_pressor_ng_ml: c_ng_ml, ..AcuteState::default() };
+    state.vitals(c_ng_ml, subject, s, 1.0, p)
+}
+
+/// The memory of the acute effects: effect compartments, acute tolerance and the between-session
+/// attenuation of dissociation (see the module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct AcuteState {
+    /// Dissociation effect compartment `Ce_d`, ng/mL racemic-equivalent.
+    pub ce_dissociation_ng_ml: f64,
+    /// Dissociation tolerance compartment `T_d`, ng/mL racemic-equivalent.
+    pub tolerance_dissociation_ng_ml: f64,
+    /// Pressor (BP and HR) effect compartment `Ce_p`, ng/mL racemic-equivalent.
+    pub ce_pressor_ng_ml: f64,
+    /// Pressor tolerance compartment `T_p`, ng/mL racemic-equivalent.
+    pub tolerance_pressor_ng_ml: f64,
+    /// Between-session attenuation of dissociation `A` (the effect is divided by `1 + A`).
+    pub attenuation: f64,
+}
+
+/// `x ← target + (x − target) · exp(−k · dt)`: the exact step of `dx/dt = k (target − x)`.
+#[inline]
+fn relax(x: f64, target: f64, k_per_h: f64, dt_h: f64) -> f64 {
+    target + (x - target) * crate::math::exp(-k_per_h * dt_h)
+}
+
+impl AcuteState {
+    /// Advance every compartment by `dt_h` hours with the brain concentration `c_ng_ml` (held over
+    /// the step). Exact for a constant `c_ng_ml`; `dt_h = 0` changes nothing.
+    pub fn advance(&mut self, c_ng_ml: f64, dt_h: f64, p: &Params) {
+        if dt_h <= 0.0 {
+            return;
+        }
+        let ce_d0 = self.ce_dissociation_ng_ml;
+        self.ce_dissociation_ng_ml = relax(ce_d0, c_ng_ml, p.dissociation_ke0_per_h, dt_h);
+        self.tolerance_dissociation_ng_ml =
+            relax(self.tolerance_dissociation_ng_ml, self.ce_dissociation_ng_ml, p.dissociation_tolerance_per_h, dt_h);
+        self.ce_pressor_ng_ml = relax(self.ce_pressor_ng_ml, c_ng_ml, p.pressor_ke0_per_h, dt_h);
+        self.tolerance_pressor_ng_ml = relax(self.tolerance_pressor_ng_ml, self.ce_pressor_ng_ml, p.pressor_tolerance_per_h, dt_h);
+        // Attenuation: driven by the mean of Ce_d over the step (trapezoid), decaying with its half-life.
+        let k = std::f64::consts::LN_2 / p.dissociation_attenuation_half_life_h;
+        let drive = p.dissociation_attenuation_per_h * 0.5 * (ce_d0 + self.ce_dissociation_ng_ml) / p.cadss_ec50_ng_ml;
+        self.attenuation = relax(self.attenuation, drive / k, k, dt_h);
+    }
+
+    /// Vitals of `subject` in this state; `c_ng_ml` (the brain concentration now) drives SpO2,
+    /// `session_bp` is the pressor factor of the current session.
+    pub fn vitals(&self, c_ng_ml: f64, subject: &Subject, s: &Sensitivity, session_bp: f64, p: &Params) -> Vitals {
+        let shift_p = 1.0 + self.tolerance_pressor_ng_ml / p.pressor_tolerance_ng_ml;
+        let shift_d = 1.0 + self.tolerance_dissociation_ng_ml / p.dissociation_tolerance_ng_ml;
+        let ce_p = self.ce_pressor_ng_ml;
+        let bp = hill(ce_p, p.bp_ec50_ng_ml * shift_p, p.bp_hill) * s.blood_pressure * session_bp;
+        let cadss = 92.0 * s.dissociation * hill(self.ce_dissociation_ng_ml, p.cadss_ec50_ng_ml * shift_d, p.cadss_hill) / (1.0 + self.attenuation);
+        Vitals {
+            sbp_mmhg: subject.sbp_mmhg + p.sbp_emax_mmhg * bp,
+            dbp_mmhg: subject.dbp_mmhg + p.dbp_emax_mmhg * bp,
+            hr_bpm: subject.hr_bpm + p.hr_emax_bpm * s.heart_rate * hill(ce_p, p.hr_ec50_ng_ml * shift_p, p.hr_hill),
+            spo2_pct: subject.spo2_pct - p.spo2_emax_pct * hill(c_ng_ml, p.spo2_ec50_ng_ml, p.spo2_hill),
+            dissociation_cadss: cadss.min(92.0),
+        }
+    }
+}
+
+/// The pressor factor of each session: one log-normal draw (mean 1, CV
+/// `response_cv_blood_pressure_session`) per planned administration, from the subject's stream
+/// (seed, administration index + 1, variability); the factor of the most recent administration
+/// started applies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionFactors {
+    /// (start of the administration, h; its pressor factor), in time order.
+    pub starts: Vec<(f64, f64)>,
+}
+
+impl SessionFactors {
+    /// Draw one factor per administration start in `starts_h` (in time order).
+    pub fn draw(seed: u64, starts_h: &[f64], p: &Params) -> Self {
+        let d = rng::mean_one_lognormal(p.response_cv_blood_pressure_session);
+        let starts = starts_h
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| {
+                let mut r = rng::stream(seed, k as u64 + 1, Purpose::SubjectVariability);
+                (t, d.as_ref().map_or(1.0, |d| d.sample(&mut r)))
+            })
+            .collect();
+        Self { starts }
+    }
+
+    /// The factor at `t_h`: that of the last administration started by then (1 before the first).
+    pub fn at(&self, t_h: f64) -> f64 {
+        self.starts.iter().take_while(|(t, _)| *t <= t_h + 1e-9).last().map_or(1.0, |&(_, f)| f)
     }
 }
 
@@ -117,10 +215,21 @@ pub struct Patient {
     pub subject: Subject,
     /// Response sensitivities, drawn once per run.
     pub sensitivity: Sensitivity,
+    /// The pressor factor of each session.
+    pub sessions: SessionFactors,
+    /// The memory of the acute effects (effect compartments, tolerance, attenuation).
+    pub acute: AcuteState,
     /// Healthy drug-free spines per neuron (`circuit.spines_per_pyramidal`).
     pub reference_spines_per_neuron: f64,
     /// Pre-dose (synaptic protein, spine density): the MADRS reference.
     pub madrs_reference: Option<(f64, f64)>,
+}
+
+impl Patient {
+    /// Vitals in the current acute state at run time `t_h` with brain concentration `c_ng_ml`.
+    pub fn current_vitals(&self, c_ng_ml: f64, t_h: f64, p: &Params) -> Vitals {
+        self.acute.vitals(c_ng_ml, &self.subject, &self.sensitivity, self.sessions.at(t_h), p)
+    }
 }
 
 /// The clinical read-outs of this step (the module's output).
@@ -139,10 +248,12 @@ pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     schedule.add_systems(readout.in_set(crate::pathway::Readout));
 }
 
-/// Vitals and MADRS of this step. Reads `Exposure`, `Model`, `ProteinMean`, `SpineMeans` and, when
-/// the pain module runs, `RespiratoryDepression`;
+/// Vitals and MADRS of this step. Reads `Clock`, `Exposure`, `Model`, `ProteinMean`, `SpineMeans`
+/// and, when the pain module runs, `RespiratoryDepression`; advances `Patient::acute` over the step;
 /// writes `ClinicalReadout` (and, at the first step, `Patient::madrs_reference`).
+#[allow(clippy::too_many_arguments)]
 pub fn readout(
+    clock: Res<crate::pathway::Clock>,
     exposure: Res<crate::pathway::Exposure>,
     model: Res<crate::pathway::Model>,
     protein: Res<crate::pathway::protein::ProteinMean>,
@@ -154,7 +265,10 @@ pub fn readout(
     let p = &model.0;
     let density = spines.spines_per_neuron / patient.reference_spines_per_neuron;
     let (protein0, density0) = *patient.madrs_reference.get_or_insert((protein.0, density));
-    let mut vitals = vitals(effect_ng_ml(exposure.clinical_um), &patient.subject, &patient.sensitivity, p);
+    let c = effect_ng_ml(exposure.clinical_um);
+    patient.acute.advance(c, clock.dt_h, p);
+    let t_end_h = clock.t_h + clock.dt_h;
+    let mut vitals = patient.current_vitals(c, t_end_h, p);
     // An opioid's respiratory depression (the pain module, when it runs) lowers SpO2.
     if let Some(r) = respiratory {
         vitals.spo2_pct -= r.0;

@@ -253,6 +253,12 @@ fn esketamine_arm_day28_as_published() {
     let er = value(&a, "esketamine", "end", "remission_rate");
     assert!((0.55..=0.83).contains(&e), "esketamine response day 28 {e}, published about 0.69");
     assert!((0.39..=0.67).contains(&er), "esketamine remission day 28 {er}, published about 0.53");
+    // Spravato label (section 5, increase in blood pressure): 8-19 % of esketamine-treated patients
+    // rose by >= 40 mmHg systolic and/or >= 25 mmHg diastolic at least once in the first 4 weeks
+    // (1-4 % on placebo, from blood-pressure variability that ketasim does not model).
+    let large = value(&a, "esketamine", "end", "large_bp_rise_rate");
+    assert!((0.08..=0.19).contains(&large), "share of large blood-pressure rises {large}, label 8-19 %");
+    assert!(value(&a, "placebo", "end", "large_bp_rise_rate") <= 0.04);
     let _ = fs::remove_dir_all(&d);
 }
 
