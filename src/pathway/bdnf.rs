@@ -107,7 +107,7 @@ mod tests {
         let eef = bdnf_target(0.2, 0.2, 0.1, e, 0.0, 0.0, 0.0, true, &p);
         assert!(((both - 1.0) - ((act - 1.0) + (eef - 1.0))).abs() < 1e-12);
         // Val66Met at full strength removes `val66met_release_loss` of the activity route only.
-        let met = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 1.0, 0.0, 0.0, true, &p);
+        let met = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 1.0, 0.0, true, &p);
         assert!((met - eef - (1.0 - p.val66met_release_loss) * (act - 1.0)).abs() < 1e-12);
         // A translation inhibitor at full strength removes the eEF2K (translation) route and
         // leaves release by activity (Autry 2011: anisomycin blocks the BDNF protein rise).
