@@ -176,7 +176,8 @@ impl Simulation {
             mushroom_total += u64::from(mush);
             let spines = Spines::initial(sc.seed, index, thin, mush);
             // The other stage state comes with `Pyramidal` (required components).
-            pyramidal.push((cell, FiringRate(cell.baseline_rate_hz), Ampa(a0), SynapticProtein(basal_protein), spines));
+            let drive = synaptogenesis::SpineDrive::at_rest(basal_protein);
+            pyramidal.push((cell, FiringRate(cell.baseline_rate_hz), Ampa(a0), SynapticProtein(basal_protein), drive, spines));
         }
         world.spawn_batch(pyramidal);
         let book = SpineBook {

@@ -62,6 +62,7 @@ pub struct Reference {
     bdnf: Vec<f64>,
     mtorc1: Vec<f64>,
     protein: Vec<f64>,
+    drive: Vec<syn::SpineDrive>,
     // Spines, flat: key, owner, kind.
     key: Vec<u64>,
     owner: Vec<u32>,
@@ -165,6 +166,7 @@ impl Reference {
             bdnf: vec![1.0; n_pyr],
             mtorc1: vec![1.0; n_pyr],
             protein: vec![basal; n_pyr],
+            drive: vec![syn::SpineDrive::at_rest(basal); n_pyr],
             key,
             owner,
             mushroom,
@@ -293,13 +295,14 @@ impl Reference {
         let decay = ketasim::math::exp(-dt_h / (p.bdnf_tau_min / 60.0));
         let h0 = ampa::response(1.0, p);
         let val66met = self.blockers.of(InterventionKind::BdnfVal66met);
+        let aniso = self.blockers.of(InterventionKind::Anisomycin);
         let mut sum = 0.0;
         let (gain, ampa, block) = (&self.gain[..n], &self.ampa[..n], &self.block[..n]);
         let (excitability, suppression, bdnf) = (&self.excitability[..n], &self.suppression[..n], &mut self.bdnf[..n]);
         let eef2k = self.mechanisms.eef2k;
         for i in 0..n {
             let a0 = ampa::activation_from(gain[i], h0);
-            let target = bdnf::bdnf_target(ampa[i], a0, block[i], excitability[i], suppression[i], val66met, eef2k, p);
+            let target = bdnf::bdnf_target(ampa[i], a0, block[i], excitability[i], suppression[i], val66met, aniso, eef2k, p);
             bdnf[i] = relax_by(bdnf[i], target, decay);
             sum += bdnf[i];
         }
@@ -316,13 +319,17 @@ impl Reference {
         // Synaptic protein.
         let basal = protein::basal_level(self.stressed, p);
         let decay = ketasim::math::exp(-protein::degradation_per_h(p) * dt_h);
-        let aniso = self.blockers.of(InterventionKind::Anisomycin);
         let mut sum = 0.0;
         for (x, &m) in self.protein.iter_mut().zip(&self.mtorc1) {
             *x = protein::protein_step_by(*x, m, basal, aniso, decay, p);
             sum += *x;
         }
         self.means.synaptic_protein_rel = mean(sum, n);
+        // Competence and consolidation.
+        let k = syn::DriveStep::new(dt_h, basal, p);
+        for (d, &x) in self.drive.iter_mut().zip(&self.protein) {
+            *d = syn::drive_step(*d, x, &k, p);
+        }
         // Spine turnover, on its own step.
         if dt_h > 0.0 && (step + 1).is_multiple_of(self.spine_every_steps) {
             self.spine_step(self.spine_every_steps as f64 * dt_h);
@@ -346,7 +353,8 @@ impl Reference {
         let mut rates = Vec::with_capacity(n);
         let mut th = Vec::with_capacity(n);
         for i in 0..n {
-            let r = syn::rates(self.protein[i], f64::from(self.thin_n[i] + self.mushroom_n[i]), self.stressed, self.reference_per_neuron, p);
+            let d = &self.drive[i];
+            let r = syn::rates(d.competence, d.consolidation, f64::from(self.thin_n[i] + self.mushroom_n[i]), self.stressed, self.reference_per_neuron, p);
             th.push(FateThresholds::new(&FateOdds::new(&r, dt_h)));
             rates.push(r);
         }

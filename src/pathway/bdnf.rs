@@ -2,9 +2,14 @@
 //!
 //! ```text
 //! activity route (disinhibition → AMPA):  D_act = g_act · max(A / A0 − 1, 0) · (1 − L_Met · s_Val66Met)
-//! eEF2K route (NMDA block at rest):       D_eef = g_eef · b_pyr · E(b_pyr)     [if eef2k is on]
+//! eEF2K route (NMDA block at rest):       D_eef = g_eef · b_pyr · E(b_pyr) · (1 − s_aniso)   [if eef2k is on]
 //! B* = 1 + (1 − S) · (D_act + D_eef),      dB/dt = (B* − B) / τ_BDNF
 //! ```
+//!
+//! The eEF2K route is BDNF *translation* (de-suppressed elongation): a translation inhibitor
+//! (`anisomycin`, strength `s_aniso`) removes it, as anisomycin and cycloheximide block the
+//! ketamine-induced rise of BDNF protein (Autry 2011). The activity route stands for release of
+//! BDNF already made and is left to it.
 //!
 //! `L_Met` is the largest loss of activity-dependent release in Met/Met carriers (`val66met_release_loss`).
 //! `A0` is the neuron's drug-free AMPA activation, `E` its excitability and `S` the memory of deep
@@ -49,15 +54,16 @@ pub fn bdnf_target(
     excitability: f64,
     suppression: f64,
     val66met: f64,
+    anisomycin: f64,
     eef2k_on: bool,
     p: &Params,
 ) -> f64 {
     let activity = p.bdnf_activity_gain * (ampa_now / ampa_baseline - 1.0).max(0.0) * (1.0 - p.val66met_release_loss * val66met);
-    let eef2k = if eef2k_on { p.bdnf_eef2k_gain * block * excitability } else { 0.0 };
+    let eef2k = if eef2k_on { p.bdnf_eef2k_gain * block * excitability * (1.0 - anisomycin) } else { 0.0 };
     1.0 + (1.0 - suppression) * (activity + eef2k)
 }
 
-/// BDNF. Reads `Clock`, `Model`, `Blockers::bdnf_val66met`, `Switches`, each pyramidal neuron's `Ampa`, `NmdaBlock`, `Excitability`, `Suppression`; writes each `Bdnf` and `BdnfMean`.
+/// BDNF. Reads `Clock`, `Model`, `Blockers` (bdnf_val66met, anisomycin), `Switches`, each pyramidal neuron's `Ampa`, `NmdaBlock`, `Excitability`, `Suppression`; writes each `Bdnf` and `BdnfMean`.
 pub fn release(
     clock: Res<Clock>,
     model: Res<Model>,
@@ -70,6 +76,7 @@ pub fn release(
     let decay = crate::math::exp(-clock.dt_h / (p.bdnf_tau_min / MINUTES_PER_HOUR));
     let h_drug_free = ampa::response(1.0, p);
     let (val66met, eef2k) = (blockers.of(InterventionKind::BdnfVal66met), switches.0.eef2k);
+    let anisomycin = blockers.of(InterventionKind::Anisomycin);
     let (mut sum, mut n) = (0.0, 0usize);
     for (cells, a, b, e, s, mut bdnf) in cells.contiguous_iter_mut().expect(DENSE) {
         let m = cells.len();
@@ -77,7 +84,7 @@ pub fn release(
         let (a, b, e, s, bdnf) = (&a[..m], &b[..m], &e[..m], &s[..m], &mut bdnf.bypass_change_detection()[..m]);
         for i in 0..m {
             let a0 = ampa::activation_from(cells[i].ampa_gain, h_drug_free);
-            let target = bdnf_target(a[i].0, a0, b[i].0, e[i].0, s[i].0, val66met, eef2k, p);
+            let target = bdnf_target(a[i].0, a0, b[i].0, e[i].0, s[i].0, val66met, anisomycin, eef2k, p);
             bdnf[i].0 = relax_by(bdnf[i].0, target, decay);
             sum += bdnf[i].0;
         }
@@ -94,15 +101,19 @@ mod tests {
     fn routes_add_and_switch_off() {
         let p = Params::default();
         let e = crate::pathway::disinhibition::excitability(0.1, &p);
-        assert_eq!(bdnf_target(0.2, 0.2, 0.0, 1.0, 0.0, 0.0, true, &p), 1.0);
-        let both = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 0.0, true, &p);
-        let act = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 0.0, false, &p);
-        let eef = bdnf_target(0.2, 0.2, 0.1, e, 0.0, 0.0, true, &p);
+        assert_eq!(bdnf_target(0.2, 0.2, 0.0, 1.0, 0.0, 0.0, 0.0, true, &p), 1.0);
+        let both = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 0.0, 0.0, true, &p);
+        let act = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 0.0, 0.0, false, &p);
+        let eef = bdnf_target(0.2, 0.2, 0.1, e, 0.0, 0.0, 0.0, true, &p);
         assert!(((both - 1.0) - ((act - 1.0) + (eef - 1.0))).abs() < 1e-12);
         // Val66Met at full strength removes `val66met_release_loss` of the activity route only.
-        let met = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 1.0, true, &p);
+        let met = bdnf_target(0.4, 0.2, 0.1, e, 0.0, 1.0, 0.0, true, &p);
         assert!((met - eef - (1.0 - p.val66met_release_loss) * (act - 1.0)).abs() < 1e-12);
+        // A translation inhibitor at full strength removes the eEF2K (translation) route and
+        // leaves release by activity (Autry 2011: anisomycin blocks the BDNF protein rise).
+        assert_eq!(bdnf_target(0.2, 0.2, 0.1, e, 0.0, 0.0, 1.0, true, &p), 1.0);
+        assert!((bdnf_target(0.4, 0.2, 0.1, e, 0.0, 0.0, 1.0, true, &p) - act).abs() < 1e-12);
         // Full suppression (deep block) silences both routes.
-        assert_eq!(bdnf_target(0.4, 0.2, 0.1, e, 1.0, 0.0, true, &p), 1.0);
+        assert_eq!(bdnf_target(0.4, 0.2, 0.1, e, 1.0, 0.0, 0.0, true, &p), 1.0);
     }
 }

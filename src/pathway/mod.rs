@@ -267,6 +267,7 @@ pub struct Interneuron {
     Bdnf = Bdnf(1.0),
     Mtorc1 = Mtorc1(1.0),
     SynapticProtein = SynapticProtein(1.0),
+    synaptogenesis::SpineDrive,
     synaptogenesis::Spines
 )]
 pub struct Pyramidal {

@@ -1,21 +1,37 @@
 //! Stage 8 — spine turnover: stochastic formation, maturation and elimination of spines.
 //!
 //! Each pyramidal neuron `i` forms thin spines as a Poisson process whose rate rises with its
-//! synaptic protein `P_i`; thin spines are eliminated or mature into mushroom spines; mushroom
-//! spines are eliminated slowly, faster under chronic stress (rates per day in the parameters):
+//! competence for spine formation `C_i`, a delayed copy of its synaptic protein `P_i` (new protein
+//! must mature for hours before spines form: formation is unchanged 3–6 h after ketamine and
+//! raised at 12–24 h, Moda-Sava 2019); thin spines are eliminated or mature into mushroom spines;
+//! mushroom spines are eliminated slowly, faster under chronic stress and slower in a neuron whose
+//! spines are consolidated by sustained, repeated drive (rates per day in the parameters):
 //!
 //! ```text
-//! formation      F_i = F0 · P_i^h · max(0, 1 − N_i / (c · N_ref))   (new thin spines per day;
-//!                                                     crowding: dendritic room is finite)
+//! competence     dE_i/dt = (P_i − E_i) / τ_c,   dC_i/dt = (E_i − C_i) / τ_c       (two stages)
+//! consolidation  K*_i = K_max · x^n / (x^n + x50^n),   x = max(C_i / P_basal − 1, 0)
+//!                dK_i/dt = (K*_i − K_i) / (K*_i > K_i ? τ_on : τ_off)
+//! formation      F_i = F0 · C_i^h · R(N_i),   R(N) = max(0, 1 − (N / (c · N_ref))^q)
+//!                                        (new thin spines per day; crowding: dendritic room is
+//!                                         finite, and formation stops as density nears c·N_ref)
 //! thin           → eliminated at e_thin, → mushroom at m
-//! mushroom       → eliminated at e_mush' = e_mush · (stress ? s_stress : 1)
-//! F0 = N_ref · (e_thin + m) / (1 + m / e_mush) / (1 − 1/c)
+//! mushroom       → eliminated at e_mush' = e_mush · (stress ? s_stress : 1) · (1 − K_i)
+//! F0 = N_ref · (e_thin + m) / (1 + m / e_mush) / (1 − (1/c)^q)
 //! ```
 //!
-//! `F0` is chosen so that a healthy, drug-free neuron keeps `N_ref = spines_per_pyramidal` on
-//! average; `c` (`spine_capacity_rel`) bounds the density that repeated dosing can reach. At
-//! constant protein the steady state solves `N = k / (1 + k / (c N_ref))` with
-//! `k = F0 P^h (1 + m/e_mush') / (e_thin + m)`; thin spines are `N / (1 + m/e_mush')` of it. Each spine's fate over a spine
+//! With `P` held over a step the competence chain is integrated exactly
+//! (`u_E ← u_E·d`, `u_C ← (u_C + u_E·Δ/τ_c)·d`, `u = x − P`, `d = e^{−Δ/τ_c}`), and so is
+//! the consolidation's relaxation. One dose raises `C` by about a third and consolidates little;
+//! repeated doses stack the protein excess (its half-life is days) and consolidate the neuron's
+//! mushroom spines, which then outlast the drive by weeks (relapse after six infusions, Murrough
+//! 2013b). `F0` is chosen so that a healthy, drug-free neuron keeps `N_ref = spines_per_pyramidal` on
+//! average; `c` (`spine_capacity_rel`) is the ceiling that repeated dosing cannot pass, and the
+//! steep crowding (`q`, `spine_crowding_hill`) acts mostly above the healthy density, a homeostatic
+//! ceiling that leaves a depleted (stressed) neuron's formation almost untouched: ketamine restores
+//! stress-depleted spines to about the control density, not far beyond (Li 2011; Moda-Sava 2019). At
+//! constant protein (`C = P`, `K = 0` at the basal level) the steady state solves `N = k · R(N)`
+//! (bisection; `N = k / (1 + k / (c N_ref))` for `q = 1`) with
+//! `k = F0 P^h (1 + m/e_mush') / (e_thin + m) / 1`; thin spines are `N / (1 + m/e_mush')` of it. Each spine's fate over a spine
 //! step `Δ` is drawn from its own counter-based stream with the exact competing-risk
 //! probabilities: thin → eliminated with `(e/λ)(1 − e^{−λΔ})`, → mushroom with `(m/λ)(1 − e^{−λΔ})`,
 //! `λ = e_thin + m`. Turnover runs on its own, longer step (`spine_step_min`).
@@ -29,7 +45,7 @@
 
 use bevy_ecs::prelude::*;
 
-use super::{Clock, Model, Pyramidal, Seed, Stress, SynapticProtein};
+use super::{Clock, DENSE, Model, Pyramidal, Seed, Stress, SynapticProtein};
 use crate::guard::{self, Bound};
 
 /// The stage's system set.
@@ -63,7 +79,7 @@ impl SpineMeans {
 /// initial spines and the [`SpineBook`] come with the agents (see `sim.rs`).
 pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<SpineMeans>();
-    schedule.add_systems(spine_turnover.run_if(spine_step_due).in_set(Set));
+    schedule.add_systems((competence, spine_turnover.run_if(spine_step_due)).chain().in_set(Set));
     guard::add_check(world, |world, t_h, ov| {
         let m = *world.resource::<SpineMeans>();
         for (name, v) in [
@@ -139,6 +155,82 @@ impl Spines {
     }
 }
 
+/// A pyramidal neuron's drive of spine turnover: its competence for spine formation (two
+/// maturation stages behind its synaptic protein) and the consolidation of its mushroom spines.
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct SpineDrive {
+    /// First maturation stage, relative (follows synaptic protein with `spine_competence_tau_h`).
+    pub early: f64,
+    /// Competence for spine formation `C`, relative (follows `early`).
+    pub competence: f64,
+    /// Consolidation `K` of the neuron's mushroom spines, 0 to `spine_consolidation_max`.
+    pub consolidation: f64,
+}
+
+impl Default for SpineDrive {
+    fn default() -> Self {
+        Self::at_rest(1.0)
+    }
+}
+
+impl SpineDrive {
+    /// The drug-free steady state at synaptic protein `protein`: competence equal to it, nothing
+    /// consolidated.
+    pub fn at_rest(protein: f64) -> Self {
+        Self { early: protein, competence: protein, consolidation: 0.0 }
+    }
+}
+
+/// What one pathway step shares across neurons for [`drive_step`] (computed once per step).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DriveStep {
+    /// `exp(−Δ/τ_c)`.
+    pub decay: f64,
+    /// `Δ/τ_c`.
+    pub dt_over_tau: f64,
+    /// `exp(−Δ/τ_on)`: consolidation building up.
+    pub on: f64,
+    /// `exp(−Δ/τ_off)`: consolidation fading.
+    pub off: f64,
+    /// Basal synaptic protein of the subject (the competence that consolidates nothing).
+    pub basal: f64,
+}
+
+impl DriveStep {
+    /// The shared factors of a step of `dt_h` hours for a subject with basal protein `basal`.
+    pub fn new(dt_h: f64, basal: f64, p: &Params) -> Self {
+        let dt_over_tau = dt_h / p.spine_competence_tau_h;
+        Self {
+            decay: crate::math::exp(-dt_over_tau),
+            dt_over_tau,
+            on: crate::math::exp(-dt_h / p.spine_consolidation_on_h),
+            off: crate::math::exp(-dt_h / (p.spine_consolidation_off_days * HOURS_PER_DAY)),
+            basal,
+        }
+    }
+}
+
+/// Consolidation target `K*` at competence `competence` for basal protein `basal`.
+#[inline]
+pub fn consolidation_target(competence: f64, basal: f64, p: &Params) -> f64 {
+    let x = (competence / basal - 1.0).max(0.0);
+    p.spine_consolidation_max * super::hill(x, p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill)
+}
+
+/// One neuron's [`SpineDrive`] after a step over which its synaptic protein is `protein` (exact
+/// for the two-stage chain and the relaxation of the consolidation at the step's start target).
+#[inline]
+pub fn drive_step(d: SpineDrive, protein: f64, k: &DriveStep, p: &Params) -> SpineDrive {
+    let (ue, uc) = (d.early - protein, d.competence - protein);
+    let target = consolidation_target(d.competence, k.basal, p);
+    let decay = if target > d.consolidation { k.on } else { k.off };
+    SpineDrive {
+        early: protein + ue * k.decay,
+        competence: protein + (uc + ue * k.dt_over_tau) * k.decay,
+        consolidation: super::relax_by(d.consolidation, target, decay),
+    }
+}
+
 /// Append `key`, growing by an eighth when full (not doubling), so that spare capacity stays a
 /// small share of the bytes per spine.
 #[inline]
@@ -162,39 +254,54 @@ pub struct SpineRates {
     pub mushroom_elimination_per_h: f64,
 }
 
-/// Formation rate of a neuron with no crowding (spines per hour at protein `protein`).
+/// Formation rate of a neuron with no crowding (spines per hour at competence `protein`).
 fn uncrowded_formation_per_h(protein: f64, reference_per_neuron: f64, p: &Params) -> f64 {
     let (e_t, m, e_m) = (
         p.spine_thin_elimination_per_day / HOURS_PER_DAY,
         p.spine_maturation_per_day / HOURS_PER_DAY,
         p.spine_mushroom_elimination_per_day / HOURS_PER_DAY,
     );
-    let f0 = reference_per_neuron * (e_t + m) / (1.0 + m / e_m) / (1.0 - 1.0 / p.spine_capacity_rel);
+    let f0 = reference_per_neuron * (e_t + m) / (1.0 + m / e_m) / room(reference_per_neuron, reference_per_neuron, p);
     f0 * crate::math::powf(protein.max(0.0), p.spine_formation_protein_hill)
 }
 
-/// Rates of a neuron with synaptic protein `protein` and `spines` spines now.
-pub fn rates(protein: f64, spines: f64, stressed: bool, reference_per_neuron: f64, p: &Params) -> SpineRates {
+/// Dendritic room `R(N) = max(0, 1 − (N / (c N_ref))^q)` of a neuron with `spines` spines.
+#[inline]
+pub fn room(spines: f64, reference_per_neuron: f64, p: &Params) -> f64 {
+    (1.0 - crate::math::powf(spines.max(0.0) / (p.spine_capacity_rel * reference_per_neuron), p.spine_crowding_hill)).max(0.0)
+}
+
+/// Rates of a neuron with competence `protein` (at rest, its synaptic protein), consolidation
+/// `consolidation` and `spines` spines now.
+pub fn rates(protein: f64, consolidation: f64, spines: f64, stressed: bool, reference_per_neuron: f64, p: &Params) -> SpineRates {
     let (e_t, m, e_m) = (
         p.spine_thin_elimination_per_day / HOURS_PER_DAY,
         p.spine_maturation_per_day / HOURS_PER_DAY,
         p.spine_mushroom_elimination_per_day / HOURS_PER_DAY,
     );
-    let room = (1.0 - spines / (p.spine_capacity_rel * reference_per_neuron)).max(0.0);
     SpineRates {
-        formation_per_h: uncrowded_formation_per_h(protein, reference_per_neuron, p) * room,
+        formation_per_h: uncrowded_formation_per_h(protein, reference_per_neuron, p) * room(spines, reference_per_neuron, p),
         thin_elimination_per_h: e_t,
         maturation_per_h: m,
-        mushroom_elimination_per_h: e_m * if stressed { p.stress_mushroom_elimination_factor } else { 1.0 },
+        mushroom_elimination_per_h: e_m * if stressed { p.stress_mushroom_elimination_factor } else { 1.0 } * (1.0 - consolidation),
     }
 }
 
 /// Steady-state (thin, mushroom) spines per neuron at constant protein.
 pub fn steady_state(protein: f64, stressed: bool, reference_per_neuron: f64, p: &Params) -> (f64, f64) {
-    let r = rates(protein, 0.0, stressed, reference_per_neuron, p);
+    let r = rates(protein, 0.0, 0.0, stressed, reference_per_neuron, p);
     let ratio = r.maturation_per_h / r.mushroom_elimination_per_h; // mushroom per thin spine
     let k = r.formation_per_h * (1.0 + ratio) / (r.thin_elimination_per_h + r.maturation_per_h);
-    let n = k / (1.0 + k / (p.spine_capacity_rel * reference_per_neuron));
+    // N = k·R(N): k·R(N) − N falls from k at N = 0 to −c·N_ref at the ceiling; bisect.
+    let (mut lo, mut hi) = (0.0, p.spine_capacity_rel * reference_per_neuron);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid == lo || mid == hi {
+            break;
+        }
+        if k * room(mid, reference_per_neuron, p) > mid { lo = mid } else { hi = mid }
+    }
+    let n = 0.5 * (lo + hi);
     let thin = n / (1.0 + ratio);
     (thin, n - thin)
 }
@@ -306,9 +413,9 @@ impl SpineStep {
 }
 
 /// One neuron's spine step: the fate of each of its spines, then formation. `index` is the
-/// neuron's index, `protein` its synaptic protein; the rates use the spine count before the step.
-pub fn neuron_spine_step(index: u32, protein: f64, spines: &mut Spines, k: &SpineStep, p: &Params) {
-    let r = rates(protein, spines.len() as f64, k.stressed, k.reference_per_neuron, p);
+/// neuron's index, `drive` its competence and consolidation; the rates use the spine count before the step.
+pub fn neuron_spine_step(index: u32, drive: &SpineDrive, spines: &mut Spines, k: &SpineStep, p: &Params) {
+    let r = rates(drive.competence, drive.consolidation, spines.len() as f64, k.stressed, k.reference_per_neuron, p);
     let th = FateThresholds::new(&FateOdds::new(&r, k.dt_h));
     let c = k.mixed_counter;
     // Mushroom spines: eliminated or kept (compacted in place).
@@ -371,8 +478,20 @@ pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
     clock.dt_h > 0.0 && (clock.step + 1).is_multiple_of(book.every_steps)
 }
 
+/// Competence and consolidation, every step ([`drive_step`]). Reads `Clock`, `Model`, `Stress`,
+/// each pyramidal neuron's `SynapticProtein`; writes each neuron's [`SpineDrive`].
+pub fn competence(clock: Res<Clock>, model: Res<Model>, stress: Res<Stress>, mut cells: Query<(&SynapticProtein, &mut SpineDrive)>) {
+    let p = &model.0;
+    let k = DriveStep::new(clock.dt_h, super::protein::basal_level(stress.0, p), p);
+    for (protein, mut drive) in cells.contiguous_iter_mut().expect(DENSE) {
+        for (prot, d) in protein.iter().zip(drive.bypass_change_detection()) {
+            *d = drive_step(*d, prot.0, &k, p);
+        }
+    }
+}
+
 /// Spine fates and formation, neuron by neuron ([`neuron_spine_step`]). Reads `Clock`, `Model`,
-/// `Seed`, `Stress`, each pyramidal neuron's `SynapticProtein`; writes each neuron's [`Spines`],
+/// `Seed`, `Stress`, each pyramidal neuron's [`SpineDrive`]; writes each neuron's [`Spines`],
 /// `SpineBook` and `SpineMeans`. Above [`PARALLEL_MIN_SPINES`] spines and with more than one
 /// thread in bevy's compute task pool, neurons are processed in parallel: each neuron's spines
 /// draw from their own streams and the tallies are integers, so the result is the same.
@@ -383,21 +502,21 @@ pub fn spine_turnover(
     stress: Res<Stress>,
     mut book: ResMut<SpineBook>,
     mut means: ResMut<SpineMeans>,
-    mut neurons: Query<(&Pyramidal, &SynapticProtein, &mut Spines)>,
+    mut neurons: Query<(&Pyramidal, &SpineDrive, &mut Spines)>,
 ) {
     let p = &model.0;
     let k = SpineStep::new(book.every_steps as f64 * clock.dt_h, book.steps_done, seed.0, stress.0, book.reference_per_neuron, p);
     let threads = bevy_tasks::ComputeTaskPool::try_get().map_or(1, |pool| pool.thread_num());
     let (mut thin, mut mushroom) = (0u64, 0u64);
     if threads > 1 && book.spines >= PARALLEL_MIN_SPINES as u64 {
-        neurons.par_iter_mut().for_each(|(cell, prot, mut s)| neuron_spine_step(cell.index, prot.0, &mut s, &k, p));
+        neurons.par_iter_mut().for_each(|(cell, drive, mut s)| neuron_spine_step(cell.index, drive, &mut s, &k, p));
         neurons.iter().for_each(|(_, _, s)| {
             thin += s.thin.len() as u64;
             mushroom += s.mushroom.len() as u64;
         });
     } else {
-        neurons.iter_mut().for_each(|(cell, prot, mut s)| {
-            neuron_spine_step(cell.index, prot.0, &mut s, &k, p);
+        neurons.iter_mut().for_each(|(cell, drive, mut s)| {
+            neuron_spine_step(cell.index, drive, &mut s, &k, p);
             thin += s.thin.len() as u64;
             mushroom += s.mushroom.len() as u64;
         });
@@ -416,22 +535,74 @@ mod tests {
         let p = Params::default();
         let (t, m) = steady_state(1.0, false, 200.0, &p);
         assert!((t + m - 200.0).abs() < 1e-9, "{}", t + m);
+        // With linear crowding (q = 1) the bisection gives the closed form N = k / (1 + k/(c N_ref)).
+        let mut q1 = p.clone();
+        q1.spine_crowding_hill = 1.0;
+        let (t1, m1) = steady_state(0.8, true, 200.0, &q1);
+        let r = rates(0.8, 0.0, 0.0, true, 200.0, &q1);
+        let k = r.formation_per_h * (1.0 + r.maturation_per_h / r.mushroom_elimination_per_h) / (r.thin_elimination_per_h + r.maturation_per_h);
+        let closed = k / (1.0 + k / (q1.spine_capacity_rel * 200.0));
+        assert!((t1 + m1 - closed).abs() < 1e-9 * closed, "{} vs {closed}", t1 + m1);
         // It is a fixed point of the rates: formation balances the losses of each pool.
-        let r = rates(1.0, t + m, false, 200.0, &p);
+        let r = rates(1.0, 0.0, t + m, false, 200.0, &p);
         assert!((r.formation_per_h - (r.thin_elimination_per_h + r.maturation_per_h) * t).abs() < 1e-9);
         assert!((r.maturation_per_h * t - r.mushroom_elimination_per_h * m).abs() < 1e-9);
+        // No formation at the ceiling.
+        assert_eq!(rates(3.0, 0.0, p.spine_capacity_rel * 200.0, false, 200.0, &p).formation_per_h, 0.0);
         // The stressed steady state is a fixed point too.
         let (t, m) = steady_state(0.8, true, 200.0, &p);
-        let r = rates(0.8, t + m, true, 200.0, &p);
+        let r = rates(0.8, 0.0, t + m, true, 200.0, &p);
         assert!((r.formation_per_h - (r.thin_elimination_per_h + r.maturation_per_h) * t).abs() < 1e-9);
         assert!((r.maturation_per_h * t - r.mushroom_elimination_per_h * m).abs() < 1e-9);
+    }
+
+    #[test]
+    fn competence_is_an_exact_two_stage_delay_of_protein() {
+        // A step of protein from 1 to 1.3 at t = 0: the competence follows the gamma(2, τ) step
+        // response 1 − e^{−t/τ}(1 + t/τ), whatever the step length.
+        let p = Params::default();
+        let tau = p.spine_competence_tau_h;
+        for (n, t) in [(1usize, 6.0), (360, 6.0), (7, 12.0)] {
+            let k = DriveStep::new(t / n as f64, 1.0, &p);
+            let mut d = SpineDrive::at_rest(1.0);
+            for _ in 0..n {
+                d = drive_step(d, 1.3, &k, &p);
+            }
+            let x = t / tau;
+            let expected = 1.0 + 0.3 * (1.0 - crate::math::exp(-x) * (1.0 + x));
+            assert!((d.competence - expected).abs() < 1e-12, "{n} steps: {} vs {expected}", d.competence);
+        }
+        // At rest nothing moves and nothing consolidates.
+        let k = DriveStep::new(0.5, 0.85, &p);
+        assert_eq!(drive_step(SpineDrive::at_rest(0.85), 0.85, &k, &p), SpineDrive::at_rest(0.85));
+    }
+
+    #[test]
+    fn consolidation_builds_fast_and_fades_slowly() {
+        // Held competence excess at the half-drive: K relaxes to K_max/2 with τ_on; back at rest it
+        // fades with τ_off (exact exponentials).
+        let p = Params::default();
+        let c = 1.0 + p.spine_consolidation_half_drive_rel;
+        assert!((consolidation_target(c, 1.0, &p) - 0.5 * p.spine_consolidation_max).abs() < 1e-12);
+        let k = DriveStep::new(p.spine_consolidation_on_h, 1.0, &p);
+        let d = drive_step(SpineDrive { early: c, competence: c, consolidation: 0.0 }, c, &k, &p);
+        let k_half = 0.5 * p.spine_consolidation_max;
+        assert!((d.consolidation - k_half * (1.0 - crate::math::exp(-1.0))).abs() < 1e-12);
+        let off_h = p.spine_consolidation_off_days * HOURS_PER_DAY;
+        let k = DriveStep::new(off_h, 1.0, &p);
+        let d = drive_step(SpineDrive { early: 1.0, competence: 1.0, consolidation: 0.4 }, 1.0, &k, &p);
+        assert!((d.consolidation - 0.4 * crate::math::exp(-1.0)).abs() < 1e-12);
+        // Consolidation slows the elimination of mushroom spines by the factor 1 − K.
+        let r0 = rates(1.0, 0.0, 200.0, false, 200.0, &p);
+        let r = rates(1.0, 0.5, 200.0, false, 200.0, &p);
+        assert!((r.mushroom_elimination_per_h - 0.5 * r0.mushroom_elimination_per_h).abs() < 1e-15);
     }
 
     #[test]
     fn fate_probabilities_match_the_exact_competing_risks() {
         // Over many uniform draws, the shares of each fate match the analytic probabilities.
         let p = Params::default();
-        let r = rates(1.0, 200.0, false, 200.0, &p);
+        let r = rates(1.0, 0.0, 200.0, false, 200.0, &p);
         let dt = 24.0;
         let n = 200_000u64;
         let key = rng::stream_key(1, 2, Purpose::SpineFate);

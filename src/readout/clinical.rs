@@ -200,9 +200,17 @@ impl SessionFactors {
     }
 }
 
+/// The two parts of the antidepressant drive `x` of [`madrs`]: (protein part
+/// `w_P · max(P/P0 − 1, 0)`, spine part `w_S · max(D − D0, 0)`). Their shares say which synaptic
+/// change carries the effect at a time (the sustained effect is the spines', Moda-Sava 2019).
+pub fn madrs_drive_parts(protein_rel: f64, protein0: f64, density: f64, density0: f64, p: &Params) -> (f64, f64) {
+    (p.madrs_protein_weight * (protein_rel / protein0 - 1.0).max(0.0), p.madrs_spine_weight * (density - density0).max(0.0))
+}
+
 /// MADRS from its baseline, the relative protein excess and the spine-density gain.
 pub fn madrs(madrs0: f64, protein_rel: f64, protein0: f64, density: f64, density0: f64, p: &Params) -> f64 {
-    let x = p.madrs_protein_weight * (protein_rel / protein0 - 1.0).max(0.0) + p.madrs_spine_weight * (density - density0).max(0.0);
+    let (protein_part, spine_part) = madrs_drive_parts(protein_rel, protein0, density, density0, p);
+    let x = protein_part + spine_part;
     let improvement = p.madrs_max_improvement * -crate::math::exp_m1(-x / p.madrs_max_improvement);
     madrs0 * (1.0 - improvement)
 }

@@ -190,9 +190,7 @@ fn saline_crossover_and_day7_persistence() {
 /// Murrough 2013 (Biol Psychiatry 74:250) and aan het Rot 2010 (Biol Psychiatry 67:139): after
 /// six infusions, median time to relapse of responders about 18 days (aan het Rot: about 19 days)
 /// after the last infusion. The course itself is tested here (responders after six infusions, a
-/// survival table); the published median, 18 days with a band of 12-26 (the Kaplan-Meier interval of
-/// about 17 responders), is a KNOWN MISS: ketasim reads about 10 days (docs/trial.md), so
-/// `six_infusions_relapse_median_as_published` is ignored until the model meets it.
+/// survival table); the published median is `six_infusions_relapse_median_as_published`.
 #[test]
 fn six_infusions_give_responders_who_relapse() {
     let d = tmp("relapse");
@@ -208,9 +206,11 @@ fn six_infusions_give_responders_who_relapse() {
     let _ = fs::remove_dir_all(&d);
 }
 
-/// Murrough 2013b / aan het Rot 2010: median time to relapse about 18 days (band 12-26).
+/// Murrough 2013b (Biol Psychiatry 74:250, doi 10.1016/j.biopsych.2012.06.022): median time to
+/// relapse of responders 18 days after the sixth infusion (aan het Rot 2010: 19 days); band 12-26
+/// days (the Kaplan-Meier interval of about 17 responders). The spines consolidated by repeated
+/// dosing carry it (docs/model.md, section 9).
 #[test]
-#[ignore = "known miss: ketasim's median time to relapse is about 9-10 days against a published 18 (docs/trial.md)"]
 fn six_infusions_relapse_median_as_published() {
     let d = tmp("relapse-median");
     let f = with_subjects("six-infusions-relapse.toml", 60, &d);
