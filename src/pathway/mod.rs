@@ -378,10 +378,15 @@ pub fn build(world: &mut World, schedule: &mut Schedule) {
     }
 }
 
-/// The interventions plugin: the [`Blockers`] resource and [`update_blockers`].
+/// The interventions plugin: the [`Blockers`] resource and [`update_blockers`]. Without a planned
+/// intervention (an empty [`InterventionPlan`], inserted before [`build`]) the blockers stay at
+/// zero for the whole run and the system is not added (a system run every step costs bevy's
+/// fixed per-system price: docs/performance.md, fourth pass).
 fn interventions(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<Blockers>();
-    schedule.add_systems(update_blockers.in_set(InterventionsSet));
+    if world.get_resource::<InterventionPlan>().is_none_or(|plan| !plan.0.is_empty()) {
+        schedule.add_systems(update_blockers.in_set(InterventionsSet));
+    }
 }
 
 /// Set each blocker's strength for this step from the intervention plan. Reads `Clock`,
