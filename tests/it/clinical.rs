@@ -408,6 +408,8 @@ fn acute_state_relaxes_to_the_shifted_steady_state() {
     let shifted = p.cadss_ec50_ng_ml * (1.0 + c / p.dissociation_tolerance_ng_ml);
     let h = ketasim::math::powf(c, p.cadss_hill) / (ketasim::math::powf(c, p.cadss_hill) + ketasim::math::powf(shifted, p.cadss_hill));
     assert!((v.dissociation_cadss - 92.0 * h).abs() < 1e-6, "{} vs {}", v.dissociation_cadss, 92.0 * h);
+}
+
 /// Spines, not protein, carry the sustained effect. Moda-Sava 2019 (Science 364:eaat8078): the
 /// antidepressant effect is induced before new spines form (deleting them does not undo it) but its
 /// maintenance needs the spines formed after the dose. Band: of the antidepressant drive of one

@@ -1,7 +1,9 @@
 //! Time-step convergence: a run at dt 10 s agrees with one at dt 2.5 s within documented
-//! tolerances (docs/performance.md, "Accuracy"). PK and the acute read-outs are integrated exactly,
-//! so they agree to rounding; the pathway holds its inputs constant over a step (error of order
-//! dt/τ with τ ≥ 10 min), measured at < 0.4 % of each trace's peak.
+//! tolerances (docs/performance.md, "Accuracy"). PK is integrated exactly, so it agrees to
+//! rounding; the pathway, and the acute read-outs' effect and tolerance compartments, hold their
+//! input constant over a step (error of order dt/τ: pathway τ ≥ 10 min, effect compartments
+//! 1/ke0 = 12–24 min), measured at < 0.4 % of each pathway trace's peak, 0.023 % of the SBP peak
+//! and 0.63 % of the CADSS peak.
 
 use ketasim::readout::TraceRow;
 use ketasim::scenario;
@@ -22,8 +24,8 @@ fn dt_10_s_agrees_with_dt_2_5_s() {
     let columns: [(&str, Col, f64); 13] = [
         ("plasma_ketamine_ng_ml", |r| r.plasma_ketamine_ng_ml, 1e-9),
         ("brain_ketamine_um", |r| r.brain_ketamine_um, 1e-9),
-        ("sbp_mmhg", |r| r.sbp_mmhg, 1e-9),
-        ("dissociation_cadss", |r| r.dissociation_cadss, 1e-9),
+        ("sbp_mmhg", |r| r.sbp_mmhg, 1e-3),
+        ("dissociation_cadss", |r| r.dissociation_cadss, 0.01),
         ("nmda_block_interneuron", |r| r.nmda_block_interneuron, 0.01),
         ("nmda_block_pyramidal", |r| r.nmda_block_pyramidal, 0.01),
         ("pyramidal_rate_hz", |r| r.pyramidal_rate_hz, 0.01),
