@@ -22,6 +22,7 @@
 //! events is integrated exactly with a matrix exponential ([`linear`]).
 
 pub mod covariates;
+pub mod inhibitors;
 pub mod drugs;
 pub mod linear;
 

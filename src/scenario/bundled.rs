@@ -9,6 +9,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("esketamine-intranasal", include_str!("../../scenarios/esketamine-intranasal.toml")),
     ("oral-troche", include_str!("../../scenarios/oral-troche.toml")),
     ("rapamycin-block", include_str!("../../scenarios/rapamycin-block.toml")),
+    ("oral-rapamycin", include_str!("../../scenarios/oral-rapamycin.toml")),
     ("stress-rescue", include_str!("../../scenarios/stress-rescue.toml")),
     ("nbqx-block", include_str!("../../scenarios/nbqx-block.toml")),
     ("val66met", include_str!("../../scenarios/val66met.toml")),

@@ -232,18 +232,51 @@ impl Dose {
     }
 }
 
-/// One `[[intervention]]` entry: a blocker acting from `from_h` to `to_h`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One `[[intervention]]` entry: a blocker acting from `from_h` to `to_h` with a fixed strength,
+/// or (`dose` set) a blocker given as a dose whose strength follows its own kinetics
+/// ([`crate::pk::inhibitors`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Intervention {
     /// What is inhibited.
     pub kind: InterventionKind,
-    /// Start, h (may be negative: given before the run starts).
+    /// Start, h (may be negative: given before the run starts). For a dose: its time.
     pub from_h: f64,
-    /// End, h (`None`: until the end of the run).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// End, h (`None`: until the end of the run, and always for a dose).
     pub to_h: Option<f64>,
-    /// Fraction of the target inhibited (0–1).
+    /// Fraction of the target inhibited (0–1); 0 for a dose, whose strength is computed.
     pub strength: f64,
+    /// The dose (`route`, `mg`, `at_h`), when the intervention is given as one.
+    pub dose: Option<crate::pk::inhibitors::InhibitorDose>,
+}
+
+impl Serialize for Intervention {
+    /// A window as `kind, from_h, [to_h,] strength`; a dose as `kind, route, mg, at_h` (what the
+    /// file says, so `ketasim check`'s resolved scenario reads back the same).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match &self.dose {
+            None => {
+                let mut st = s.serialize_struct("Intervention", 4)?;
+                st.serialize_field("kind", &self.kind)?;
+                st.serialize_field("from_h", &self.from_h)?;
+                if let Some(to) = self.to_h {
+                    st.serialize_field("to_h", &to)?;
+                } else {
+                    st.skip_field("to_h")?;
+                }
+                st.serialize_field("strength", &self.strength)?;
+                st.end()
+            }
+            Some(d) => {
+                let mut st = s.serialize_struct("Intervention", 4)?;
+                st.serialize_field("kind", &self.kind)?;
+                st.serialize_field("route", &d.route)?;
+                st.serialize_field("mg", &d.mg)?;
+                st.serialize_field("at_h", &d.at_h)?;
+                st.end()
+            }
+        }
+    }
 }
 
 /// Size of the simulated circuit (`[circuit]`).
@@ -938,11 +971,15 @@ fn resolve_interventions(top: &TableReader<'_>) -> Result<Vec<Intervention>> {
     let mut interventions = Vec::new();
     for (i, it) in top.tables("intervention")?.into_iter().enumerate() {
         let path = format!("intervention.{i}");
-        let r = TableReader::new(path.clone(), it, &["kind", "from_h", "to_h", "strength"]);
+        let r = TableReader::new(path.clone(), it, &["kind", "from_h", "to_h", "strength", "route", "mg", "at_h"]);
         r.deny_unknown()?;
         let kind = r
             .choice("kind", &InterventionKind::ALL)?
             .ok_or_else(|| Error::at_key(join(&path, "kind"), "missing required key: the blocker, e.g. kind = \"rapamycin\""))?;
+        if let Some(dosed) = resolve_dosed_intervention(&path, &r, kind)? {
+            interventions.push(dosed);
+            continue;
+        }
         let from_h = r.f64_opt("from_h")?.unwrap_or(0.0);
         check_range(&join(&path, "from_h"), from_h, -8760.0, 8760.0, false, "h")?;
         let to_h = r.f64_opt("to_h")?;
@@ -953,9 +990,46 @@ fn resolve_interventions(top: &TableReader<'_>) -> Result<Vec<Intervention>> {
         }
         let strength = r.f64_opt("strength")?.unwrap_or(1.0);
         check_range(&join(&path, "strength"), strength, 0.0, 1.0, false, "(fraction of the target inhibited)")?;
-        interventions.push(Intervention { kind, from_h, to_h, strength });
+        interventions.push(Intervention { kind, from_h, to_h, strength, dose: None });
     }
     Ok(interventions)
+}
+
+/// A `[[intervention]]` given as a dose (`route`, `mg`, `at_h`; [`crate::pk::inhibitors`]), or
+/// `None` for a strength window (none of the three keys). A dose takes no window keys, and only
+/// the kinds with a published PK model may be dosed.
+fn resolve_dosed_intervention(path: &str, r: &TableReader<'_>, kind: InterventionKind) -> Result<Option<Intervention>> {
+    use crate::pk::inhibitors::{DOSED_KINDS, InhibitorDose, InhibitorRoute};
+    let dose_keys = ["route", "mg", "at_h"];
+    let Some(first) = dose_keys.iter().find(|k| r.raw(k).is_some()) else { return Ok(None) };
+    let names = |kinds: &[InterventionKind]| kinds.iter().map(|k| format!("\"{}\"", k.name())).collect::<Vec<_>>().join(", ");
+    if !DOSED_KINDS.contains(&kind) {
+        return Err(Error::at_key(
+            join(path, first),
+            format!(
+                "\"{}\" cannot be given as a dose (no published PK model in ketasim); allowed kinds with a dose: {}; otherwise give a window with from_h, to_h and strength",
+                kind.name(),
+                names(DOSED_KINDS)
+            ),
+        ));
+    }
+    if let Some(window) = ["from_h", "to_h", "strength"].iter().find(|k| r.raw(k).is_some()) {
+        return Err(Error::at_key(
+            join(path, window),
+            format!("an intervention given as a dose (route, mg, at_h) takes no `{window}`: its strength follows from its kinetics; give either a dose or a window (from_h, to_h, strength)"),
+        ));
+    }
+    let route = r.choice("route", &InhibitorRoute::ALL)?.ok_or_else(|| {
+        Error::at_key(join(path, "route"), "missing required key for a dose: the route, one of \"oral\"")
+    })?;
+    let mg = r
+        .f64_opt("mg")?
+        .ok_or_else(|| Error::at_key(join(path, "mg"), "missing required key for a dose: the amount in mg, e.g. mg = 6.0"))?;
+    check_dose_amount(&join(path, "mg"), mg, 1000.0, "mg")?;
+    let at_h = r.f64_opt("at_h")?.unwrap_or(0.0);
+    check_range(&join(path, "at_h"), at_h, -8760.0, 8760.0, false, "h")?;
+    let dose = InhibitorDose { kind, route, mg, at_h };
+    Ok(Some(Intervention { kind, from_h: at_h, to_h: None, strength: 0.0, dose: Some(dose) }))
 }
 
 /// `[circuit]`: the numbers of agents.
