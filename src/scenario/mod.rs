@@ -96,6 +96,10 @@ pub struct Subject {
     /// This subject was drawn from the population (by [`Scenario::draw_subject`]).
     #[serde(skip)]
     pub drawn: bool,
+    /// Species (`[subject] species`, default human): a rodent gets the rodent ketamine
+    /// disposition of [`crate::pk::species`] and the `intraperitoneal` route.
+    #[serde(skip_serializing_if = "crate::pk::species::Species::is_human")]
+    pub species: crate::pk::species::Species,
 }
 
 /// Defaults of the subject's baseline read-outs (documented in docs/model.md).
@@ -402,6 +406,7 @@ pub const DOSE_CEILINGS: &[DoseCeiling] = &[
     DoseCeiling { route: Route::Intranasal, max: 3.0, unit: "mg/kg", why: "2.5x the highest Spravato dose (84 mg, 1.2 mg/kg at 70 kg)" },
     DoseCeiling { route: Route::Oral, max: 10.0, unit: "mg/kg", why: "above oral troche doses of 0.5-3 mg/kg, with a margin for low bioavailability" },
     DoseCeiling { route: Route::Sublingual, max: 10.0, unit: "mg/kg", why: "as oral" },
+    DoseCeiling { route: Route::Intraperitoneal, max: 50.0, unit: "mg/kg", why: "above the 3-30 mg/kg of the rodent antidepressant and glutamate studies (Autry 2011; Li 2010; Moghaddam 1997)" },
 ];
 
 /// An `mg` amount below this many mg per kg is most likely mg/kg entered as mg.
@@ -886,6 +891,7 @@ pub fn resolve_with(t: &Table, options: LoadOptions) -> Result<Scenario> {
 
     let subject = resolve_subject(&top)?;
     let (doses, allow_high_dose) = resolve_doses(&top, subject.weight_kg, options.allow_high_dose)?;
+    check_species_doses(&subject, &doses)?;
     let interventions = resolve_interventions(&top)?;
     let circuit = resolve_circuit(&top)?;
     let numerics = resolve_numerics(&top, duration_h)?;
@@ -925,11 +931,17 @@ fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
     let sr = TableReader::new(
         "subject",
         subject_t,
-        &["weight_kg", "state", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "spo2_pct", "age_y", "madrs", "draw"],
+        &["weight_kg", "state", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "spo2_pct", "age_y", "madrs", "draw", "species"],
     );
     sr.deny_unknown()?;
-    let weight_kg = sr.f64_req("weight_kg", "body weight in kg, 2-300")?;
-    check_range("subject.weight_kg", weight_kg, 2.0, 300.0, false, "kg")?;
+    let species = sr.choice("species", &crate::pk::species::Species::ALL)?.unwrap_or_default();
+    let (w_lo, w_hi) = species.weight_range_kg();
+    let weight_kg = match (sr.f64_opt("weight_kg")?, species.default_weight_kg()) {
+        (Some(w), _) => w,
+        (None, Some(w)) => w,
+        (None, None) => sr.f64_req("weight_kg", "body weight in kg, 2-300")?,
+    };
+    check_range("subject.weight_kg", weight_kg, w_lo, w_hi, false, "kg")?;
     let state = sr
         .choice("state", &[("healthy", SubjectState::Healthy), ("chronic_stress", SubjectState::ChronicStress)])?
         .ok_or_else(|| Error::at_key("subject.state", "missing required key: \"healthy\" or \"chronic_stress\""))?;
@@ -948,8 +960,38 @@ fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
     };
     let madrs = vital("madrs", default_madrs, 0.0, 60.0, "MADRS points")?;
     let draw = sr.bool_opt("draw")?.unwrap_or(false);
-    let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs, draw, drawn: false };
+    let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs, draw, drawn: false, species };
     Ok(subject)
+}
+
+/// Routes a rodent can be given ketamine by, with the reason (the rodent studies inject it).
+const RODENT_ROUTES: [Route; 2] = [Route::Intraperitoneal, Route::IvBolus];
+
+/// The doses must suit the subject's species: `intraperitoneal` is a rodent route; a rodent gets
+/// racemic ketamine (the rodent disposition is the racemate's) by i.p. injection or IV bolus; a
+/// rodent is not drawn from the (human) trial population.
+fn check_species_doses(subject: &Subject, doses: &[Dose]) -> Result<()> {
+    use crate::pk::species::Species;
+    let sp = subject.species;
+    if !sp.is_human() && subject.draw {
+        return Err(Error::at_key("subject.draw", format!("draw = true draws from the human trial population; not allowed with species = \"{}\"", sp.name())));
+    }
+    for (i, d) in doses.iter().enumerate() {
+        let key = format!("dose.{i}.route");
+        if sp == Species::Human && d.route == Route::Intraperitoneal {
+            return Err(Error::at_key(key, "route \"intraperitoneal\" is a rodent route; set [subject] species = \"rat\" or \"mouse\", or use a human route (iv_bolus, iv_infusion, intranasal, oral, sublingual)"));
+        }
+        if !sp.is_human() {
+            if !RODENT_ROUTES.contains(&d.route) {
+                let allowed: Vec<_> = RODENT_ROUTES.iter().map(|r| format!("\"{}\"", r.name())).collect();
+                return Err(Error::at_key(key, format!("route \"{}\" is not modelled for species = \"{}\"; allowed: {}", d.route.name(), sp.name(), allowed.join(", "))));
+            }
+            if d.drug != crate::pk::Drug::Ketamine {
+                return Err(Error::at_key(format!("dose.{i}.drug"), format!("drug \"{}\" has no rodent disposition; allowed for species = \"{}\": \"ketamine\"", d.drug.name(), sp.name())));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `[[dose]]` tables, each checked against its route's plausible ceiling; also whether high doses
