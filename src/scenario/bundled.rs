@@ -15,6 +15,8 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("val66met", include_str!("../../scenarios/val66met.toml")),
     ("anesthetic-vs-low-dose", include_str!("../../scenarios/anesthetic-vs-low-dose.toml")),
     ("eef2k-only", include_str!("../../scenarios/eef2k-only.toml")),
+    ("rat-li2010", include_str!("../../scenarios/rat-li2010.toml")),
+    ("mouse-autry2011", include_str!("../../scenarios/mouse-autry2011.toml")),
     ("clinic-session", include_str!("../../scenarios/clinic-session.toml")),
     ("spravato-induction", include_str!("../../scenarios/spravato-induction.toml")),
     ("six-infusions", include_str!("../../scenarios/six-infusions.toml")),

@@ -880,3 +880,28 @@ fn a_dose_needs_a_known_route_and_an_amount() {
     let text = edit(&dosed(BASE), "mg = 6.0", "mg = -6.0");
     refuse_file(&text, &["`intervention.0.mg`", "cannot be negative"], Some("mg ="));
 }
+
+// ---------------------------------------------------------------------------------------------
+// species and the intraperitoneal route
+
+#[test]
+fn unknown_species_is_refused_with_the_allowed_values() {
+    let text = edit(BASE, "state = \"healthy\"", "state = \"healthy\"\nspecies = \"hamster\"");
+    refuse_file(&text, &[FILE, "subject.species", "\"hamster\"", "\"human\"", "\"rat\"", "\"mouse\""], Some("species ="));
+}
+
+#[test]
+fn intraperitoneal_is_refused_for_humans_and_human_routes_for_rodents() {
+    // A human cannot be given ketamine i.p.
+    let ip = edit(BASE, "route = \"iv_infusion\"", "route = \"intraperitoneal\"");
+    let ip = edit(&ip, "over_min = 40.0\n", "");
+    refuse_file(&ip, &[FILE, "dose.0.route", "\"intraperitoneal\" is a rodent route", "species"], None);
+    // A rat cannot be given the human iv infusion (the rodent model has i.p. and IV bolus only).
+    let rat = edit(BASE, "weight_kg = 70.0", "species = \"rat\"");
+    refuse_file(&rat, &[FILE, "dose.0.route", "\"iv_infusion\"", "species = \"rat\"", "\"intraperitoneal\"", "\"iv_bolus\""], None);
+    // Nor esketamine (no rodent disposition), nor a human weight.
+    let rat_ip = edit(&edit(&ip, "weight_kg = 70.0", "species = \"rat\""), "drug = \"ketamine\"", "drug = \"esketamine\"");
+    refuse_file(&rat_ip, &[FILE, "dose.0.drug", "\"esketamine\"", "\"ketamine\""], None);
+    let heavy = edit(&ip, "weight_kg = 70.0", "weight_kg = 70.0\nspecies = \"mouse\"");
+    refuse_file(&heavy, &[FILE, "subject.weight_kg", "0.01", "0.1"], None);
+}
