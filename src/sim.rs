@@ -205,6 +205,8 @@ impl Simulation {
         world.insert_resource(Stress(stressed));
         world.insert_resource(Seed(sc.seed));
         world.insert_resource(InterventionPlan(plan));
+        let dosed = sc.interventions.iter().filter_map(|i| i.dose).collect();
+        world.insert_resource(DosedInterventions(dosed, sc.subject.weight_kg));
         world.insert_resource(Patient {
             subject: sc.subject.clone(),
             sensitivity: Sensitivity::draw(sc.seed, &p),
@@ -443,6 +445,11 @@ pub fn events_of(sc: &Scenario) -> Vec<Event> {
         ev.push(Event { time_h: 0.0, kind: "warning".into(), detail: w });
     }
     for i in &sc.interventions {
+        if let Some(d) = i.dose {
+            let detail = format!("{} {} mg oral (strength from its kinetics)", i.kind.name(), d.mg);
+            ev.push(Event { time_h: d.at_h.max(0.0), kind: "intervention_dose".into(), detail });
+            continue;
+        }
         let detail = format!("{} strength {}", i.kind.name(), i.strength);
         ev.push(Event { time_h: i.from_h.max(0.0), kind: "intervention_start".into(), detail: detail.clone() });
         if let Some(to) = i.to_h.filter(|&t| t <= sc.duration_h) {

@@ -32,6 +32,7 @@ ROUTES = {
     "esketamine-intranasal": ("esketamine-intranasal", ()),
     "ketamine-oral": ("oral-troche", ()),
     "ketamine-sublingual": ("oral-troche", ("dose.0.route=sublingual", "dose.0.mg=50")),
+    "ketamine-intraperitoneal": ("rat-li2010", ()),
 }
 
 CSV_TABLES = ("trace", "events", "summary")

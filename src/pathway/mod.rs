@@ -183,6 +183,11 @@ impl Blockers {
 #[derive(Resource, Debug, Clone, Default)]
 pub struct InterventionPlan(pub Vec<(InterventionKind, f64, f64, f64)>);
 
+/// The interventions given as a dose (their strength follows their kinetics,
+/// [`crate::pk::inhibitors`]) and the subject's weight, kg.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct DosedInterventions(pub Vec<crate::pk::inhibitors::InhibitorDose>, pub f64);
+
 /// Circuit-level means of every stage, gathered for the read-outs from each stage's own output
 /// resource ([`CircuitMeans::of`]); no stage reads it.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -389,15 +394,28 @@ fn interventions(world: &mut World, schedule: &mut Schedule) {
     }
 }
 
-/// Set each blocker's strength for this step from the intervention plan. Reads `Clock`,
-/// `InterventionPlan`; writes `Blockers`.
-pub fn update_blockers(clock: Res<Clock>, plan: Res<InterventionPlan>, mut blockers: ResMut<Blockers>) {
+/// Set each blocker's strength for this step from the intervention plan (windows) and the dosed
+/// interventions (their kinetics). Reads `Clock`, `InterventionPlan`, `DosedInterventions`,
+/// `Model`; writes `Blockers`.
+pub fn update_blockers(
+    clock: Res<Clock>,
+    plan: Res<InterventionPlan>,
+    dosed: Option<Res<DosedInterventions>>,
+    model: Res<Model>,
+    mut blockers: ResMut<Blockers>,
+) {
     let t = clock.t_h + clock.dt_h;
     let mut b = Blockers::default();
     for &(kind, from, to, strength) in &plan.0 {
         if t > from && t <= to {
             let slot = &mut b.0[kind.index()];
             *slot = slot.max(strength);
+        }
+    }
+    if let Some(d) = dosed.filter(|d| !d.0.is_empty()) {
+        let s = crate::pk::inhibitors::strengths(&model.0, d.1, &d.0, t);
+        for (slot, v) in b.0.iter_mut().zip(s) {
+            *slot = slot.max(v);
         }
     }
     if *blockers != b {

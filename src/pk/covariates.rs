@@ -13,6 +13,8 @@
 //! clearance for racemic ketamine, esketamine and arketamine (the model was fitted to esketamine;
 //! applying it to the other forms is an assumption, stated in docs/model.md). At or below `a0` the
 //! factor is exactly 1, so every result for an adult of 60 or younger is unchanged.
+//!
+//! **Species**: a rodent subject gets the rodent disposition of [`super::species`] last.
 
 use crate::params::Params;
 use crate::scenario::Subject;
@@ -41,7 +43,8 @@ pub fn individual(mut p: Params, subject: &Subject) -> Params {
     p.ketamine_cl_l_per_h *= age_clearance_factor(&p, p.ketamine_cl_l_per_h, age);
     p.esketamine_cl_l_per_h *= age_clearance_factor(&p, p.esketamine_cl_l_per_h, age);
     p.arketamine_cl_l_per_h *= age_clearance_factor(&p, p.arketamine_cl_l_per_h, age);
-    p
+    // A rodent's ketamine disposition replaces the human one (no age effect: it is overwritten).
+    super::species::apply(p, subject.species)
 }
 
 #[cfg(test)]

@@ -237,6 +237,7 @@ fn shared_absorption(p: &Params, route: Route) -> Option<Absorption> {
         Route::Oral => Some(Absorption { ka_per_h: p.ka_oral_per_h, bioavailability: p.bioavailability_oral, lag_h: p.lag_oral_h }),
         Route::Sublingual => Some(Absorption { ka_per_h: p.ka_sublingual_per_h, bioavailability: p.bioavailability_sublingual, lag_h: 0.0 }),
         Route::IvBolus | Route::IvInfusion => Some(Absorption { ka_per_h: 0.0, bioavailability: 1.0, lag_h: 0.0 }),
+        Route::Intraperitoneal => Some(Absorption { ka_per_h: p.ka_intraperitoneal_per_h, bioavailability: p.bioavailability_intraperitoneal, lag_h: 0.0 }),
         Route::Intranasal => None,
     }
 }
@@ -345,6 +346,8 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
             Route::IvBolus | Route::IvInfusion => Absorption { ka_per_h: 0.0, bioavailability: 1.0, lag_h: 0.0 },
             Route::Intranasal => Absorption { ka_per_h: p.midazolam_ka_intranasal_per_h, bioavailability: p.midazolam_bioavailability_intranasal, lag_h: 0.0 },
             Route::Oral | Route::Sublingual => Absorption { ka_per_h: p.midazolam_ka_oral_per_h, bioavailability: p.midazolam_bioavailability_oral, lag_h: 0.0 },
+            // Not a rodent drug in ketasim (the scenario reader refuses it); the shared i.p. row.
+            Route::Intraperitoneal => Absorption { ka_per_h: p.ka_intraperitoneal_per_h, bioavailability: p.bioavailability_intraperitoneal, lag_h: 0.0 },
         },
         // 1-hydroxymidazolam is not followed (Zomorodi 1998: clinically insignificant).
         metabolite: None,

@@ -30,8 +30,10 @@
 //! events is integrated exactly with a matrix exponential ([`linear`]).
 
 pub mod covariates;
+pub mod inhibitors;
 pub mod drugs;
 pub mod linear;
+pub mod species;
 
 pub use drugs::{CATALOGUE, Drug, DrugInfo, KETAMINE_G_PER_MOL, NORKETAMINE_G_PER_MOL};
 use linear::Matrix;
@@ -54,12 +56,14 @@ pub enum Route {
     Oral,
     /// Held under the tongue.
     Sublingual,
+    /// Intraperitoneal injection (rodents only: see [`species`]).
+    Intraperitoneal,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 5] =
-        [Route::IvBolus, Route::IvInfusion, Route::Intranasal, Route::Oral, Route::Sublingual];
+    pub const ALL: [Route; 6] =
+        [Route::IvBolus, Route::IvInfusion, Route::Intranasal, Route::Oral, Route::Sublingual, Route::Intraperitoneal];
     /// The route's name, as scenarios spell it.
     pub fn name(self) -> &'static str {
         match self {
@@ -68,6 +72,7 @@ impl Route {
             Route::Intranasal => "intranasal",
             Route::Oral => "oral",
             Route::Sublingual => "sublingual",
+            Route::Intraperitoneal => "intraperitoneal",
         }
     }
     /// Index of the absorption depot (the state layout follows [`DEPOT_ROUTES`]), for the
@@ -78,7 +83,7 @@ impl Route {
 }
 
 /// The routes with an absorption depot, in state order.
-pub const DEPOT_ROUTES: [Route; 3] = [Route::Intranasal, Route::Oral, Route::Sublingual];
+pub const DEPOT_ROUTES: [Route; 4] = [Route::Intranasal, Route::Oral, Route::Sublingual, Route::Intraperitoneal];
 
 /// Bioavailability of a dose of `mg` of `drug` by `route` (fraction of the dose reaching the
 /// systemic circulation), from the drug catalogue. An intranasal dose of a form of ketamine is
@@ -186,9 +191,21 @@ const CACHE_SIZE: usize = 32;
 
 impl Compound {
     /// The compartment model of `drug` for a subject of `weight_kg`, with empty depots and compartments.
+    /// The intraperitoneal depot stays disconnected (see [`Compound::with_intraperitoneal`]).
     pub fn new(p: &Params, drug: Drug, weight_kg: f64) -> Self {
+        Self::with_intraperitoneal(p, drug, weight_kg, false)
+    }
+
+    /// As [`Compound::new`], with the intraperitoneal depot connected when `intraperitoneal` is
+    /// true. A run without intraperitoneal doses leaves it out of the system matrix entirely (a zero
+    /// row and column), so its exponential — and every human result — is bit-identical to the
+    /// model without that route.
+    pub fn with_intraperitoneal(p: &Params, drug: Drug, weight_kg: f64, intraperitoneal: bool) -> Self {
         let d = Disposition::new(p, drug, weight_kg);
-        let absorption = DEPOT_ROUTES.map(|r| (drug.info().absorption)(p, r));
+        let absorption = DEPOT_ROUTES.map(|r| {
+            let a = (drug.info().absorption)(p, r);
+            if r == Route::Intraperitoneal && !intraperitoneal { drugs::Absorption { ka_per_h: 0.0, ..a } } else { a }
+        });
         let f = absorption.map(|a| a.bioavailability);
         let ka = absorption.map(|a| a.ka_per_h);
         let (k10, k12, k13) = (d.cl_l_per_h / d.v1_l, d.q2_l_per_h / d.v1_l, d.q3_l_per_h / d.v1_l);
@@ -207,6 +224,9 @@ impl Compound {
 
         let mut m = Matrix::zeros(N);
         for (depot, (&ka_r, &f_r)) in ka.iter().zip(&f).enumerate() {
+            if ka_r == 0.0 {
+                continue;
+            }
             m.add_at(depot, depot, -ka_r);
             m.add_at(A1, depot, f_r * ka_r);
             m.add_at(NK, depot, mw * fm_fp * (1.0 - f_r) * ka_r);
@@ -396,7 +416,8 @@ pub struct Pharmacokinetics {
 impl Pharmacokinetics {
     /// The PK model of a subject of `weight_kg` who will receive `administrations`, at t = 0 with nothing given yet.
     pub fn new(p: &Params, weight_kg: f64, administrations: &[Administration]) -> Self {
-        let compounds = Drug::ALL.iter().map(|&d| Compound::new(p, d, weight_kg)).collect();
+        let ip = administrations.iter().any(|a| a.route == Route::Intraperitoneal);
+        let compounds = Drug::ALL.iter().map(|&d| Compound::with_intraperitoneal(p, d, weight_kg, ip)).collect();
         let mut events = Vec::new();
         for (i, a) in administrations.iter().enumerate() {
             if a.route == Route::IvInfusion && a.duration_h > 0.0 {

@@ -553,6 +553,7 @@ mod tests {
             madrs: 32.0,
             draw: false,
             drawn: false,
+            species: Default::default(),
         }
     }
 

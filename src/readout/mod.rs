@@ -367,6 +367,7 @@ pub const EVENT_KINDS: &[(&str, &str)] = &[
     ("dose_end", "an administration ends (the end of an infusion; same time as dose_start otherwise)"),
     ("intervention_start", "a blocker starts acting (detail: kind, strength)"),
     ("intervention_end", "a blocker stops acting"),
+    ("intervention_dose", "a blocker is given as a dose; its strength follows its kinetics (detail: kind, mg, route)"),
     ("warning", "something the user should know, e.g. a dose above the low-dose limits"),
     ("predose_check", "vital signs checked before an administration (detail: values; proceed or dose withheld)"),
     ("alarm_start", "a vital sign crossed its alarm threshold during observation (detail: the vital)"),
@@ -411,6 +412,11 @@ pub struct SummaryTracker {
 
 /// Slack for "at or after `h`" (round-off of `step · dt`).
 const AT_SLACK_H: f64 = 1e-9;
+
+/// A response column treats a stage as blocked while one of its blockers inhibits at least this
+/// fraction of its target: a weak partial inhibition (a dosed blocker with little brain exposure,
+/// `pk::inhibitors`) leaves the stage's response in view.
+pub const BLOCKING_STRENGTH: f64 = 0.5;
 
 impl SummaryTracker {
     /// A tracker with nothing observed yet; the response window starts at `window_from_h` (the
@@ -470,7 +476,7 @@ impl SummaryTracker {
                     a.seen += 1;
                     // One look-up of the blockers a step, not one a column.
                     let blockers = *blockers.get_or_insert_with(|| s.world.get_resource::<crate::pathway::Blockers>());
-                    if blockers.is_some_and(|b| blocked_by.iter().any(|&k| b.of(k) > 0.0)) {
+                    if blockers.is_some_and(|b| blocked_by.iter().any(|&k| b.of(k) >= BLOCKING_STRENGTH)) {
                         if a.floor.2 == 0 || v < a.floor.0 {
                             (a.floor.0, a.floor.1) = (v, s.t_h);
                         }

@@ -96,6 +96,10 @@ pub struct Subject {
     /// This subject was drawn from the population (by [`Scenario::draw_subject`]).
     #[serde(skip)]
     pub drawn: bool,
+    /// Species (`[subject] species`, default human): a rodent gets the rodent ketamine
+    /// disposition of [`crate::pk::species`] and the `intraperitoneal` route.
+    #[serde(skip_serializing_if = "crate::pk::species::Species::is_human")]
+    pub species: crate::pk::species::Species,
 }
 
 /// Defaults of the subject's baseline read-outs (documented in docs/model.md).
@@ -232,18 +236,51 @@ impl Dose {
     }
 }
 
-/// One `[[intervention]]` entry: a blocker acting from `from_h` to `to_h`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One `[[intervention]]` entry: a blocker acting from `from_h` to `to_h` with a fixed strength,
+/// or (`dose` set) a blocker given as a dose whose strength follows its own kinetics
+/// ([`crate::pk::inhibitors`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Intervention {
     /// What is inhibited.
     pub kind: InterventionKind,
-    /// Start, h (may be negative: given before the run starts).
+    /// Start, h (may be negative: given before the run starts). For a dose: its time.
     pub from_h: f64,
-    /// End, h (`None`: until the end of the run).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// End, h (`None`: until the end of the run, and always for a dose).
     pub to_h: Option<f64>,
-    /// Fraction of the target inhibited (0–1).
+    /// Fraction of the target inhibited (0–1); 0 for a dose, whose strength is computed.
     pub strength: f64,
+    /// The dose (`route`, `mg`, `at_h`), when the intervention is given as one.
+    pub dose: Option<crate::pk::inhibitors::InhibitorDose>,
+}
+
+impl Serialize for Intervention {
+    /// A window as `kind, from_h, [to_h,] strength`; a dose as `kind, route, mg, at_h` (what the
+    /// file says, so `ketasim check`'s resolved scenario reads back the same).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match &self.dose {
+            None => {
+                let mut st = s.serialize_struct("Intervention", 4)?;
+                st.serialize_field("kind", &self.kind)?;
+                st.serialize_field("from_h", &self.from_h)?;
+                if let Some(to) = self.to_h {
+                    st.serialize_field("to_h", &to)?;
+                } else {
+                    st.skip_field("to_h")?;
+                }
+                st.serialize_field("strength", &self.strength)?;
+                st.end()
+            }
+            Some(d) => {
+                let mut st = s.serialize_struct("Intervention", 4)?;
+                st.serialize_field("kind", &self.kind)?;
+                st.serialize_field("route", &d.route)?;
+                st.serialize_field("mg", &d.mg)?;
+                st.serialize_field("at_h", &d.at_h)?;
+                st.end()
+            }
+        }
+    }
 }
 
 /// Size of the simulated circuit (`[circuit]`).
@@ -369,6 +406,7 @@ pub const DOSE_CEILINGS: &[DoseCeiling] = &[
     DoseCeiling { route: Route::Intranasal, max: 3.0, unit: "mg/kg", why: "2.5x the highest Spravato dose (84 mg, 1.2 mg/kg at 70 kg)" },
     DoseCeiling { route: Route::Oral, max: 10.0, unit: "mg/kg", why: "above oral troche doses of 0.5-3 mg/kg, with a margin for low bioavailability" },
     DoseCeiling { route: Route::Sublingual, max: 10.0, unit: "mg/kg", why: "as oral" },
+    DoseCeiling { route: Route::Intraperitoneal, max: 50.0, unit: "mg/kg", why: "above the 3-30 mg/kg of the rodent antidepressant and glutamate studies (Autry 2011; Li 2010; Moghaddam 1997)" },
 ];
 
 /// An `mg` amount below this many mg per kg is most likely mg/kg entered as mg.
@@ -865,6 +903,7 @@ pub fn resolve_with(t: &Table, options: LoadOptions) -> Result<Scenario> {
 
     let subject = resolve_subject(&top)?;
     let (doses, allow_high_dose) = resolve_doses(&top, subject.weight_kg, options.allow_high_dose)?;
+    check_species_doses(&subject, &doses)?;
     let interventions = resolve_interventions(&top)?;
     let circuit = resolve_circuit(&top)?;
     let numerics = resolve_numerics(&top, duration_h)?;
@@ -904,11 +943,17 @@ fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
     let sr = TableReader::new(
         "subject",
         subject_t,
-        &["weight_kg", "state", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "spo2_pct", "age_y", "madrs", "draw"],
+        &["weight_kg", "state", "sbp_mmhg", "dbp_mmhg", "hr_bpm", "spo2_pct", "age_y", "madrs", "draw", "species"],
     );
     sr.deny_unknown()?;
-    let weight_kg = sr.f64_req("weight_kg", "body weight in kg, 2-300")?;
-    check_range("subject.weight_kg", weight_kg, 2.0, 300.0, false, "kg")?;
+    let species = sr.choice("species", &crate::pk::species::Species::ALL)?.unwrap_or_default();
+    let (w_lo, w_hi) = species.weight_range_kg();
+    let weight_kg = match (sr.f64_opt("weight_kg")?, species.default_weight_kg()) {
+        (Some(w), _) => w,
+        (None, Some(w)) => w,
+        (None, None) => sr.f64_req("weight_kg", "body weight in kg, 2-300")?,
+    };
+    check_range("subject.weight_kg", weight_kg, w_lo, w_hi, false, "kg")?;
     let state = sr
         .choice("state", &[("healthy", SubjectState::Healthy), ("chronic_stress", SubjectState::ChronicStress)])?
         .ok_or_else(|| Error::at_key("subject.state", "missing required key: \"healthy\" or \"chronic_stress\""))?;
@@ -927,8 +972,38 @@ fn resolve_subject(top: &TableReader<'_>) -> Result<Subject> {
     };
     let madrs = vital("madrs", default_madrs, 0.0, 60.0, "MADRS points")?;
     let draw = sr.bool_opt("draw")?.unwrap_or(false);
-    let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs, draw, drawn: false };
+    let subject = Subject { weight_kg, state, sbp_mmhg, dbp_mmhg, hr_bpm, spo2_pct, age_y, madrs, draw, drawn: false, species };
     Ok(subject)
+}
+
+/// Routes a rodent can be given ketamine by, with the reason (the rodent studies inject it).
+const RODENT_ROUTES: [Route; 2] = [Route::Intraperitoneal, Route::IvBolus];
+
+/// The doses must suit the subject's species: `intraperitoneal` is a rodent route; a rodent gets
+/// racemic ketamine (the rodent disposition is the racemate's) by i.p. injection or IV bolus; a
+/// rodent is not drawn from the (human) trial population.
+fn check_species_doses(subject: &Subject, doses: &[Dose]) -> Result<()> {
+    use crate::pk::species::Species;
+    let sp = subject.species;
+    if !sp.is_human() && subject.draw {
+        return Err(Error::at_key("subject.draw", format!("draw = true draws from the human trial population; not allowed with species = \"{}\"", sp.name())));
+    }
+    for (i, d) in doses.iter().enumerate() {
+        let key = format!("dose.{i}.route");
+        if sp == Species::Human && d.route == Route::Intraperitoneal {
+            return Err(Error::at_key(key, "route \"intraperitoneal\" is a rodent route; set [subject] species = \"rat\" or \"mouse\", or use a human route (iv_bolus, iv_infusion, intranasal, oral, sublingual)"));
+        }
+        if !sp.is_human() {
+            if !RODENT_ROUTES.contains(&d.route) {
+                let allowed: Vec<_> = RODENT_ROUTES.iter().map(|r| format!("\"{}\"", r.name())).collect();
+                return Err(Error::at_key(key, format!("route \"{}\" is not modelled for species = \"{}\"; allowed: {}", d.route.name(), sp.name(), allowed.join(", "))));
+            }
+            if d.drug != crate::pk::Drug::Ketamine {
+                return Err(Error::at_key(format!("dose.{i}.drug"), format!("drug \"{}\" has no rodent disposition; allowed for species = \"{}\": \"ketamine\"", d.drug.name(), sp.name())));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `[[dose]]` tables, each checked against its route's plausible ceiling; also whether high doses
@@ -950,11 +1025,15 @@ fn resolve_interventions(top: &TableReader<'_>) -> Result<Vec<Intervention>> {
     let mut interventions = Vec::new();
     for (i, it) in top.tables("intervention")?.into_iter().enumerate() {
         let path = format!("intervention.{i}");
-        let r = TableReader::new(path.clone(), it, &["kind", "from_h", "to_h", "strength"]);
+        let r = TableReader::new(path.clone(), it, &["kind", "from_h", "to_h", "strength", "route", "mg", "at_h"]);
         r.deny_unknown()?;
         let kind = r
             .choice("kind", &InterventionKind::ALL)?
             .ok_or_else(|| Error::at_key(join(&path, "kind"), "missing required key: the blocker, e.g. kind = \"rapamycin\""))?;
+        if let Some(dosed) = resolve_dosed_intervention(&path, &r, kind)? {
+            interventions.push(dosed);
+            continue;
+        }
         let from_h = r.f64_opt("from_h")?.unwrap_or(0.0);
         check_range(&join(&path, "from_h"), from_h, -8760.0, 8760.0, false, "h")?;
         let to_h = r.f64_opt("to_h")?;
@@ -965,9 +1044,46 @@ fn resolve_interventions(top: &TableReader<'_>) -> Result<Vec<Intervention>> {
         }
         let strength = r.f64_opt("strength")?.unwrap_or(1.0);
         check_range(&join(&path, "strength"), strength, 0.0, 1.0, false, "(fraction of the target inhibited)")?;
-        interventions.push(Intervention { kind, from_h, to_h, strength });
+        interventions.push(Intervention { kind, from_h, to_h, strength, dose: None });
     }
     Ok(interventions)
+}
+
+/// A `[[intervention]]` given as a dose (`route`, `mg`, `at_h`; [`crate::pk::inhibitors`]), or
+/// `None` for a strength window (none of the three keys). A dose takes no window keys, and only
+/// the kinds with a published PK model may be dosed.
+fn resolve_dosed_intervention(path: &str, r: &TableReader<'_>, kind: InterventionKind) -> Result<Option<Intervention>> {
+    use crate::pk::inhibitors::{DOSED_KINDS, InhibitorDose, InhibitorRoute};
+    let dose_keys = ["route", "mg", "at_h"];
+    let Some(first) = dose_keys.iter().find(|k| r.raw(k).is_some()) else { return Ok(None) };
+    let names = |kinds: &[InterventionKind]| kinds.iter().map(|k| format!("\"{}\"", k.name())).collect::<Vec<_>>().join(", ");
+    if !DOSED_KINDS.contains(&kind) {
+        return Err(Error::at_key(
+            join(path, first),
+            format!(
+                "\"{}\" cannot be given as a dose (no published PK model in ketasim); allowed kinds with a dose: {}; otherwise give a window with from_h, to_h and strength",
+                kind.name(),
+                names(DOSED_KINDS)
+            ),
+        ));
+    }
+    if let Some(window) = ["from_h", "to_h", "strength"].iter().find(|k| r.raw(k).is_some()) {
+        return Err(Error::at_key(
+            join(path, window),
+            format!("an intervention given as a dose (route, mg, at_h) takes no `{window}`: its strength follows from its kinetics; give either a dose or a window (from_h, to_h, strength)"),
+        ));
+    }
+    let route = r.choice("route", &InhibitorRoute::ALL)?.ok_or_else(|| {
+        Error::at_key(join(path, "route"), "missing required key for a dose: the route, one of \"oral\"")
+    })?;
+    let mg = r
+        .f64_opt("mg")?
+        .ok_or_else(|| Error::at_key(join(path, "mg"), "missing required key for a dose: the amount in mg, e.g. mg = 6.0"))?;
+    check_dose_amount(&join(path, "mg"), mg, 1000.0, "mg")?;
+    let at_h = r.f64_opt("at_h")?.unwrap_or(0.0);
+    check_range(&join(path, "at_h"), at_h, -8760.0, 8760.0, false, "h")?;
+    let dose = InhibitorDose { kind, route, mg, at_h };
+    Ok(Some(Intervention { kind, from_h: at_h, to_h: None, strength: 0.0, dose: Some(dose) }))
 }
 
 /// `[circuit]`: the numbers of agents.

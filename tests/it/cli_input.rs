@@ -835,3 +835,73 @@ fn a_sweep_refuses_a_high_dose_unless_allowed() {
     let o = ketasim(dir.path(), &["sweep", "s.toml", "--out", "sw", "--quiet", "--allow-high-dose", "--jobs", "1"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+// ---------------------------------------------------------------------------------------------
+// interventions given as a dose (`route`, `mg`, `at_h`; src/pk/inhibitors.rs)
+
+/// The base scenario's rapamycin window as a dose: 6 mg oral 2 h before (Abdallah 2020).
+fn dosed(text: &str) -> String {
+    edit(text, "from_h = 0.0\nto_h = 12.0\nstrength = 1.0", "route = \"oral\"\nmg = 6.0\nat_h = -2.0")
+}
+
+#[test]
+fn a_dosed_intervention_runs_and_reads_back() {
+    let dir = tmp();
+    fs::write(dir.path().join(FILE), dosed(BASE)).unwrap();
+    let o = ketasim(dir.path(), &["check", FILE]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The resolved scenario states the dose, not a window, and reads back the same.
+    let resolved = stdout(&o);
+    assert!(resolved.contains("route = \"oral\"") && resolved.contains("mg = 6.0") && resolved.contains("at_h = -2.0"), "{resolved}");
+    assert!(!resolved.contains("strength"), "{resolved}");
+    fs::write(dir.path().join("again.toml"), &resolved).unwrap();
+    let again = ketasim(dir.path(), &["check", "again.toml"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+}
+
+#[test]
+fn only_a_kind_with_a_pk_model_can_be_dosed() {
+    let text = edit(&dosed(BASE), "kind = \"rapamycin\"", "kind = \"nbqx\"");
+    refuse_file(&text, &["`intervention.0.route`", "\"nbqx\" cannot be given as a dose", "allowed kinds with a dose: \"rapamycin\""], Some("route = \"oral\""));
+}
+
+#[test]
+fn a_dose_takes_no_window_keys() {
+    let text = edit(&dosed(BASE), "at_h = -2.0", "at_h = -2.0\nstrength = 0.5");
+    refuse_file(&text, &["`intervention.0.strength`", "takes no `strength`", "either a dose or a window"], Some("strength ="));
+}
+
+#[test]
+fn a_dose_needs_a_known_route_and_an_amount() {
+    let text = edit(&dosed(BASE), "route = \"oral\"", "route = \"intracerebral\"");
+    refuse_file(&text, &["`intervention.0.route`", "\"intracerebral\"", "allowed", "\"oral\""], Some("route = \"intracerebral\""));
+    let text = edit(&dosed(BASE), "mg = 6.0\n", "");
+    refuse_file(&text, &["`intervention.0.mg`", "missing required key for a dose"], None);
+    let text = edit(&dosed(BASE), "mg = 6.0", "mg = -6.0");
+    refuse_file(&text, &["`intervention.0.mg`", "cannot be negative"], Some("mg ="));
+}
+
+// ---------------------------------------------------------------------------------------------
+// species and the intraperitoneal route
+
+#[test]
+fn unknown_species_is_refused_with_the_allowed_values() {
+    let text = edit(BASE, "state = \"healthy\"", "state = \"healthy\"\nspecies = \"hamster\"");
+    refuse_file(&text, &[FILE, "subject.species", "\"hamster\"", "\"human\"", "\"rat\"", "\"mouse\""], Some("species ="));
+}
+
+#[test]
+fn intraperitoneal_is_refused_for_humans_and_human_routes_for_rodents() {
+    // A human cannot be given ketamine i.p.
+    let ip = edit(BASE, "route = \"iv_infusion\"", "route = \"intraperitoneal\"");
+    let ip = edit(&ip, "over_min = 40.0\n", "");
+    refuse_file(&ip, &[FILE, "dose.0.route", "\"intraperitoneal\" is a rodent route", "species"], None);
+    // A rat cannot be given the human iv infusion (the rodent model has i.p. and IV bolus only).
+    let rat = edit(BASE, "weight_kg = 70.0", "species = \"rat\"");
+    refuse_file(&rat, &[FILE, "dose.0.route", "\"iv_infusion\"", "species = \"rat\"", "\"intraperitoneal\"", "\"iv_bolus\""], None);
+    // Nor esketamine (no rodent disposition), nor a human weight.
+    let rat_ip = edit(&edit(&ip, "weight_kg = 70.0", "species = \"rat\""), "drug = \"ketamine\"", "drug = \"esketamine\"");
+    refuse_file(&rat_ip, &[FILE, "dose.0.drug", "\"esketamine\"", "\"ketamine\""], None);
+    let heavy = edit(&ip, "weight_kg = 70.0", "weight_kg = 70.0\nspecies = \"mouse\"");
+    refuse_file(&heavy, &[FILE, "subject.weight_kg", "0.01", "0.1"], None);
+}

@@ -25,6 +25,7 @@ mod plain_reference;
 mod references;
 mod robustness;
 mod sensitivity;
+mod species;
 mod sweep;
 mod trial;
 mod util;

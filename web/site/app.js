@@ -312,7 +312,7 @@
         if (t < sc.duration_h) out.push({ kind: 'dose', a: t, b: t + (d.over_min || 0) / 60 });
       }
     }
-    for (const i of sc.intervention) out.push({ kind: 'blocker', a: Math.max(0, i.from_h), b: i.to_h ?? sc.duration_h });
+    for (const i of sc.intervention) if (i.from_h !== undefined) out.push({ kind: 'blocker', a: Math.max(0, i.from_h), b: i.to_h ?? sc.duration_h });
     let open = {};
     for (const e of info.events) {
       if (e.kind === 'alarm_start') open[e.detail] = e.time_h;

@@ -1,0 +1,168 @@
+//! Rodent findings in the species the papers used (issue 13, "Species"): the rodent ketamine
+//! kinetics of `pk::species` (one compartment, first-order i.p. absorption) and the pathway
+//! read-outs of `rat-li2010` and `mouse-autry2011` against the published bands already used on the
+//! human curve in `tests/it/pathway.rs`. Sources in docs/references.md, the measured numbers in
+//! docs/model.md's validation table. Findings the rodent runs miss are `#[ignore]`d with the
+//! measured value (known deviations), not tuned.
+
+use ketasim::params::Params;
+use ketasim::pk::species::{self, Species};
+use ketasim::pk::{Administration, Drug, Pharmacokinetics, Route};
+use ketasim::readout::TraceRow;
+use ketasim::scenario::{self, Scenario};
+use ketasim::sim::Simulation;
+
+fn scenario(name: &str, sets: &[&str]) -> Scenario {
+    let sets: Vec<String> = sets.iter().map(std::string::ToString::to_string).collect();
+    scenario::load(name, &sets, None).expect("bundled scenario loads")
+}
+
+fn run_sc(sc: &Scenario) -> Vec<TraceRow> {
+    Simulation::new(sc).unwrap().run(|_, _| {}).unwrap().trace
+}
+
+fn run(name: &str, sets: &[&str]) -> Vec<TraceRow> {
+    run_sc(&scenario(name, sets))
+}
+
+fn control(name: &str, sets: &[&str]) -> Vec<TraceRow> {
+    let mut sc = scenario(name, sets);
+    sc.doses.clear();
+    run_sc(&sc)
+}
+
+fn at(trace: &[TraceRow], t_h: f64) -> TraceRow {
+    *trace.iter().min_by(|a, b| (a.time_h - t_h).abs().total_cmp(&(b.time_h - t_h).abs())).unwrap()
+}
+
+fn peak(trace: &[TraceRow], f: impl Fn(&TraceRow) -> f64) -> (f64, f64) {
+    trace.iter().map(|r| (f(r), r.time_h)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a })
+}
+
+/// Plasma ketamine of one 10 mg/kg i.p. dose in `species`, sampled every 6 s for 3 h.
+fn ip_curve(species: Species) -> Vec<(f64, f64)> {
+    let p = species::apply(Params::default(), species);
+    let w = species.default_weight_kg().unwrap();
+    let dose = Administration { t_h: 0.0, drug: Drug::Ketamine, route: Route::Intraperitoneal, mg: 10.0 * w, duration_h: 0.0 };
+    let mut pk = Pharmacokinetics::new(&p, w, &[dose]);
+    (1..=1800)
+        .map(|i| {
+            let t = i as f64 / 600.0;
+            pk.advance_to(t);
+            (t, pk.concentrations().plasma_ketamine_ng_ml)
+        })
+        .collect()
+}
+
+/// Terminal half-life from the log-linear slope between 1.5 and 2.5 h, h.
+fn terminal_half_life_h(c: &[(f64, f64)]) -> f64 {
+    let (a, b) = (at_curve(c, 1.5), at_curve(c, 2.5));
+    ketasim::math::ln(2.0) / (ketasim::math::ln(a / b) / 1.0)
+}
+
+fn at_curve(c: &[(f64, f64)], t: f64) -> f64 {
+    c.iter().min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs())).unwrap().1
+}
+
+#[test]
+fn mouse_ketamine_half_life_and_tmax() {
+    // Maxwell et al. 2006 (J Pharmacol Exp Ther 316:315): mouse plasma ketamine t1/2 about 13 min;
+    // band 10-17 min. Rodent i.p. Tmax 5-10 min (the band the i.p. absorption rate is chosen for;
+    // assumption, docs/model.md).
+    let c = ip_curve(Species::Mouse);
+    let t_half_min = terminal_half_life_h(&c) * 60.0;
+    assert!((10.0..=17.0).contains(&t_half_min), "mouse t1/2 {t_half_min} min");
+    let (_, tmax_h) = c.iter().map(|&(t, v)| (v, t)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a });
+    assert!((5.0..=10.0).contains(&(tmax_h * 60.0)), "mouse Tmax {} min", tmax_h * 60.0);
+}
+
+#[test]
+fn rat_ketamine_is_short_lived_and_peaks_early() {
+    // Rat i.p. Tmax 5-10 min (assumption as above); the rat half-life (assumption 30 min, range
+    // 15-90 min) is far shorter than the human 2-3 h: less than 5 % of the peak is left at 3 h (any
+    // half-life up to 40 min gives that).
+    let c = ip_curve(Species::Rat);
+    let (cmax, tmax_h) = c.iter().map(|&(t, v)| (v, t)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a });
+    assert!((5.0..=10.5).contains(&(tmax_h * 60.0)), "rat Tmax {} min", tmax_h * 60.0);
+    let t_half_min = terminal_half_life_h(&c) * 60.0;
+    assert!((15.0..=90.0).contains(&t_half_min), "rat t1/2 {t_half_min} min");
+    assert!(at_curve(&c, 3.0) < 0.05 * cmax, "left at 3 h {} of {cmax}", at_curve(&c, 3.0));
+}
+
+#[test]
+fn human_scenarios_ignore_the_rodent_parameters() {
+    // Byte-identity of human runs: a human subject's parameters are the table's (the rodent
+    // disposition only replaces them for species = rat or mouse).
+    let sc = scenario("iv-infusion", &["duration_h=2"]);
+    assert_eq!(sc.subject.species, Species::Human);
+    let base = run_sc(&sc);
+    let changed = run("iv-infusion", &["duration_h=2", "parameters.rat_ketamine_half_life_h=5", "parameters.rodent_ketamine_v_l_per_kg=10", "parameters.ka_intraperitoneal_per_h=1"]);
+    for (a, b) in base.iter().zip(&changed) {
+        assert_eq!(a.plasma_ketamine_ng_ml.to_bits(), b.plasma_ketamine_ng_ml.to_bits());
+        assert_eq!(a.spine_density_rel.to_bits(), b.spine_density_rel.to_bits());
+    }
+}
+
+#[test]
+fn rat_glutamate_surge_is_in_band() {
+    // Moghaddam 1997 (rat, 10-30 mg/kg i.p.): prefrontal glutamate 1.5-3x baseline, back within
+    // about 2 h; the band of tests/it/pathway.rs: peak 1.5-3x, within 10 % of baseline from 3 h.
+    let t = run("rat-li2010", &["duration_h=12"]);
+    let (g, _) = peak(&t, |r| r.glutamate_rel);
+    assert!((1.5..=3.0).contains(&g), "rat peak glutamate {g}");
+    for r in t.iter().filter(|r| r.time_h >= 3.0) {
+        assert!((r.glutamate_rel - 1.0).abs() <= 0.10, "glutamate {} at {} h", r.glutamate_rel, r.time_h);
+    }
+}
+
+#[test]
+#[ignore = "known deviation: the rat glutamate peak comes at 10 min (the i.p. Tmax), before the 20-60 min of Moghaddam 1997"]
+fn rat_glutamate_peak_time_is_in_band() {
+    // Moghaddam 1997: peak 20-60 min; band of tests/it/pathway.rs: 0.2-1.2 h. Measured: 0.17 h.
+    let t = run("rat-li2010", &["duration_h=12"]);
+    let (_, tg) = peak(&t, |r| r.glutamate_rel);
+    assert!((0.2..=1.2).contains(&tg), "rat t peak glutamate {tg}");
+}
+
+#[test]
+#[ignore = "known deviation: rat 10 mg/kg i.p. raises mTORC1 only 1.34x (Li 2010: 1.5-3x); its NMDA block (0.84) is deep enough for the human-calibrated inverted U to damp the cascade"]
+fn rat_mtorc1_peaks_early_and_returns() {
+    // Li 2010 (rat, 10 mg/kg i.p.): phospho-mTOR 1.5-3x at 30-60 min, back by 2 h. Band of
+    // tests/it/pathway.rs: peak 1.5-3x at 0.3-1.5 h, within 15 % from 3 h. Measured: 1.34x at 0.58 h.
+    let t = run("rat-li2010", &["duration_h=12"]);
+    let (m, tm) = peak(&t, |r| r.mtorc1_rel);
+    assert!((1.5..=3.0).contains(&m) && (0.3..=1.5).contains(&tm), "rat peak mTORC1 {m} at {tm} h");
+    for r in t.iter().filter(|r| r.time_h >= 3.0) {
+        assert!((r.mtorc1_rel - 1.0).abs() <= 0.15, "mTORC1 {} at {} h", r.mtorc1_rel, r.time_h);
+    }
+}
+
+#[test]
+#[ignore = "known deviation: rat synaptic proteins rise to 1.05-1.08x, below Li 2010's > 1.1x from 2 to 72 h (the weak mTORC1 surge above)"]
+fn rat_synaptic_protein_stays_up_from_2_to_72_hours() {
+    // Li 2010: PSD-95, GluA1, synapsin I up from 2 h through at least 72 h; band > 1.1x pre-dose.
+    let t = run("rat-li2010", &["duration_h=72"]);
+    let pre = t[0].synaptic_protein_rel;
+    for r in t.iter().filter(|r| (2.0..=72.0).contains(&r.time_h)) {
+        assert!(r.synaptic_protein_rel > 1.1 * pre, "protein {} at {} h (pre {pre})", r.synaptic_protein_rel, r.time_h);
+    }
+}
+
+#[test]
+fn rat_spine_density_is_up_at_24_hours() {
+    // Li 2010 (rat, 10 mg/kg i.p.): spine density in layer V prefrontal neurons increased 24 h after
+    // the dose. Band: above the drug-free control of the same seed at 24 h.
+    let t = run("rat-li2010", &["duration_h=24"]);
+    let c = control("rat-li2010", &["duration_h=24"]);
+    let g = at(&t, 24.0).spine_density_rel - at(&c, 24.0).spine_density_rel;
+    assert!(g > 0.0, "rat 24-h spine gain {g}");
+}
+
+#[test]
+fn mouse_bdnf_rises_within_30_minutes() {
+    // Autry 2011 (mouse, 3 mg/kg i.p.): BDNF protein rises within 30 min of the dose (eEF2 route).
+    // Band: BDNF at 30 min at least 1.2x baseline (a clear rise).
+    let t = run("mouse-autry2011", &["duration_h=3"]);
+    let b = at(&t, 0.5).bdnf_rel;
+    assert!(b >= 1.2, "mouse BDNF at 30 min {b}");
+}
