@@ -82,7 +82,15 @@
   const mechBox = (m) => document.querySelector(`input[data-mech="${m}"]`);
   const num = (id) => { const v = $(id).value.trim(); return v === '' ? NaN : Number(v); };
 
+  // Plausible body weights per species, kg (as `Species::weight_range_kg` in src/pk/species.rs).
+  const WEIGHT_KG = { human: [2, 300], rat: [0.05, 1], mouse: [0.01, 0.1] };
+  const weightRange = (sc) => WEIGHT_KG[sc.subject.species || 'human'] || WEIGHT_KG.human;
+
   function fillControls(sc) {
+    const [wlo, whi] = weightRange(sc);
+    $('weight').min = wlo;
+    $('weight').max = whi;
+    $('weight-range').textContent = `(kg, ${wlo}–${whi})`;
     $('weight').value = sc.subject.weight_kg;
     $('state').value = sc.subject.state;
     const d = sc.dose[0];
@@ -123,7 +131,7 @@
       if (!Number.isFinite(v) || v < lo || v > hi) { problems.push(`${what} must be a number from ${lo} to ${hi}.`); return null; }
       return v;
     };
-    const w = need('weight', 'Body weight (kg)', 2, 300);
+    const w = need('weight', 'Body weight (kg)', ...weightRange(sc));
     if (w !== null && !same(w, sc.subject.weight_kg)) ops.push({ set: 'subject.weight_kg', value: w });
     if ($('state').value !== sc.subject.state) ops.push({ set: 'subject.state', value: $('state').value });
 
