@@ -126,10 +126,11 @@ pub struct AcuteState {
     pub attenuation: f64,
 }
 
-/// `x ← target + (x − target) · exp(−k · dt)`: the exact step of `dx/dt = k (target − x)`.
+/// `x ← target + (x − target) · exp(−k · dt)`: the exact step of `dx/dt = k (target − x)`, the
+/// pathway's [`crate::pathway::relax_by`] with a rate instead of a time constant.
 #[inline]
 fn relax(x: f64, target: f64, k_per_h: f64, dt_h: f64) -> f64 {
-    target + (x - target) * crate::math::exp(-k_per_h * dt_h)
+    crate::pathway::relax_by(x, target, crate::math::exp(-k_per_h * dt_h))
 }
 
 impl AcuteState {
