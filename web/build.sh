@@ -40,7 +40,7 @@ fi
 
 cp web/site/index.html web/site/style.css web/site/app.js web/site/worker.js "$dist/"
 cp scenarios/*.toml "$dist/scenarios/"
-python3 web/tools/lessons.py docs/teaching.md > "$dist/lessons.json"
+python3 web/tools/lessons.py docs/teaching.md scenarios > "$dist/lessons.json"
 
 total=0
 gz=0

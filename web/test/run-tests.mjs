@@ -159,6 +159,9 @@ async function main() {
     const bundled = fs.readdirSync(path.join(root, 'scenarios')).filter((f) => f.endsWith('.toml')).length;
     const listed = await page.$$eval('#lesson option', (o) => o.length);
     check('the lessons are listed', listed === bundled, `${listed} listed, ${bundled} bundled`);
+    // Every lesson has its text from docs/teaching.md (web/tools/lessons.py): its number in the list.
+    const untitled = await page.$$eval('#lesson option', (o) => o.filter((x) => !/^\d+[a-z]?\. /.test(x.textContent)).map((x) => x.value));
+    check('every lesson has its text', untitled.length === 0, untitled.join(', ') || `${listed} lessons`);
 
     // Accessibility basics: every control has a label; the lesson text opens and closes with the keyboard.
     const unlabelled = await page.$$eval('input, select, button', (els) => els.filter((e) => {

@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
 """Extract the lessons of docs/teaching.md into lessons.json for the browser lab.
 
-Each section `## N. `name` — title` becomes {"number", "title", "html"} under its scenario name;
+A lesson is a section whose heading starts with its number and names its scenarios in backticks:
+`## N. `name` — title`, `## N. Title (`a`, `b`)`, or a numbered subsection `### Na. `a` and `b` —
+title` (which ends the lesson above it). It becomes {"number", "title", "html"} under each scenario
+it names. With a scenarios directory, a bundled scenario that no heading names gets the first lesson
+whose text names it in backticks (a variant discussed inside another lesson), and a scenario no
+lesson mentions is an error: every lesson of the browser lab has its text.
 `## How to read a figure` becomes "how-to-read". Figures are left out (the page draws the panels
 itself); links to other files of the repository keep only their text.
 
-Usage: lessons.py docs/teaching.md > lessons.json
+Usage: lessons.py docs/teaching.md [scenarios/] > lessons.json
 """
+import os
 import html
 import json
 import re
 import sys
 
-HEAD = re.compile(r"^## (\d+)\. `([a-z0-9-]+)` — (.*)$")
+HEAD = re.compile(r"^(##|###) (\d+[a-z]?)\. (.*)$")
+NAME = re.compile(r"`([a-z0-9][a-z0-9-]*)`")
 
 
 def inline(text):
@@ -88,34 +95,54 @@ def to_html(lines):
     return "\n".join(out)
 
 
-def main(path):
-    lessons, cur, body = {}, None, []
+def main(path, scenarios=None):
+    sections, cur, body = [], None, []
 
     def close():
         if cur:
-            cur["html"] = to_html(body)
-            lessons[cur.pop("key")] = cur
+            cur["body"] = list(body)
+            sections.append(cur)
 
     for line in open(path, encoding="utf-8").read().splitlines():
-        if line.startswith("## "):
+        m = HEAD.match(line)
+        names = NAME.findall(m.group(3)) if m else []
+        if line.startswith("## ") or (m and names):
             close()
             body = []
-            m = HEAD.match(line)
-            if m:
-                cur = {"key": m.group(2), "number": int(m.group(1)), "title": f"{m.group(1)}. {m.group(2)} — {m.group(3)}"}
+            if m and names:
+                title = re.sub(r"\s*\(`[^)]*\)\s*$", "", m.group(3)).replace("`", "")
+                cur = {"keys": names, "number": m.group(2), "title": f"{m.group(2)}. {title}"}
             elif line.strip() == "## How to read a figure":
-                cur = {"key": "how-to-read", "number": 0, "title": "How to read the panels"}
+                cur = {"keys": ["how-to-read"], "number": "0", "title": "How to read the panels"}
+                body.append("### How to read the panels")
             else:
                 cur = None
-            if cur and cur["key"] == "how-to-read":
-                body.append("### How to read the panels")
             continue
         if cur:
             body.append(line)
     close()
+
+    lessons = {}
+    for sec in sections:
+        entry = {"number": sec["number"], "title": sec["title"], "html": to_html(sec["body"])}
+        for k in sec["keys"]:
+            lessons.setdefault(k, entry)
+    if scenarios:
+        bundled = sorted(f[:-5] for f in os.listdir(scenarios) if f.endswith(".toml"))
+        missing = []
+        for name in bundled:
+            if name in lessons:
+                continue
+            sec = next((s for s in sections if f"`{name}`" in "\n".join(s["body"])), None)
+            if sec is None:
+                missing.append(name)
+            else:
+                lessons[name] = {"number": sec["number"], "title": sec["title"], "html": to_html(sec["body"])}
+        if missing:
+            sys.exit(f"{path}: no lesson names the bundled scenario(s) {', '.join(missing)} in backticks")
     json.dump(lessons, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)
