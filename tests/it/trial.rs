@@ -277,10 +277,10 @@ fn max_noise_rise_cdf(x: f64, sessions: i32) -> f64 {
         .map(|i| {
             let z = -10.0 + i as f64 * h;
             let w = if i == 0 || i == n { 0.5 } else { 1.0 };
-            w * h * (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt() * phi(x + z).powi(2)
+            w * h * ketasim::math::exp(-0.5 * z * z) / (2.0 * std::f64::consts::PI).sqrt() * phi(x + z) * phi(x + z)
         })
         .sum();
-    one.powi(sessions)
+    ketasim::math::powi(one, sessions)
 }
 
 /// The placebo arm of `esketamine-induction` (8 administrations of 0 mg): its model pressure does
