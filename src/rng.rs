@@ -36,6 +36,8 @@ pub enum Purpose {
     TrialPlacebo = 8,
     /// Visit-level MADRS measurement noise in a trial.
     TrialVisitNoise = 9,
+    /// Blood-pressure reading noise in a trial (`cohort::bp`).
+    TrialBpNoise = 10,
 }
 
 /// Lognormal distribution with mean 1 and coefficient of variation `cv` (per-agent and per-subject

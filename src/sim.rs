@@ -107,6 +107,9 @@ pub struct RunOutput {
     pub steps: u64,
     /// pain.csv, pain_summary.csv and the pain events (only when `[pain]` is on).
     pub pain: Option<crate::pain::readout::PainOutput>,
+    /// Blood pressure at the label's measurement times of every administration given (pre-dose,
+    /// 40 min, 1.5 h; [`clinical::BP_CHECK_AFTER_H`]), in the order taken; written to no file.
+    pub bp_readings: Vec<clinical::BpReading>,
 }
 
 /// The clinic around the subject: the dosing decisions (pre-dose check) and the clinical read-outs.
@@ -116,6 +119,25 @@ struct Clinic {
     next_admin: usize,
     /// The monitoring protocol; its event list also records the doses given.
     monitor: Monitor,
+    /// Blood pressure at the label's measurement times, taken so far.
+    bp_readings: Vec<clinical::BpReading>,
+    /// Post-dose readings still to take: (administration, time after its start, due time), h.
+    bp_due: Vec<(usize, f64, f64)>,
+}
+
+impl Clinic {
+    /// Take the post-dose blood-pressure readings due by `t_end` (the end of this step) from the
+    /// vitals `v` at `t_end`.
+    fn take_bp_readings(&mut self, t_end: f64, v: &Vitals) {
+        let c = self;
+        if c.bp_due.iter().all(|&(_, _, due)| due > t_end + 1e-9) {
+            return;
+        }
+        for &(administration, after_h, _) in c.bp_due.iter().filter(|&&(_, _, due)| due <= t_end + 1e-9) {
+            c.bp_readings.push(clinical::BpReading { administration, after_h, sbp_mmhg: v.sbp_mmhg, dbp_mmhg: v.dbp_mmhg });
+        }
+        c.bp_due.retain(|&(_, _, due)| due > t_end + 1e-9);
+    }
 }
 
 /// A world ready to run.
@@ -239,6 +261,8 @@ impl Simulation {
             admins: administrations,
             next_admin: 0,
             monitor: Monitor::new(sc.monitoring, sc.subject.clone()),
+            bp_readings: Vec::new(),
+            bp_due: Vec::new(),
         };
         let mut sim = Self { world, schedule, scenario: sc.clone(), params: p, clinic, grid };
         // Doses due at t = 0 pass the pre-dose check first; then a zero-length step settles every
@@ -339,6 +363,8 @@ impl Simulation {
                     a.mg / self.scenario.subject.weight_kg,
                     if a.duration_h > 0.0 { format!(" over {:.1} min", a.duration_h * MINUTES_PER_HOUR) } else { String::new() }
                 );
+                self.clinic.bp_readings.push(clinical::BpReading { administration: i, after_h: 0.0, sbp_mmhg: v.sbp_mmhg, dbp_mmhg: v.dbp_mmhg });
+                self.clinic.bp_due.extend(clinical::BP_CHECK_AFTER_H.iter().map(|&after| (i, after, a.t_h + after)));
                 let events = &mut self.clinic.monitor.events;
                 events.push(Event { time_h: a.t_h, kind: "dose_start".into(), detail: detail.clone() });
                 events.push(Event { time_h: a.t_h + a.duration_h, kind: "dose_end".into(), detail });
@@ -347,7 +373,6 @@ impl Simulation {
             }
         }
     }
-
 
     /// Run to the end. `progress(step, total)` is called now and then.
     pub fn run(self, progress: impl FnMut(u64, u64)) -> Result<RunOutput> {
@@ -386,6 +411,7 @@ impl Simulation {
                 self.clinic.monitor.no_driving(t_end, nd);
             }
             tracker.observe(&values);
+            self.clinic.take_bp_readings(t_end, &values.vitals);
             cancel.check(t_end)?;
             if grid.is_sample(step) {
                 let row = TraceRow::of(&values);
@@ -418,6 +444,7 @@ impl Simulation {
             wall_time_s: started.elapsed().as_secs_f64(),
             steps: grid.total_steps,
             pain,
+            bp_readings: std::mem::take(&mut self.clinic.bp_readings),
         })
     }
 }

@@ -5,12 +5,14 @@
 //! seed, so every mechanism of a single run runs unchanged.
 //!
 //! - [`population`]: between-subject variability, a table with value, unit, source, uncertainty.
+//! - [`bp`]: measured blood pressure (reading noise at the label's times) and the large rise.
 //! - [`placebo`]: expectancy response with its own time course, background improvement, rating noise.
 //! - [`trial`]: the trial file, arms, design; one subject in one arm.
 //! - [`stats`]: Wilson intervals, differences of proportions, NNT, Kaplan–Meier.
 //! - [`tables`]: subjects.csv, arms.csv, timecourse.csv, survival.csv.
 //! - `exec` (command line): blocks of subjects on N workers, resume, shards, merge.
 
+pub mod bp;
 pub mod placebo;
 pub mod population;
 pub mod stats;

@@ -96,7 +96,7 @@ pub fn outcome(spec: &TableSpec, u: &UnitResult, visit: &str) -> Option<(f64, bo
 pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
     let mut header: Vec<String> = ["arm", "subject", "person", "seed"].iter().map(std::string::ToString::to_string).collect();
     header.extend(spec.draw_columns.iter().cloned());
-    for c in ["expectancy", "background", "cmax_ng_ml", "auc_ng_h_ml", "peak_dissociation_cadss", "peak_sbp_mmhg", "large_bp_rise", "spine_density_rel_end"] {
+    for c in ["expectancy", "background", "cmax_ng_ml", "auc_ng_h_ml", "peak_dissociation_cadss", "peak_sbp_mmhg", "peak_measured_sbp_rise_mmhg", "peak_measured_dbp_rise_mmhg", "large_bp_rise", "spine_density_rel_end"] {
         header.push(c.into());
     }
     for v in VISITS {
@@ -118,6 +118,8 @@ pub fn subjects_csv(spec: &TableSpec, units: &[UnitResult]) -> Result<Vec<u8>> {
         r.push(num(u.auc_ng_h_ml));
         r.push(num(u.peak_dissociation_cadss));
         r.push(num(u.peak_sbp_mmhg));
+        r.push(opt(u.peak_measured_sbp_rise_mmhg));
+        r.push(opt(u.peak_measured_dbp_rise_mmhg));
         r.push(flag(Some(u.large_bp_rise)));
         r.push(opt(u.series.spine_density_rel.last().copied()));
         for v in VISITS {

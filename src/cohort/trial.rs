@@ -397,6 +397,9 @@ impl Trial {
             series.spine_density_rel.push(row.spine_density_rel);
         }
         let s = &run.output.summary;
+        let p = sc.params();
+        let bp_key = super::bp::noise_key(self.seed, person, arm as u64);
+        let rise = super::bp::measured_rises(&run.output.bp_readings, p.bp_reading_sd_sbp_mmhg, p.bp_reading_sd_dbp_mmhg, bp_key);
         Ok(UnitResult {
             arm,
             k,
@@ -411,7 +414,9 @@ impl Trial {
             auc_ng_h_ml: s.auc_ng_h_ml,
             peak_dissociation_cadss: s.peak_dissociation_cadss,
             peak_sbp_mmhg: s.peak_sbp_mmhg,
-            large_bp_rise: large_bp_rise(s.peak_sbp_mmhg - sc.subject.sbp_mmhg, s.peak_dbp_mmhg - sc.subject.dbp_mmhg),
+            peak_measured_sbp_rise_mmhg: rise.map(|r| r.sbp_mmhg),
+            peak_measured_dbp_rise_mmhg: rise.map(|r| r.dbp_mmhg),
+            large_bp_rise: rise.is_some_and(|r| r.large),
             pain: run.output.pain.as_ref().map(|p| PainOutcome {
                 opioid_24h_mg: p.summary.opioid_24h_mg,
                 opioid_48h_mg: p.summary.opioid_48h_mg,
@@ -430,8 +435,8 @@ pub const LARGE_RISE_SBP_MMHG: f64 = 40.0;
 pub const LARGE_RISE_DBP_MMHG: f64 = 25.0;
 
 /// A large blood-pressure rise: systolic by at least 40 mmHg and/or diastolic by at least 25 mmHg
-/// above baseline (the Spravato label's definition; 8-19 % of patients at least once in the first
-/// 4 weeks of esketamine).
+/// above the pre-dose reading (the Spravato label's definition; 8-19 % of patients at least once
+/// in the first 4 weeks of esketamine, 1-4 % on placebo).
 pub fn large_bp_rise(sbp_rise_mmhg: f64, dbp_rise_mmhg: f64) -> bool {
     sbp_rise_mmhg >= LARGE_RISE_SBP_MMHG || dbp_rise_mmhg >= LARGE_RISE_DBP_MMHG
 }
@@ -520,8 +525,16 @@ pub struct UnitResult {
     pub peak_dissociation_cadss: f64,
     /// Peak systolic blood pressure, mmHg.
     pub peak_sbp_mmhg: f64,
-    /// Whether systolic pressure rose by at least 40 mmHg and/or diastolic by at least 25 mmHg
-    /// above baseline at any time (the Spravato label's large rise; [`large_bp_rise`]).
+    /// Largest measured systolic rise of an administration over its pre-dose reading (readings at
+    /// the label's times with reading noise, `cohort::bp`), mmHg; `None` without a dose given.
+    #[serde(default)]
+    pub peak_measured_sbp_rise_mmhg: Option<f64>,
+    /// Largest measured diastolic rise, as `peak_measured_sbp_rise_mmhg`, mmHg.
+    #[serde(default)]
+    pub peak_measured_dbp_rise_mmhg: Option<f64>,
+    /// Whether a measured systolic pressure rose by at least 40 mmHg and/or a diastolic by at least
+    /// 25 mmHg over the pre-dose reading of its administration, 40 min or 1.5 h after it (the
+    /// Spravato label's large rise; [`large_bp_rise`], `cohort::bp`).
     #[serde(default)]
     pub large_bp_rise: bool,
     /// The pain end points, when the arm's scenario has a pain condition (`[pain]`).

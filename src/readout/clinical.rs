@@ -170,6 +170,29 @@ impl AcuteState {
     }
 }
 
+/// When blood pressure is measured after an administration, h after its start: about 40 min (the
+/// Spravato label: "reassess blood pressure at approximately 40 minutes", the time of the peak)
+/// and 1.5 h (the label's large rises are counted "in the first 1.5 hours after administration").
+/// With the pre-dose reading, the label's measurement times; [`BpReading`] records the model's
+/// pressure at each.
+pub const BP_CHECK_AFTER_H: [f64; 2] = [40.0 / MINUTES_PER_HOUR, 1.5];
+
+/// The model's (noiseless) blood pressure at one of the label's measurement times of one
+/// administration given: pre-dose (`after_h` = 0: the vitals at the start of the step in which the
+/// dose starts, before it) or [`BP_CHECK_AFTER_H`] after its start (the first step end at or after
+/// that time). A trial adds the reading noise to these (`cohort::bp`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BpReading {
+    /// Index of the administration in the scenario's list (`Scenario::administrations`).
+    pub administration: usize,
+    /// Time after the start of the administration, h (0: the pre-dose reading).
+    pub after_h: f64,
+    /// Systolic blood pressure, mmHg.
+    pub sbp_mmhg: f64,
+    /// Diastolic blood pressure, mmHg.
+    pub dbp_mmhg: f64,
+}
+
 /// The pressor factor of each session: one log-normal draw (mean 1, CV
 /// `response_cv_blood_pressure_session`) per planned administration, from the subject's stream
 /// (seed, administration index + 1, variability); the factor of the most recent administration

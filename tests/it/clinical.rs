@@ -429,3 +429,32 @@ fn spines_carry_the_sustained_effect_by_72_hours() {
     let (p4, s4) = parts(4.0);
     assert!(p4 / (p4 + s4) > 0.9, "protein share at 4 h {} (protein {p4}, spines {s4})", p4 / (p4 + s4));
 }
+
+/// The blood-pressure readings a trial measures (`RunOutput::bp_readings`) are the model's pressure
+/// at the label's times: before every administration given (the subject's baseline when no drug
+/// is on board) and 40 min and 1.5 h after its start (Spravato label: reassess at about 40 min;
+/// large rises counted in the first 1.5 h). Checked against the trace sampled every 5 min, which
+/// has rows at exactly those times, for the first two sessions of the induction.
+#[test]
+fn bp_readings_are_the_model_pressure_at_the_label_times() {
+    let out = run("spravato-induction", &["duration_h=86", "numerics.dt_s=60", "numerics.sample_every_min=5"]);
+    let r = &out.bp_readings;
+    assert_eq!(r.len(), 6, "{r:?}");
+    for (k, t0) in [(0usize, 0.0), (1, 84.0)] {
+        let of = |after: f64| r.iter().find(|x| x.administration == k && (x.after_h - after).abs() < 1e-9).unwrap();
+        let pre = of(0.0);
+        let row0 = at(&out.trace, t0);
+        assert!((row0.time_h - t0).abs() < 1e-9);
+        assert!((pre.sbp_mmhg - row0.sbp_mmhg).abs() < 0.01, "pre-dose {} vs trace {}", pre.sbp_mmhg, row0.sbp_mmhg);
+        for after in ketasim::readout::clinical::BP_CHECK_AFTER_H {
+            let row = at(&out.trace, t0 + after);
+            assert!((row.time_h - (t0 + after)).abs() < 1e-9, "no trace row at {}", t0 + after);
+            let x = of(after);
+            assert_eq!((x.sbp_mmhg, x.dbp_mmhg), (row.sbp_mmhg, row.dbp_mmhg), "session {k}, {after} h");
+        }
+        // The 40-min reading is near the peak: well above the pre-dose reading.
+        assert!(of(BP_40).sbp_mmhg > pre.sbp_mmhg + 3.0, "{:?}", of(BP_40));
+    }
+}
+
+const BP_40: f64 = 40.0 / 60.0;

@@ -254,12 +254,65 @@ fn esketamine_arm_day28_as_published() {
     assert!((0.55..=0.83).contains(&e), "esketamine response day 28 {e}, published about 0.69");
     assert!((0.39..=0.67).contains(&er), "esketamine remission day 28 {er}, published about 0.53");
     // Spravato label (section 5, increase in blood pressure): 8-19 % of esketamine-treated patients
-    // rose by >= 40 mmHg systolic and/or >= 25 mmHg diastolic at least once in the first 4 weeks
-    // (1-4 % on placebo, from blood-pressure variability that ketasim does not model).
+    // rose by >= 40 mmHg systolic and/or >= 25 mmHg diastolic in the first 1.5 h after an
+    // administration at least once in the first 4 weeks, counted on measured readings (pre-dose,
+    // 40 min, 1.5 h, with the within-visit reading noise of Muntner 2012 and Papaioannou 2020).
     let large = value(&a, "esketamine", "end", "large_bp_rise_rate");
     assert!((0.08..=0.19).contains(&large), "share of large blood-pressure rises {large}, label 8-19 %");
-    assert!(value(&a, "placebo", "end", "large_bp_rise_rate") <= 0.04);
+    placebo_rises_are_reading_noise(&d.join("out").join("subjects.csv"));
     let _ = fs::remove_dir_all(&d);
+}
+
+/// Standard normal CDF.
+fn phi(x: f64) -> f64 {
+    0.5 * (1.0 + ketasim::math::erf(x / std::f64::consts::SQRT_2))
+}
+
+/// P(max over `sessions` administrations of the largest of two post-dose rises ≤ x σ) when every
+/// reading is the same level plus independent N(0, σ²) noise: one administration's largest rise is
+/// max(e1, e2) − e0, whose CDF is ∫ φ(z) Φ(x + z)² dz (trapezoid on [−10, 10]).
+fn max_noise_rise_cdf(x: f64, sessions: i32) -> f64 {
+    let (n, h) = (4000, 20.0 / 4000.0);
+    let one: f64 = (0..=n)
+        .map(|i| {
+            let z = -10.0 + i as f64 * h;
+            let w = if i == 0 || i == n { 0.5 } else { 1.0 };
+            w * h * ketasim::math::exp(-0.5 * z * z) / (2.0 * std::f64::consts::PI).sqrt() * phi(x + z) * phi(x + z)
+        })
+        .sum();
+    ketasim::math::powi(one, sessions)
+}
+
+/// The placebo arm of `esketamine-induction` (8 administrations of 0 mg): its model pressure does
+/// not move, so each measured rise is reading noise alone. The largest systolic and diastolic
+/// rises of each subject must follow the analytic distribution of the largest of 8 × 2 noise
+/// rises (σ = `bp_reading_sd_sbp_mmhg` 4.2, `bp_reading_sd_dbp_mmhg` 3.65): the share of subjects
+/// below the analytic median within 0.5 ± 0.2 (4 binomial SEs of 100 subjects), and the
+/// analytic chance of a large rise, about 1e-5 per subject (a diastolic rise of 25 mmHg is 4.8
+/// noise SDs), gives no large rise among 100. The label's 1-4 % on placebo is a miss
+/// (docs/model.md): reading noise of the published size does not produce it.
+fn placebo_rises_are_reading_noise(subjects: &Path) {
+    let mut r = csv::Reader::from_path(subjects).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (arm, sbp, dbp, large) = (col("arm"), col("peak_measured_sbp_rise_mmhg"), col("peak_measured_dbp_rise_mmhg"), col("large_bp_rise"));
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).filter(|x| &x[arm] == "placebo").collect();
+    assert_eq!(rows.len(), 100);
+    // The analytic median of the largest rise, in noise SDs (bisection).
+    let (mut lo, mut hi) = (0.0, 10.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if max_noise_rise_cdf(mid, 8) < 0.5 { lo = mid } else { hi = mid }
+    }
+    for (c, sd) in [(sbp, 4.2), (dbp, 3.65)] {
+        let below = rows.iter().filter(|x| x[c].parse::<f64>().unwrap() <= lo * sd).count() as f64 / rows.len() as f64;
+        assert!((0.3..=0.7).contains(&below), "{}: {below} of the placebo subjects below the analytic median {:.2} mmHg", &h[c], lo * sd);
+    }
+    // Large rises: the analytic chance per subject.
+    let p_dbp = 1.0 - max_noise_rise_cdf(25.0 / 3.65, 8);
+    let p_sbp = 1.0 - max_noise_rise_cdf(40.0 / 4.2, 8);
+    assert!(p_dbp + p_sbp < 1e-4, "{p_dbp} {p_sbp}");
+    assert_eq!(rows.iter().filter(|x| &x[large] == "true").count(), 0, "large rises on placebo");
 }
 
 // ---------------------------------------------------------------- determinism
