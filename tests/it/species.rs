@@ -80,13 +80,66 @@ fn mouse_ketamine_half_life_and_tmax() {
 fn rat_ketamine_is_short_lived_and_peaks_early() {
     // Rat i.p. Tmax 5-10 min (assumption as above); the rat half-life (assumption 30 min, range
     // 15-90 min) is far shorter than the human 2-3 h: less than 5 % of the peak is left at 3 h (any
-    // half-life up to 40 min gives that).
+    // half-life up to 40 min gives that). The rat clearance it implies (69 mL/min/kg) stays below
+    // the rat liver blood flow (Gibson et al. 2021: 104.3 +/- 17.1 mL/min/kg), as it must for a drug
+    // cleared by the liver.
     let c = ip_curve(Species::Rat);
     let (cmax, tmax_h) = c.iter().map(|&(t, v)| (v, t)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a });
     assert!((5.0..=10.5).contains(&(tmax_h * 60.0)), "rat Tmax {} min", tmax_h * 60.0);
     let t_half_min = terminal_half_life_h(&c) * 60.0;
     assert!((15.0..=90.0).contains(&t_half_min), "rat t1/2 {t_half_min} min");
     assert!(at_curve(&c, 3.0) < 0.05 * cmax, "left at 3 h {} of {cmax}", at_curve(&c, 3.0));
+    let p = Params::default();
+    let cl_ml_min_kg = ketasim::math::ln(2.0) * p.rodent_ketamine_v_l_per_kg / p.rat_ketamine_half_life_h * 1000.0 / 60.0;
+    assert!(cl_ml_min_kg < 104.3, "rat clearance {cl_ml_min_kg} mL/min/kg above the liver blood flow");
+}
+
+/// Plasma and effect-site ketamine of one dose of `mg_per_kg` by `route` to a default rat, sampled
+/// every `dt_h` up to `t_end_h`: `(t, plasma, effect site)`.
+fn rat_curve(route: Route, mg_per_kg: f64, dt_h: f64, t_end_h: f64) -> Vec<(f64, f64, f64)> {
+    let p = species::apply(Params::default(), Species::Rat);
+    let w = Species::Rat.default_weight_kg().unwrap();
+    let dose = Administration { t_h: 0.0, drug: Drug::Ketamine, route, mg: mg_per_kg * w, duration_h: 0.0 };
+    let mut pk = Pharmacokinetics::new(&p, w, &[dose]);
+    let n = (t_end_h / dt_h).round() as usize;
+    (1..=n)
+        .map(|i| {
+            let t = i as f64 * dt_h;
+            pk.advance_to(t);
+            let c = pk.concentrations();
+            (t, c.plasma_ketamine_ng_ml, c.brain_ketamine_ng_ml)
+        })
+        .collect()
+}
+
+#[test]
+fn rat_brain_ketamine_peaks_within_a_minute_of_an_iv_dose() {
+    // Cohen et al. 1973 (rat, IV; Anesthesiology 39:370, abstract): peak brain ketamine less than a
+    // minute after the injection; brain/plasma ratio 6.5:1 at all times studied (from 30 s).
+    // Bands: effect-site peak < 1 min; the effect-site/plasma ratio at 30 s within 10 % of its
+    // value at 10 min (a constant ratio). Measured: peak 0.93 min; ratio 0.95 of the 10-min value.
+    let c = rat_curve(Route::IvBolus, 10.0, 1.0 / 3600.0, 0.5);
+    let (_, t_peak_h) = c.iter().map(|&(t, _, e)| (e, t)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a });
+    assert!(t_peak_h * 60.0 < 1.0, "rat effect-site peak {} min", t_peak_h * 60.0);
+    let ratio = |t_h: f64| {
+        let r = c.iter().min_by(|a, b| (a.0 - t_h).abs().total_cmp(&(b.0 - t_h).abs())).unwrap();
+        r.2 / r.1
+    };
+    let (r30, r600) = (ratio(30.0 / 3600.0), ratio(600.0 / 3600.0));
+    assert!((r30 / r600 - 1.0).abs() <= 0.10, "effect-site/plasma ratio {r30} at 30 s vs {r600} at 10 min");
+}
+
+#[test]
+fn rat_intraperitoneal_exposure_is_the_portal_bioavailability() {
+    // Lukas et al. 1971: compounds given i.p. are absorbed mainly through the portal circulation;
+    // the rat's i.p. bioavailability is its hepatic first pass (src/pk/species.rs: 0.448 with
+    // Gibson 2021's liver blood flow). Conservation check: the i.p./IV ratio of the plasma AUC over
+    // 8 h (both practically complete) equals that bioavailability within 1 %.
+    let auc = |route| rat_curve(route, 10.0, 1.0 / 600.0, 8.0).iter().map(|&(_, cp, _)| cp / 600.0).sum::<f64>();
+    let f = species::apply(Params::default(), Species::Rat).bioavailability_intraperitoneal;
+    let ratio = auc(Route::Intraperitoneal) / auc(Route::IvBolus);
+    assert!((ratio / f - 1.0).abs() <= 0.01, "AUC ratio {ratio} vs F {f}");
+    assert!((f - 0.448).abs() < 0.001, "rat F {f}");
 }
 
 #[test]
@@ -96,7 +149,7 @@ fn human_scenarios_ignore_the_rodent_parameters() {
     let sc = scenario("iv-infusion", &["duration_h=2"]);
     assert_eq!(sc.subject.species, Species::Human);
     let base = run_sc(&sc);
-    let changed = run("iv-infusion", &["duration_h=2", "parameters.rat_ketamine_half_life_h=5", "parameters.rodent_ketamine_v_l_per_kg=10", "parameters.ka_intraperitoneal_per_h=1"]);
+    let changed = run("iv-infusion", &["duration_h=2", "parameters.rat_ketamine_half_life_h=5", "parameters.rodent_ketamine_v_l_per_kg=10", "parameters.ka_intraperitoneal_per_h=1", "parameters.rodent_ke0_per_h=5", "parameters.rat_hepatic_blood_flow_ml_min_per_kg=20", "parameters.human_hepatic_blood_flow_ml_min_per_kg=90"]);
     for (a, b) in base.iter().zip(&changed) {
         assert_eq!(a.plasma_ketamine_ng_ml.to_bits(), b.plasma_ketamine_ng_ml.to_bits());
         assert_eq!(a.spine_density_rel.to_bits(), b.spine_density_rel.to_bits());
@@ -116,19 +169,21 @@ fn rat_glutamate_surge_is_in_band() {
 }
 
 #[test]
-#[ignore = "known deviation: the rat glutamate peak comes at 10 min (the i.p. Tmax), before the 20-60 min of Moghaddam 1997"]
+#[ignore = "known deviation: the rat glutamate peak comes at 10 min (the i.p. Tmax), before the 20-60 min of Moghaddam 1997 (whose dialysate sampling interval was not retrieved, so no fraction-averaged comparison)"]
 fn rat_glutamate_peak_time_is_in_band() {
-    // Moghaddam 1997: peak 20-60 min; band of tests/it/pathway.rs: 0.2-1.2 h. Measured: 0.17 h.
+    // Moghaddam 1997: peak 20-60 min; band of tests/it/pathway.rs: 0.2-1.2 h. Measured: 0.17 h
+    // (1.69x), with the derived rat i.p. bioavailability 0.448.
     let t = run("rat-li2010", &["duration_h=12"]);
     let (_, tg) = peak(&t, |r| r.glutamate_rel);
     assert!((0.2..=1.2).contains(&tg), "rat t peak glutamate {tg}");
 }
 
 #[test]
-#[ignore = "known deviation: rat 10 mg/kg i.p. raises mTORC1 only 1.34x (Li 2010: 1.5-3x); its NMDA block (0.84) is deep enough for the human-calibrated inverted U to damp the cascade"]
+#[ignore = "known deviation: rat 10 mg/kg i.p. raises mTORC1 only 1.37x (Li 2010: 1.5-3x); its NMDA block (0.83) is deep enough for the human-calibrated inverted U to damp the cascade; steeply dependent on the rat i.p. bioavailability (docs/model.md 1.1)"]
 fn rat_mtorc1_peaks_early_and_returns() {
     // Li 2010 (rat, 10 mg/kg i.p.): phospho-mTOR 1.5-3x at 30-60 min, back by 2 h. Band of
-    // tests/it/pathway.rs: peak 1.5-3x at 0.3-1.5 h, within 15 % from 3 h. Measured: 1.34x at 0.58 h.
+    // tests/it/pathway.rs: peak 1.5-3x at 0.3-1.5 h, within 15 % from 3 h. Measured: 1.37x at 0.58 h
+    // (1.34x with the former assumed i.p. bioavailability 0.5).
     let t = run("rat-li2010", &["duration_h=12"]);
     let (m, tm) = peak(&t, |r| r.mtorc1_rel);
     assert!((1.5..=3.0).contains(&m) && (0.3..=1.5).contains(&tm), "rat peak mTORC1 {m} at {tm} h");
@@ -138,7 +193,7 @@ fn rat_mtorc1_peaks_early_and_returns() {
 }
 
 #[test]
-#[ignore = "known deviation: rat synaptic proteins rise to 1.05-1.08x, below Li 2010's > 1.1x from 2 to 72 h (the weak mTORC1 surge above)"]
+#[ignore = "known deviation: rat synaptic proteins rise to 1.05-1.09x, below Li 2010's > 1.1x from 2 to 72 h (the weak mTORC1 surge above)"]
 fn rat_synaptic_protein_stays_up_from_2_to_72_hours() {
     // Li 2010: PSD-95, GluA1, synapsin I up from 2 h through at least 72 h; band > 1.1x pre-dose.
     let t = run("rat-li2010", &["duration_h=72"]);
