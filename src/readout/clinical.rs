@@ -14,7 +14,7 @@
 //! dT_x/dt  = ktol_x · (Ce_x − T_x)
 //! dA/dt    = g_A · Ce_d / EC50_CADSS − A · ln 2 / t½_A
 //! H(C; EC50, n) = C^n / (C^n + EC50^n)
-//! SBP   = SBP0 + s_bp · f_k · Emax_SBP · H(Ce_p; EC50_BP · (1 + T_p/K_p), n_BP)     DBP likewise
+//! SBP   = SBP0 + min(s_bp · f_k · Emax_SBP · H(Ce_p; EC50_BP · (1 + T_p/K_p), n_BP), c_P · SBP0)   DBP likewise
 //! HR    = HR0  + s_hr · Emax_HR  · H(Ce_p; EC50_HR · (1 + T_p/K_p), n_HR)
 //! SpO2  = SpO2_0 − Emax_SpO2 · H(C; EC50_SpO2, n_SpO2)      (only anaesthetic exposure; no memory)
 //! CADSS = min(92, s_cadss · 92 · H(Ce_d; EC50_CADSS · (1 + T_d/K_d), n_CADSS) / (1 + A))
@@ -24,7 +24,10 @@
 //! steps, unconditionally stable). The sensitivities `s` are the subject's (log-normal, mean 1,
 //! drawn once per run from the seed); `f_k` is the pressor factor of session `k` (the most recent
 //! administration; log-normal, mean 1, CV `response_cv_blood_pressure_session`): a large rise may
-//! come at any session, even after small ones (Spravato label). [`vitals`] is the memoryless
+//! come at any session, even after small ones (Spravato label). The rise has a ceiling, `c_P`
+//! (`pressor_ceiling_frac_of_baseline`) times the pre-drug pressure: the pressor response is a
+//! sympathetic one with a physiological maximum, which the log-normal tails of `s_bp · f_k` would
+//! otherwise exceed (a product of two such factors reaches 15× its mean in one of 10⁴ draws). [`vitals`] is the memoryless
 //! steady state (every compartment equilibrated, no tolerance), kept for callers that need only
 //! SpO2.
 //!
@@ -161,8 +164,8 @@ impl AcuteState {
         let bp = hill(ce_p, p.bp_ec50_ng_ml * shift_p, p.bp_hill) * s.blood_pressure * session_bp;
         let cadss = 92.0 * s.dissociation * hill(self.ce_dissociation_ng_ml, p.cadss_ec50_ng_ml * shift_d, p.cadss_hill) / (1.0 + self.attenuation);
         Vitals {
-            sbp_mmhg: subject.sbp_mmhg + p.sbp_emax_mmhg * bp,
-            dbp_mmhg: subject.dbp_mmhg + p.dbp_emax_mmhg * bp,
+            sbp_mmhg: subject.sbp_mmhg + (p.sbp_emax_mmhg * bp).min(p.pressor_ceiling_frac_of_baseline * subject.sbp_mmhg),
+            dbp_mmhg: subject.dbp_mmhg + (p.dbp_emax_mmhg * bp).min(p.pressor_ceiling_frac_of_baseline * subject.dbp_mmhg),
             hr_bpm: subject.hr_bpm + p.hr_emax_bpm * s.heart_rate * hill(ce_p, p.hr_ec50_ng_ml * shift_p, p.hr_hill),
             spo2_pct: subject.spo2_pct - p.spo2_emax_pct * hill(c_ng_ml, p.spo2_ec50_ng_ml, p.spo2_hill),
             dissociation_cadss: cadss.min(92.0),
@@ -587,6 +590,23 @@ mod tests {
         let v = vitals(0.0, &subject(), &Sensitivity::TYPICAL, &p);
         assert_eq!((v.sbp_mmhg, v.dbp_mmhg, v.hr_bpm, v.spo2_pct, v.dissociation_cadss), (125.0, 80.0, 72.0, 98.0, 0.0));
         assert_eq!(madrs(32.0, 0.9, 0.9, 0.75, 0.75, &p), 32.0);
+    }
+
+    #[test]
+    fn pressor_rise_stops_at_its_ceiling() {
+        // A very sensitive subject in a very sensitive session: the rise is min(drive, c_P · baseline)
+        // for SBP and DBP alike; a typical one is below the ceiling and unchanged by it.
+        let p = Params::default();
+        let ce = 10.0 * p.bp_ec50_ng_ml;
+        let state = AcuteState { ce_pressor_ng_ml: ce, ..AcuteState::default() };
+        let h = hill(ce, p.bp_ec50_ng_ml, p.bp_hill);
+        let huge = Sensitivity { blood_pressure: 20.0, ..Sensitivity::TYPICAL };
+        let v = state.vitals(ce, &subject(), &huge, 1.0, &p);
+        assert_eq!(v.sbp_mmhg, 125.0 * (1.0 + p.pressor_ceiling_frac_of_baseline));
+        assert_eq!(v.dbp_mmhg, 80.0 * (1.0 + p.pressor_ceiling_frac_of_baseline));
+        let v = state.vitals(ce, &subject(), &Sensitivity::TYPICAL, 1.0, &p);
+        assert_eq!(v.sbp_mmhg, 125.0 + p.sbp_emax_mmhg * h);
+        assert_eq!(v.dbp_mmhg, 80.0 + p.dbp_emax_mmhg * h);
     }
 
     #[test]

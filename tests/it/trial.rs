@@ -260,6 +260,15 @@ fn esketamine_arm_day28_as_published() {
     let large = value(&a, "esketamine", "end", "large_bp_rise_rate");
     assert!((0.08..=0.19).contains(&large), "share of large blood-pressure rises {large}, label 8-19 %");
     placebo_rises_are_reading_noise(&d.join("out").join("subjects.csv"));
+    // The pressor ceiling (Ketalar label: peaks 10-50 % above baseline in most patients; ketasim's
+    // cap `pressor_ceiling_frac_of_baseline` on the rise): no subject's model systolic pressure
+    // exceeds its pre-drug value by more than that fraction, however large its log-normal factors.
+    let sc = api::scenario("spravato-induction", &[], None).unwrap();
+    let ceiling = sc.subject.sbp_mmhg * (1.0 + ketasim::params::Params::default().pressor_ceiling_frac_of_baseline);
+    let mut r = csv::Reader::from_path(d.join("out").join("subjects.csv")).unwrap();
+    let col = r.headers().unwrap().iter().position(|c| c == "peak_sbp_mmhg").unwrap();
+    let peak = r.records().map(|x| x.unwrap()[col].parse::<f64>().unwrap()).fold(0.0, f64::max);
+    assert!(peak > sc.subject.sbp_mmhg && peak <= ceiling + 1e-9, "highest peak SBP {peak} mmHg, ceiling {ceiling}");
     let _ = fs::remove_dir_all(&d);
 }
 
