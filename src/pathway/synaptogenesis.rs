@@ -194,6 +194,10 @@ pub struct DriveStep {
     pub off: f64,
     /// Basal synaptic protein of the subject (the competence that consolidates nothing).
     pub basal: f64,
+    /// `x50^n` of the consolidation's Hill function (`spine_consolidation_half_drive_rel` to the
+    /// power `spine_consolidation_hill`), which [`super::hill`] would otherwise evaluate for every
+    /// neuron: with `n` = 8 that is a `pow` call (docs/performance.md, fifth pass).
+    pub half_drive_n: f64,
 }
 
 impl DriveStep {
@@ -206,6 +210,7 @@ impl DriveStep {
             on: crate::math::exp(-dt_h / p.spine_consolidation_on_h),
             off: crate::math::exp(-dt_h / (p.spine_consolidation_off_days * HOURS_PER_DAY)),
             basal,
+            half_drive_n: super::pow_n(p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill),
         }
     }
 }
@@ -213,8 +218,18 @@ impl DriveStep {
 /// Consolidation target `K*` at competence `competence` for basal protein `basal`.
 #[inline]
 pub fn consolidation_target(competence: f64, basal: f64, p: &Params) -> f64 {
+    consolidation_target_by(competence, basal, super::pow_n(p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill), p)
+}
+
+/// [`consolidation_target`] with `x50^n` given ([`DriveStep::half_drive_n`]): the same value, bit
+/// for bit. At or below the basal level (`x = 0`) the power is not evaluated: `0^n = +0` exactly
+/// for `n > 0`, which is what `pow` returns (`x` is `+0` there: `a − a` is `+0`).
+#[inline]
+pub fn consolidation_target_by(competence: f64, basal: f64, half_drive_n: f64, p: &Params) -> f64 {
     let x = (competence / basal - 1.0).max(0.0);
-    p.spine_consolidation_max * super::hill(x, p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill)
+    let n = p.spine_consolidation_hill;
+    let xn = if x == 0.0 && n > 0.0 { 0.0 } else { super::pow_n(x, n) };
+    p.spine_consolidation_max * (xn / (xn + half_drive_n))
 }
 
 /// One neuron's [`SpineDrive`] after a step over which its synaptic protein is `protein` (exact
@@ -222,7 +237,7 @@ pub fn consolidation_target(competence: f64, basal: f64, p: &Params) -> f64 {
 #[inline]
 pub fn drive_step(d: SpineDrive, protein: f64, k: &DriveStep, p: &Params) -> SpineDrive {
     let (ue, uc) = (d.early - protein, d.competence - protein);
-    let target = consolidation_target(d.competence, k.basal, p);
+    let target = consolidation_target_by(d.competence, k.basal, k.half_drive_n, p);
     let decay = if target > d.consolidation { k.on } else { k.off };
     SpineDrive {
         early: protein + ue * k.decay,
@@ -575,6 +590,22 @@ mod tests {
         // At rest nothing moves and nothing consolidates.
         let k = DriveStep::new(0.5, 0.85, &p);
         assert_eq!(drive_step(SpineDrive::at_rest(0.85), 0.85, &k, &p), SpineDrive::at_rest(0.85));
+    }
+
+    #[test]
+    fn consolidation_target_with_the_power_given_is_the_same_bits() {
+        // `consolidation_target_by` (x50^n once per step, no power at x = 0) against the Hill
+        // function written out, bit for bit, below, at and above the basal level.
+        let p = Params::default();
+        for basal in [0.85, 1.0] {
+            let k = DriveStep::new(10.0 / 3600.0, basal, &p);
+            for c in (0..=3000).map(|i| 0.5 + f64::from(i) * 5e-4).chain([basal, basal * (1.0 + 1e-15)]) {
+                let x = (c / basal - 1.0).max(0.0);
+                let direct = p.spine_consolidation_max * crate::pathway::hill(x, p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill);
+                assert_eq!(consolidation_target_by(c, basal, k.half_drive_n, &p).to_bits(), direct.to_bits(), "competence {c}");
+                assert_eq!(consolidation_target(c, basal, &p).to_bits(), direct.to_bits(), "competence {c}");
+            }
+        }
     }
 
     #[test]
