@@ -75,11 +75,12 @@ impl SpineMeans {
     }
 }
 
-/// Register the stage: its system (on its own, longer spine step) and its guard checks. The
-/// initial spines and the [`SpineBook`] come with the agents (see `sim.rs`).
+/// Register the stage: its system ([`spines`]: competence every step, turnover on its own, longer
+/// spine step) and its guard checks. The initial spines and the [`SpineBook`] come with the agents
+/// (see `sim.rs`).
 pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<SpineMeans>();
-    schedule.add_systems((competence, spine_turnover.run_if(spine_step_due)).chain().in_set(Set));
+    schedule.add_systems(spines.in_set(Set));
     guard::add_check(world, |world, t_h, ov| {
         let m = *world.resource::<SpineMeans>();
         for (name, v) in [
@@ -487,58 +488,73 @@ pub fn poisson<R: rand::Rng + ?Sized>(mean: f64, rng: &mut R) -> u32 {
     u32::try_from(rng::poisson(mean, rng)).unwrap_or(u32::MAX)
 }
 
-/// Run condition: spine turnover runs on every `every_steps`-th step (never on a zero-length step).
-/// Reads `Clock`, `SpineBook::every_steps`; writes nothing.
-pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
+/// Whether spine turnover runs at the step `clock`: on every `every_steps`-th step, never on a
+/// zero-length step.
+#[inline]
+pub fn spine_step_due(clock: &Clock, book: &SpineBook) -> bool {
     clock.dt_h > 0.0 && (clock.step + 1).is_multiple_of(book.every_steps)
 }
 
-/// Competence and consolidation, every step ([`drive_step`]). Reads `Clock`, `Model`, `Stress`,
-/// each pyramidal neuron's `SynapticProtein`; writes each neuron's [`SpineDrive`].
-pub fn competence(clock: Res<Clock>, model: Res<Model>, stress: Res<Stress>, mut cells: Query<(&SynapticProtein, &mut SpineDrive)>) {
-    let p = &model.0;
-    let k = DriveStep::new(clock.dt_h, super::protein::basal_level(stress.0, p), p);
-    for (protein, mut drive) in cells.contiguous_iter_mut().expect(DENSE) {
-        for (prot, d) in protein.iter().zip(drive.bypass_change_detection()) {
-            *d = drive_step(*d, prot.0, &k, p);
-        }
-    }
-}
-
-/// Spine fates and formation, neuron by neuron ([`neuron_spine_step`]). Reads `Clock`, `Model`,
-/// `Seed`, `Stress`, each pyramidal neuron's [`SpineDrive`]; writes each neuron's [`Spines`],
-/// `SpineBook` and `SpineMeans`. Above [`PARALLEL_MIN_SPINES`] spines and with more than one
-/// thread in bevy's compute task pool, neurons are processed in parallel: each neuron's spines
-/// draw from their own streams and the tallies are integers, so the result is the same.
-pub fn spine_turnover(
+/// The stage's one system: competence and consolidation of every neuron at every step
+/// ([`drive_step`]), then, when [`spine_step_due`], the fates and formation of the spines
+/// ([`spine_turnover`]). One system rather than two and a run condition: each system run and each
+/// resource it fetches have a fixed cost at every step (docs/performance.md, fifth pass). Reads
+/// `Clock`, `Model`, `Seed`, `Stress`, each pyramidal neuron's `SynapticProtein`; writes each
+/// neuron's [`SpineDrive`] and [`Spines`], `SpineBook` and `SpineMeans`.
+#[allow(clippy::too_many_arguments)]
+pub fn spines(
     clock: Res<Clock>,
     model: Res<Model>,
     seed: Res<Seed>,
     stress: Res<Stress>,
     mut book: ResMut<SpineBook>,
     mut means: ResMut<SpineMeans>,
-    mut neurons: Query<(&Pyramidal, &SpineDrive, &mut Spines)>,
+    mut neurons: Query<(&Pyramidal, &SynapticProtein, &mut SpineDrive, &mut Spines)>,
 ) {
     let p = &model.0;
-    let k = SpineStep::new(book.every_steps as f64 * clock.dt_h, book.steps_done, seed.0, stress.0, book.reference_per_neuron, p);
+    let k = DriveStep::new(clock.dt_h, super::protein::basal_level(stress.0, p), p);
+    for (_, protein, mut drive, _) in neurons.contiguous_iter_mut().expect(DENSE) {
+        for (prot, d) in protein.iter().zip(drive.bypass_change_detection()) {
+            *d = drive_step(*d, prot.0, &k, p);
+        }
+    }
+    if spine_step_due(&clock, &book) {
+        *means = spine_turnover(clock.dt_h, seed.0, stress.0, &mut book, &mut neurons, p);
+    }
+}
+
+/// Spine fates and formation, neuron by neuron ([`neuron_spine_step`]), over a spine step of
+/// `book.every_steps` pathway steps of `dt_h`; advances `book` and returns the new means. Above
+/// [`PARALLEL_MIN_SPINES`] spines and with more than one thread in bevy's compute task pool,
+/// neurons are processed in parallel: each neuron's spines draw from their own streams and the
+/// tallies are integers, so the result is the same.
+pub fn spine_turnover(
+    dt_h: f64,
+    seed: u64,
+    stressed: bool,
+    book: &mut SpineBook,
+    neurons: &mut Query<(&Pyramidal, &SynapticProtein, &mut SpineDrive, &mut Spines)>,
+    p: &Params,
+) -> SpineMeans {
+    let k = SpineStep::new(book.every_steps as f64 * dt_h, book.steps_done, seed, stressed, book.reference_per_neuron, p);
     let threads = bevy_tasks::ComputeTaskPool::try_get().map_or(1, |pool| pool.thread_num());
     let (mut thin, mut mushroom) = (0u64, 0u64);
     if threads > 1 && book.spines >= PARALLEL_MIN_SPINES as u64 {
-        neurons.par_iter_mut().for_each(|(cell, drive, mut s)| neuron_spine_step(cell.index, drive, &mut s, &k, p));
-        neurons.iter().for_each(|(_, _, s)| {
+        neurons.par_iter_mut().for_each(|(cell, _, drive, mut s)| neuron_spine_step(cell.index, &drive, &mut s, &k, p));
+        neurons.iter().for_each(|(_, _, _, s)| {
             thin += s.thin.len() as u64;
             mushroom += s.mushroom.len() as u64;
         });
     } else {
-        neurons.iter_mut().for_each(|(cell, drive, mut s)| {
-            neuron_spine_step(cell.index, drive, &mut s, &k, p);
+        neurons.iter_mut().for_each(|(cell, _, drive, mut s)| {
+            neuron_spine_step(cell.index, &drive, &mut s, &k, p);
             thin += s.thin.len() as u64;
             mushroom += s.mushroom.len() as u64;
         });
     }
-    *means = SpineMeans::of_totals(thin, mushroom, book.neurons);
     book.spines = thin + mushroom;
     book.steps_done += 1;
+    SpineMeans::of_totals(thin, mushroom, book.neurons)
 }
 
 #[cfg(test)]
