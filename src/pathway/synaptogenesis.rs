@@ -75,11 +75,12 @@ impl SpineMeans {
     }
 }
 
-/// Register the stage: its system (on its own, longer spine step) and its guard checks. The
-/// initial spines and the [`SpineBook`] come with the agents (see `sim.rs`).
+/// Register the stage: its system ([`spines`]: competence every step, turnover on its own, longer
+/// spine step) and its guard checks. The initial spines and the [`SpineBook`] come with the agents
+/// (see `sim.rs`).
 pub fn plugin(world: &mut World, schedule: &mut Schedule) {
     world.init_resource::<SpineMeans>();
-    schedule.add_systems((competence, spine_turnover.run_if(spine_step_due)).chain().in_set(Set));
+    schedule.add_systems(spines.in_set(Set));
     guard::add_check(world, |world, t_h, ov| {
         let m = *world.resource::<SpineMeans>();
         for (name, v) in [
@@ -194,6 +195,10 @@ pub struct DriveStep {
     pub off: f64,
     /// Basal synaptic protein of the subject (the competence that consolidates nothing).
     pub basal: f64,
+    /// `x50^n` of the consolidation's Hill function (`spine_consolidation_half_drive_rel` to the
+    /// power `spine_consolidation_hill`), which [`super::hill`] would otherwise evaluate for every
+    /// neuron: with `n` = 8 that is a `pow` call (docs/performance.md, fifth pass).
+    pub half_drive_n: f64,
 }
 
 impl DriveStep {
@@ -206,6 +211,7 @@ impl DriveStep {
             on: crate::math::exp(-dt_h / p.spine_consolidation_on_h),
             off: crate::math::exp(-dt_h / (p.spine_consolidation_off_days * HOURS_PER_DAY)),
             basal,
+            half_drive_n: super::pow_n(p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill),
         }
     }
 }
@@ -213,8 +219,18 @@ impl DriveStep {
 /// Consolidation target `K*` at competence `competence` for basal protein `basal`.
 #[inline]
 pub fn consolidation_target(competence: f64, basal: f64, p: &Params) -> f64 {
+    consolidation_target_by(competence, basal, super::pow_n(p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill), p)
+}
+
+/// [`consolidation_target`] with `x50^n` given ([`DriveStep::half_drive_n`]): the same value, bit
+/// for bit. At or below the basal level (`x = 0`) the power is not evaluated: `0^n = +0` exactly
+/// for `n > 0`, which is what `pow` returns (`x` is `+0` there: `a − a` is `+0`).
+#[inline]
+pub fn consolidation_target_by(competence: f64, basal: f64, half_drive_n: f64, p: &Params) -> f64 {
     let x = (competence / basal - 1.0).max(0.0);
-    p.spine_consolidation_max * super::hill(x, p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill)
+    let n = p.spine_consolidation_hill;
+    let xn = if x == 0.0 && n > 0.0 { 0.0 } else { super::pow_n(x, n) };
+    p.spine_consolidation_max * (xn / (xn + half_drive_n))
 }
 
 /// One neuron's [`SpineDrive`] after a step over which its synaptic protein is `protein` (exact
@@ -222,7 +238,7 @@ pub fn consolidation_target(competence: f64, basal: f64, p: &Params) -> f64 {
 #[inline]
 pub fn drive_step(d: SpineDrive, protein: f64, k: &DriveStep, p: &Params) -> SpineDrive {
     let (ue, uc) = (d.early - protein, d.competence - protein);
-    let target = consolidation_target(d.competence, k.basal, p);
+    let target = consolidation_target_by(d.competence, k.basal, k.half_drive_n, p);
     let decay = if target > d.consolidation { k.on } else { k.off };
     SpineDrive {
         early: protein + ue * k.decay,
@@ -472,58 +488,73 @@ pub fn poisson<R: rand::Rng + ?Sized>(mean: f64, rng: &mut R) -> u32 {
     u32::try_from(rng::poisson(mean, rng)).unwrap_or(u32::MAX)
 }
 
-/// Run condition: spine turnover runs on every `every_steps`-th step (never on a zero-length step).
-/// Reads `Clock`, `SpineBook::every_steps`; writes nothing.
-pub fn spine_step_due(clock: Res<Clock>, book: Res<SpineBook>) -> bool {
+/// Whether spine turnover runs at the step `clock`: on every `every_steps`-th step, never on a
+/// zero-length step.
+#[inline]
+pub fn spine_step_due(clock: &Clock, book: &SpineBook) -> bool {
     clock.dt_h > 0.0 && (clock.step + 1).is_multiple_of(book.every_steps)
 }
 
-/// Competence and consolidation, every step ([`drive_step`]). Reads `Clock`, `Model`, `Stress`,
-/// each pyramidal neuron's `SynapticProtein`; writes each neuron's [`SpineDrive`].
-pub fn competence(clock: Res<Clock>, model: Res<Model>, stress: Res<Stress>, mut cells: Query<(&SynapticProtein, &mut SpineDrive)>) {
-    let p = &model.0;
-    let k = DriveStep::new(clock.dt_h, super::protein::basal_level(stress.0, p), p);
-    for (protein, mut drive) in cells.contiguous_iter_mut().expect(DENSE) {
-        for (prot, d) in protein.iter().zip(drive.bypass_change_detection()) {
-            *d = drive_step(*d, prot.0, &k, p);
-        }
-    }
-}
-
-/// Spine fates and formation, neuron by neuron ([`neuron_spine_step`]). Reads `Clock`, `Model`,
-/// `Seed`, `Stress`, each pyramidal neuron's [`SpineDrive`]; writes each neuron's [`Spines`],
-/// `SpineBook` and `SpineMeans`. Above [`PARALLEL_MIN_SPINES`] spines and with more than one
-/// thread in bevy's compute task pool, neurons are processed in parallel: each neuron's spines
-/// draw from their own streams and the tallies are integers, so the result is the same.
-pub fn spine_turnover(
+/// The stage's one system: competence and consolidation of every neuron at every step
+/// ([`drive_step`]), then, when [`spine_step_due`], the fates and formation of the spines
+/// ([`spine_turnover`]). One system rather than two and a run condition: each system run and each
+/// resource it fetches have a fixed cost at every step (docs/performance.md, fifth pass). Reads
+/// `Clock`, `Model`, `Seed`, `Stress`, each pyramidal neuron's `SynapticProtein`; writes each
+/// neuron's [`SpineDrive`] and [`Spines`], `SpineBook` and `SpineMeans`.
+#[allow(clippy::too_many_arguments)]
+pub fn spines(
     clock: Res<Clock>,
     model: Res<Model>,
     seed: Res<Seed>,
     stress: Res<Stress>,
     mut book: ResMut<SpineBook>,
     mut means: ResMut<SpineMeans>,
-    mut neurons: Query<(&Pyramidal, &SpineDrive, &mut Spines)>,
+    mut neurons: Query<(&Pyramidal, &SynapticProtein, &mut SpineDrive, &mut Spines)>,
 ) {
     let p = &model.0;
-    let k = SpineStep::new(book.every_steps as f64 * clock.dt_h, book.steps_done, seed.0, stress.0, book.reference_per_neuron, p);
+    let k = DriveStep::new(clock.dt_h, super::protein::basal_level(stress.0, p), p);
+    for (_, protein, mut drive, _) in neurons.contiguous_iter_mut().expect(DENSE) {
+        for (prot, d) in protein.iter().zip(drive.bypass_change_detection()) {
+            *d = drive_step(*d, prot.0, &k, p);
+        }
+    }
+    if spine_step_due(&clock, &book) {
+        *means = spine_turnover(clock.dt_h, seed.0, stress.0, &mut book, &mut neurons, p);
+    }
+}
+
+/// Spine fates and formation, neuron by neuron ([`neuron_spine_step`]), over a spine step of
+/// `book.every_steps` pathway steps of `dt_h`; advances `book` and returns the new means. Above
+/// [`PARALLEL_MIN_SPINES`] spines and with more than one thread in bevy's compute task pool,
+/// neurons are processed in parallel: each neuron's spines draw from their own streams and the
+/// tallies are integers, so the result is the same.
+pub fn spine_turnover(
+    dt_h: f64,
+    seed: u64,
+    stressed: bool,
+    book: &mut SpineBook,
+    neurons: &mut Query<(&Pyramidal, &SynapticProtein, &mut SpineDrive, &mut Spines)>,
+    p: &Params,
+) -> SpineMeans {
+    let k = SpineStep::new(book.every_steps as f64 * dt_h, book.steps_done, seed, stressed, book.reference_per_neuron, p);
     let threads = bevy_tasks::ComputeTaskPool::try_get().map_or(1, |pool| pool.thread_num());
     let (mut thin, mut mushroom) = (0u64, 0u64);
     if threads > 1 && book.spines >= PARALLEL_MIN_SPINES as u64 {
-        neurons.par_iter_mut().for_each(|(cell, drive, mut s)| neuron_spine_step(cell.index, drive, &mut s, &k, p));
-        neurons.iter().for_each(|(_, _, s)| {
+        neurons.par_iter_mut().for_each(|(cell, _, drive, mut s)| neuron_spine_step(cell.index, &drive, &mut s, &k, p));
+        neurons.iter().for_each(|(_, _, _, s)| {
             thin += s.thin.len() as u64;
             mushroom += s.mushroom.len() as u64;
         });
     } else {
-        neurons.iter_mut().for_each(|(cell, drive, mut s)| {
-            neuron_spine_step(cell.index, drive, &mut s, &k, p);
+        neurons.iter_mut().for_each(|(cell, _, drive, mut s)| {
+            neuron_spine_step(cell.index, &drive, &mut s, &k, p);
             thin += s.thin.len() as u64;
             mushroom += s.mushroom.len() as u64;
         });
     }
-    *means = SpineMeans::of_totals(thin, mushroom, book.neurons);
     book.spines = thin + mushroom;
     book.steps_done += 1;
+    SpineMeans::of_totals(thin, mushroom, book.neurons)
 }
 
 #[cfg(test)]
@@ -575,6 +606,22 @@ mod tests {
         // At rest nothing moves and nothing consolidates.
         let k = DriveStep::new(0.5, 0.85, &p);
         assert_eq!(drive_step(SpineDrive::at_rest(0.85), 0.85, &k, &p), SpineDrive::at_rest(0.85));
+    }
+
+    #[test]
+    fn consolidation_target_with_the_power_given_is_the_same_bits() {
+        // `consolidation_target_by` (x50^n once per step, no power at x = 0) against the Hill
+        // function written out, bit for bit, below, at and above the basal level.
+        let p = Params::default();
+        for basal in [0.85, 1.0] {
+            let k = DriveStep::new(10.0 / 3600.0, basal, &p);
+            for c in (0..=3000).map(|i| 0.5 + f64::from(i) * 5e-4).chain([basal, basal * (1.0 + 1e-15)]) {
+                let x = (c / basal - 1.0).max(0.0);
+                let direct = p.spine_consolidation_max * crate::pathway::hill(x, p.spine_consolidation_half_drive_rel, p.spine_consolidation_hill);
+                assert_eq!(consolidation_target_by(c, basal, k.half_drive_n, &p).to_bits(), direct.to_bits(), "competence {c}");
+                assert_eq!(consolidation_target(c, basal, &p).to_bits(), direct.to_bits(), "competence {c}");
+            }
+        }
     }
 
     #[test]
