@@ -17,6 +17,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("eef2k-only", include_str!("../../scenarios/eef2k-only.toml")),
     ("rat-li2010", include_str!("../../scenarios/rat-li2010.toml")),
     ("mouse-autry2011", include_str!("../../scenarios/mouse-autry2011.toml")),
+    ("mouse-modasava2019", include_str!("../../scenarios/mouse-modasava2019.toml")),
     ("clinic-session", include_str!("../../scenarios/clinic-session.toml")),
     ("spravato-induction", include_str!("../../scenarios/spravato-induction.toml")),
     ("six-infusions", include_str!("../../scenarios/six-infusions.toml")),

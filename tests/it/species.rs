@@ -221,3 +221,77 @@ fn mouse_bdnf_rises_within_30_minutes() {
     let b = at(&t, 0.5).bdnf_rel;
     assert!(b >= 1.2, "mouse BDNF at 30 min {b}");
 }
+
+/// Spine density gained over the drug-free control of the same seed at `t_h`.
+fn gain(trace: &[TraceRow], ctrl: &[TraceRow], t_h: f64) -> f64 {
+    at(trace, t_h).spine_density_rel - at(ctrl, t_h).spine_density_rel
+}
+
+#[test]
+fn mouse_spine_formation_waits_hours_for_competence() {
+    // Moda-Sava et al. 2019 (Science 364:eaat8078; two-photon imaging of the same prefrontal
+    // dendrites in corticosterone-stressed mice, 10 mg/kg i.p.): spine formation unchanged 3-6 h
+    // after ketamine, raised at 12-24 h. The band of the human-PK test (tests/it/pathway.rs,
+    // spine_formation_waits_hours_for_competence): the density gained over the drug-free control by
+    // 6 h is at most 15 % of the 24-h gain (by 3 h at most 5 %), and more is gained between 12 and
+    // 24 h than in the first 6 h, five times over. Measured (`mouse-modasava2019`): gains 0.0011,
+    // 0.0058, 0.0272, 0.0657 at 3, 6, 12, 24 h.
+    let t = run("mouse-modasava2019", &["duration_h=30"]);
+    let ctrl = control("mouse-modasava2019", &["duration_h=30"]);
+    let g = |h: f64| gain(&t, &ctrl, h);
+    let g24 = g(24.0);
+    assert!(g24 > 0.05, "mouse 24-h gain {g24}");
+    assert!(g(3.0) <= 0.05 * g24, "gain at 3 h {} of {g24}", g(3.0));
+    assert!(g(6.0) <= 0.15 * g24, "gain at 6 h {} of {g24}", g(6.0));
+    assert!(g24 - g(12.0) > 5.0 * g(6.0), "12-24 h {} vs 0-6 h {}", g24 - g(12.0), g(6.0));
+}
+
+#[test]
+fn healthy_mouse_spine_density_stays_up_for_two_weeks() {
+    // Phoumthipphavong et al. 2016 (eNeuro 3:ENEURO.0133-15.2016; two-photon imaging of mouse
+    // medial frontal cortex, one 10 mg/kg i.p. dose, healthy mice): "higher dendritic spine density
+    // ... for up to 2 weeks" than saline-injected controls. Band: the spine density of a healthy
+    // mouse (`mouse-modasava2019` with subject.state = healthy) is above the drug-free control of the
+    // same seed at every daily read-out from day 1 to day 14. Measured: +0.052 at day 1, +0.056 at
+    // day 2 (the largest), +0.023 at day 7, +0.006 at day 14.
+    let sets = ["subject.state=\"healthy\"", "duration_h=340", "numerics.sample_every_min=60"];
+    let t = run("mouse-modasava2019", &sets);
+    let ctrl = control("mouse-modasava2019", &sets);
+    for day in 1..=14 {
+        let g = gain(&t, &ctrl, 24.0 * f64::from(day));
+        assert!(g > 0.0, "healthy mouse spine gain {g} at day {day}");
+    }
+}
+
+#[test]
+fn mouse_24h_spine_gain_needs_hnk_when_the_hnk_mechanism_is_on() {
+    // Zanos et al. 2016 (Nature 533:481): in mice the antidepressant actions of 10 mg/kg ketamine
+    // at 24 h require its metabolism to (2R,6R)-HNK; 6,6-dideuteroketamine (less HNK, the same NMDA
+    // block) lacked them. Contested (Yang 2018: the HNK route is disputed; src/pathway/ampa.rs), so
+    // the `hnk` mechanism is off by default. With it on, no HNK (hnk_per_norketamine = 0) must leave
+    // the NMDA block unchanged (bit for bit) and lose most of the 24-h spine gain over the drug-free
+    // control. Band: more than half lost. Measured (stressed mouse, `mouse-modasava2019`): 0.183
+    // with HNK, 0.066 without (64 % lost); a healthy mouse 0.117 vs 0.052 (56 %).
+    let sets = ["duration_h=30", "mechanisms.hnk=true"];
+    let with = run("mouse-modasava2019", &sets);
+    let without = run("mouse-modasava2019", &["duration_h=30", "mechanisms.hnk=true", "parameters.hnk_per_norketamine=0"]);
+    let ctrl = control("mouse-modasava2019", &sets);
+    for (a, b) in with.iter().zip(&without) {
+        assert_eq!(a.nmda_block_interneuron.to_bits(), b.nmda_block_interneuron.to_bits(), "NMDA block at {} h", a.time_h);
+    }
+    let (g_with, g_without) = (gain(&with, &ctrl, 24.0), gain(&without, &ctrl, 24.0));
+    assert!(g_with > 0.0 && g_without < 0.5 * g_with, "24-h gain {g_without} without HNK vs {g_with} with");
+}
+
+#[test]
+#[ignore = "known deviation: 10 mg/kg i.p. restores 43 % of the stressed mouse's spine deficit by 72 h (band >= 50 %); its interneuron block (0.80) is deep enough for the human-calibrated inverted U to damp the cascade, as in the rat (docs/model.md, misses)"]
+fn stressed_mouse_rescue_restores_half_the_deficit() {
+    // Li 2011 (rat) and Moda-Sava 2019 (corticosterone-stressed mice, 10 mg/kg i.p.): one dose
+    // reverses the stress deficit of spines within 24-72 h. The band of tests/it/pathway.rs
+    // (stress_deficit_rescue_and_fade): at least half the deficit restored by 72 h. Measured
+    // (`mouse-modasava2019`): 0.736 at the start, 0.850 at 72 h (0.114 of a deficit of 0.264).
+    let t = run("mouse-modasava2019", &[]);
+    let d0 = t[0].spine_density_rel;
+    let d72 = at(&t, 72.0).spine_density_rel;
+    assert!(d72 - d0 >= 0.5 * (1.0 - d0), "restored {} of deficit {}", d72 - d0, 1.0 - d0);
+}
