@@ -2,21 +2,9 @@
 //! beside each assertion; the papers in docs/references.md.
 
 use ketasim::readout::{Event, SummaryRow, TraceRow};
-use ketasim::scenario::{self, Scenario};
-use ketasim::sim::{RunOutput, Simulation};
+use ketasim::sim::RunOutput;
 
-fn scenario(name: &str, sets: &[&str]) -> Scenario {
-    let sets: Vec<String> = sets.iter().map(std::string::ToString::to_string).collect();
-    scenario::load(name, &sets, None).expect("bundled scenario loads")
-}
-
-fn run_sc(sc: &Scenario) -> RunOutput {
-    Simulation::new(sc).unwrap().run(|_, _| {}).unwrap()
-}
-
-fn run(name: &str, sets: &[&str]) -> RunOutput {
-    run_sc(&scenario(name, sets))
-}
+use crate::runs::{at, peak, run, run_sc, scenario};
 
 /// The typical subject: no between-subject (or session-to-session) variability of the acute responses.
 const TYPICAL: [&str; 4] = [
@@ -29,14 +17,6 @@ const TYPICAL: [&str; 4] = [
 fn run_typical(name: &str, more: &[&str]) -> RunOutput {
     let sets: Vec<&str> = TYPICAL.iter().chain(more).copied().collect();
     run_sc(&scenario(name, &sets))
-}
-
-fn at(trace: &[TraceRow], t_h: f64) -> TraceRow {
-    *trace.iter().min_by(|a, b| (a.time_h - t_h).abs().total_cmp(&(b.time_h - t_h).abs())).unwrap()
-}
-
-fn peak(trace: &[TraceRow], f: impl Fn(&TraceRow) -> f64) -> (f64, f64) {
-    trace.iter().map(|r| (f(r), r.time_h)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a })
 }
 
 fn events_of<'a>(events: &'a [Event], kind: &str) -> Vec<&'a Event> {

@@ -2,7 +2,9 @@
 //!
 //! Each module is one area of the acceptance list (input errors, clinical read-outs, determinism,
 //! output safety, the pathway's published time courses, …); [`util`] holds what they share: the
-//! binary's path, temporary directories, running the binary and reading its output.
+//! binary's path, temporary directories, running the binary and reading its output; [`runs`] runs
+//! bundled scenarios in-process and reads their traces; [`findings`] states the published pathway
+//! bands checked on both the human and the rodent curves.
 //! `cargo test --release --test it MODULE::` runs one area.
 
 mod cli_input;
@@ -12,6 +14,7 @@ mod determinism;
 mod docs;
 mod explain;
 mod figures;
+mod findings;
 mod fuzz;
 mod model_doc;
 mod numerics;
@@ -24,6 +27,7 @@ mod plot;
 mod plain_reference;
 mod references;
 mod robustness;
+mod runs;
 mod sensitivity;
 mod species;
 mod sweep;

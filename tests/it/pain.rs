@@ -2,17 +2,10 @@
 //! a figure we are not sure to the digit, the band is wide and says so. Sources: docs/references.md.
 
 use ketasim::pain::readout::{PainOutput, PainRow};
-use ketasim::scenario::{self, Scenario};
-use ketasim::sim::{RunOutput, Simulation};
+use ketasim::scenario::Scenario;
+use ketasim::sim::RunOutput;
 
-fn scenario(name: &str, sets: &[&str]) -> Scenario {
-    let sets: Vec<String> = sets.iter().map(std::string::ToString::to_string).collect();
-    scenario::load(name, &sets, None).expect("bundled scenario loads")
-}
-
-fn run(name: &str, sets: &[&str]) -> RunOutput {
-    Simulation::new(&scenario(name, sets)).unwrap().run(|_, _| {}).unwrap()
-}
+use crate::runs::{run, run_sc};
 
 fn pain(r: &RunOutput) -> &PainOutput {
     r.pain.as_ref().expect("a pain run has pain output")
@@ -202,7 +195,7 @@ fn morphine_is_a_drug_of_the_catalogue() {
                 [pain]\ncondition = \"experimental\"\nwdr_neurons = 20\n";
     let via_dose = format!("{base}[[dose]]\ndrug = \"morphine\"\nroute = \"iv_bolus\"\nmg = 10.0\nat_h = 1.0\n");
     let via_pain = format!("{base}[[pain.morphine]]\nroute = \"iv_bolus\"\nmg = 10.0\nat_h = 1.0\n");
-    let out = |text: &str| Simulation::new(&Scenario::from_toml_str(text).unwrap()).unwrap().run(|_, _| {}).unwrap();
+    let out = |text: &str| run_sc(&Scenario::from_toml_str(text).unwrap());
     let (a, b) = (out(&via_dose), out(&via_pain));
     let (ra, rb) = (&pain(&a).trace, &pain(&b).trace);
     let at = |rows: &[PainRow], t: f64| *rows.iter().find(|r| (r.time_h - t).abs() < 1e-9).unwrap();

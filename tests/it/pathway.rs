@@ -3,16 +3,13 @@
 //! docs/references.md, the model's numbers beside them in docs/model.md.
 
 use ketasim::readout::{SummaryRow, TraceRow};
-use ketasim::scenario::{self, Scenario};
-use ketasim::sim::Simulation;
+use ketasim::scenario::Scenario;
 
-fn scenario(name: &str, sets: &[&str]) -> Scenario {
-    let sets: Vec<String> = sets.iter().map(std::string::ToString::to_string).collect();
-    scenario::load(name, &sets, None).expect("bundled scenario loads")
-}
+use crate::findings;
+use crate::runs::{at, control, gain, peak, scenario};
 
 fn run_sc(sc: &Scenario) -> (Vec<TraceRow>, SummaryRow) {
-    let out = Simulation::new(sc).unwrap().run(|_, _| {}).unwrap();
+    let out = crate::runs::run_sc(sc);
     (out.trace, out.summary)
 }
 
@@ -20,50 +17,20 @@ fn run(name: &str, sets: &[&str]) -> (Vec<TraceRow>, SummaryRow) {
     run_sc(&scenario(name, sets))
 }
 
-/// The same scenario without any dose: the control with the same random streams.
-fn control(name: &str, sets: &[&str]) -> Vec<TraceRow> {
-    let mut sc = scenario(name, sets);
-    sc.doses.clear();
-    run_sc(&sc).0
-}
-
-fn at(trace: &[TraceRow], t_h: f64) -> TraceRow {
-    *trace.iter().min_by(|a, b| (a.time_h - t_h).abs().total_cmp(&(b.time_h - t_h).abs())).unwrap()
-}
-
-fn peak(trace: &[TraceRow], f: impl Fn(&TraceRow) -> f64) -> (f64, f64) {
-    trace.iter().map(|r| (f(r), r.time_h)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a })
-}
-
-/// Spine density gained over the drug-free control at time t (same seed, same streams).
-fn gain(trace: &[TraceRow], ctrl: &[TraceRow], t_h: f64) -> f64 {
-    at(trace, t_h).spine_density_rel - at(ctrl, t_h).spine_density_rel
-}
-
 #[test]
 fn glutamate_surge_is_transient_and_in_band() {
-    // Moghaddam 1997: 1.5–3× baseline, peak 20–60 min; issue band: peak between 0.2 and 1.2 h,
-    // within 10 % of baseline by 3 h.
+    // Moghaddam 1997 (findings.rs): peak 1.5–3× at 0.2–1.2 h, within 10 % of baseline by 3 h.
     let (t, _) = run("iv-infusion", &["duration_h=12"]);
-    let (g, tg) = peak(&t, |r| r.glutamate_rel);
-    assert!((1.5..=3.0).contains(&g), "peak glutamate {g}");
-    assert!((0.2..=1.2).contains(&tg), "t peak glutamate {tg}");
-    for r in t.iter().filter(|r| r.time_h >= 3.0) {
-        assert!((r.glutamate_rel - 1.0).abs() <= 0.10, "glutamate {} at {} h", r.glutamate_rel, r.time_h);
-    }
+    findings::glutamate_peak_in_band(&t, "human");
+    findings::glutamate_peak_time_in_band(&t, "human");
+    findings::glutamate_back_by_3_hours(&t, "human");
 }
 
 #[test]
 fn mtorc1_peaks_early_and_returns() {
-    // Li 2010: phospho-mTOR up about 1.5–3× at 30–60 min, back by 2 h. Issue band: peak 1.5–3×
-    // between 0.3 and 1.5 h, within 15 % of baseline by 3 h.
+    // Li 2010 (findings.rs): peak 1.5–3× between 0.3 and 1.5 h, within 15 % of baseline by 3 h.
     let (t, _) = run("iv-infusion", &["duration_h=12"]);
-    let (m, tm) = peak(&t, |r| r.mtorc1_rel);
-    assert!((1.5..=3.0).contains(&m), "peak mTORC1 {m}");
-    assert!((0.3..=1.5).contains(&tm), "t peak mTORC1 {tm}");
-    for r in t.iter().filter(|r| r.time_h >= 3.0) {
-        assert!((r.mtorc1_rel - 1.0).abs() <= 0.15, "mTORC1 {} at {} h", r.mtorc1_rel, r.time_h);
-    }
+    findings::mtorc1_peaks_early_and_returns(&t, "human");
 }
 
 #[test]
@@ -100,8 +67,7 @@ fn stress_deficit_rescue_and_fade() {
     let (t, _) = run("stress-rescue", &[]);
     let d0 = t[0].spine_density_rel;
     assert!((0.65..=0.85).contains(&d0), "stressed baseline {d0}");
-    let d72 = at(&t, 72.0).spine_density_rel;
-    assert!(d72 - d0 >= 0.5 * (1.0 - d0), "restored {} of deficit {}", d72 - d0, 1.0 - d0);
+    findings::half_the_spine_deficit_restored_by_72_hours(&t, "human");
     let (dpeak, _) = peak(&t, |r| r.spine_density_rel);
     let d14 = at(&t, 336.0).spine_density_rel;
     assert!(d14 - d0 < 0.5 * (dpeak - d0), "gain at day 14 {} vs peak gain {}", d14 - d0, dpeak - d0);
@@ -296,20 +262,13 @@ fn anisomycin_blocks_the_bdnf_translation_route() {
     assert!(rise(&both_blocked) < rise(&both) && rise(&both_blocked) > 0.1, "release by activity remains: {} vs {}", rise(&both_blocked), rise(&both));
 }
 
-/// Moda-Sava 2019 (Science 364:eaat8078, two-photon imaging of the same dendrites in mice): spine
-/// formation is unchanged 3-6 h after ketamine and raised at 12-24 h. Band: the spine density
-/// gained over the drug-free control by 6 h is at most 15 % of the 24-h gain (by 3 h at most 5 %),
-/// and more spines are gained between 12 and 24 h than in the first 6 h, five times over.
+/// Moda-Sava 2019: spine formation unchanged 3–6 h after ketamine, raised at 12–24 h (the band in
+/// findings.rs), on the human curve.
 #[test]
 fn spine_formation_waits_hours_for_competence() {
     let (t, _) = run("stress-rescue", &["duration_h=30"]);
     let ctrl = control("stress-rescue", &["duration_h=30"]);
-    let g = |h: f64| gain(&t, &ctrl, h);
-    let g24 = g(24.0);
-    assert!(g24 > 0.05, "24-h gain {g24}");
-    assert!(g(3.0) <= 0.05 * g24, "gain at 3 h {} of {g24}", g(3.0));
-    assert!(g(6.0) <= 0.15 * g24, "gain at 6 h {} of {g24}", g(6.0));
-    assert!(g24 - g(12.0) > 5.0 * g(6.0), "12-24 h {} vs 0-6 h {}", g24 - g(12.0), g(6.0));
+    findings::spine_formation_waits_hours(|h| gain(&t, &ctrl, h), "human");
 }
 
 /// Spine density stays physiological under every bundled regimen: stress-depleted spines are
