@@ -27,9 +27,9 @@
 //! come at any session, even after small ones (Spravato label). The rise has a ceiling, `c_P`
 //! (`pressor_ceiling_frac_of_baseline`) times the pre-drug pressure: the pressor response is a
 //! sympathetic one with a physiological maximum, which the log-normal tails of `s_bp · f_k` would
-//! otherwise exceed (a product of two such factors reaches 15× its mean in one of 10⁴ draws). [`vitals`] is the memoryless
-//! steady state (every compartment equilibrated, no tolerance), kept for callers that need only
-//! SpO2.
+//! otherwise exceed (a product of two such factors reaches 15× its mean in one of 10⁴ draws).
+//! [`vitals`] is the memoryless steady state (every compartment equilibrated, no tolerance), kept
+//! for callers that need only SpO2.
 //!
 //! # Depressive symptoms (phenomenological)
 //! MADRS falls with an acute component, the relative excess of synaptic protein over its pre-dose
