@@ -37,9 +37,19 @@
 //! compartment the effect site peaks at `ln(ke0 / k) / (ke0 − k)`, within 1 min only for
 //! `ke0 ≥ 330 h⁻¹`. The effect-site level is a plasma-equivalent concentration in every species;
 //! the rat's brain/plasma ratio of 6.5 (Cohen 1973) is the tissue partition, which the human
-//! calibration of the NMDA block already contains, so it is not applied again. Everything
-//! downstream of the concentrations (the pathway, its rates and thresholds) is the same in every
-//! species — that assumption is what the species runs test.
+//! calibration of the NMDA block already contains, so it is not applied again.
+//!
+//! A rodent needs several times the human plasma-equivalent concentration for the same NMDA block:
+//! its IC50s are the human ones times `rodent_nmda_ic50_factor` (4.5), calibrated to the rat
+//! dose-response of Moghaddam et al. 1997 (10-30 mg/kg i.p. raise prefrontal glutamate, 50 mg/kg
+//! leaves it, 200 mg/kg lowers it; with the human IC50s every dose from 15 mg/kg on lowers it):
+//!
+//! ```text
+//! IC50_rodent = IC50_human · rodent_nmda_ic50_factor      (interneurons and pyramidal neurons)
+//! ```
+//!
+//! Everything else downstream of the concentrations (the pathway, its rates and thresholds) is the
+//! same in every species — that assumption is what the species runs test.
 
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +131,8 @@ pub fn apply(mut p: Params, species: Species) -> Params {
         p.bioavailability_intraperitoneal = portal_bioavailability(&p, cl_per_70 / 70.0, p.rat_hepatic_blood_flow_ml_min_per_kg);
     }
     p.ke0_per_h = p.rodent_ke0_per_h;
+    p.nmda_ic50_interneuron_um *= p.rodent_nmda_ic50_factor;
+    p.nmda_ic50_pyramidal_um *= p.rodent_nmda_ic50_factor;
     p.ketamine_v1_l = v_per_70;
     p.ketamine_q2_l_per_h = 0.0;
     p.ketamine_q3_l_per_h = 0.0;
