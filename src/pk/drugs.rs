@@ -190,6 +190,10 @@ pub struct DrugInfo {
     /// A form of ketamine: its concentrations enter `plasma_ketamine_ng_ml`, the brain ketamine
     /// level and the AUC (and so Cmax and every ketamine read-out).
     pub ketamine: bool,
+    /// Its volumes and clearances scale linearly with `weight_kg / 70`, as its source model states
+    /// them; `false`: the source found no effect of body weight, so the table's values hold at any
+    /// weight. The metabolite's disposition scales in every case (per 70 kg in its source).
+    pub weight_scaled: bool,
     /// NMDA-blocking potency relative to racemic ketamine (per µM at the effect site).
     pub nmda_potency_rel: fn(&Params) -> f64,
     /// Potency for the acute clinical effects (blood pressure, heart rate, dissociation), relative
@@ -267,6 +271,8 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         },
         metabolite: Some(NORKETAMINE),
         ketamine: true,
+        // Kamp 2020: every volume and clearance per 70 kg, linearly.
+        weight_scaled: true,
         // The reference of every potency.
         nmda_potency_rel: |_| 1.0,
         clinical_potency_rel: |_| 1.0,
@@ -296,6 +302,9 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         },
         metabolite: Some(NORKETAMINE),
         ketamine: true,
+        // Perez-Ruixo 2021 screened body weight and did not retain it; the label: no clinically
+        // significant effect of body weight on esketamine exposure.
+        weight_scaled: false,
         nmda_potency_rel: |p| p.potency_esketamine_rel,
         // The acute effects follow the NMDA-weighted exposure.
         clinical_potency_rel: |p| p.potency_esketamine_rel,
@@ -324,6 +333,8 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         },
         metabolite: Some(NORKETAMINE),
         ketamine: true,
+        // As esketamine (assumption, as its disposition).
+        weight_scaled: false,
         nmda_potency_rel: |p| p.potency_arketamine_rel,
         clinical_potency_rel: |p| p.potency_arketamine_rel,
         ke0_per_h: |p| p.ke0_per_h,
@@ -352,6 +363,7 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         // 1-hydroxymidazolam is not followed (Zomorodi 1998: clinically insignificant).
         metabolite: None,
         ketamine: false,
+        weight_scaled: true,
         // A GABA-A modulator: no block of the NMDA channel, none of ketamine's dissociation or
         // pressor effect (its sedation is not a ketasim read-out).
         nmda_potency_rel: |_| 0.0,
@@ -380,6 +392,7 @@ pub const CATALOGUE: [DrugInfo; Drug::COUNT] = [
         },
         metabolite: Some(M6G),
         ketamine: false,
+        weight_scaled: true,
         // μ-opioid: no NMDA block, none of ketamine's dissociation or pressor effect (its effects
         // are the pain model's: crate::pain::opioid).
         nmda_potency_rel: |_| 0.0,

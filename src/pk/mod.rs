@@ -1,8 +1,9 @@
 //! Pharmacokinetics: dose schedule → plasma, effect-site (brain) and norketamine concentrations.
 //!
 //! # Model (per compound: racemic ketamine, esketamine)
-//! Amounts in mg, volumes in L, time in h. `kij = Qj/Vi`, `k10 = CL/V1`, all volumes and clearances
-//! scaled by `weight_kg / 70` (Kamp 2020). For each absorption depot `r` (intranasal, oral,
+//! Amounts in mg, volumes in L, time in h. `kij = Qj/Vi`, `k10 = CL/V1`, volumes and clearances
+//! scaled by `weight_kg / 70` where the source model scales them (racemic ketamine, Kamp 2020; not
+//! esketamine, whose source found no weight effect, Perez-Ruixo 2021). For each absorption depot `r` (intranasal, oral,
 //! sublingual) with rate `ka_r` and bioavailability `F_r`:
 //!
 //! ```text
@@ -147,9 +148,12 @@ pub struct Disposition {
 }
 
 impl Disposition {
-    /// Disposition of `drug` from the drug catalogue and the parameter table, scaled linearly from 70 kg to `weight_kg`.
+    /// Disposition of `drug` from the drug catalogue and the parameter table, scaled linearly from
+    /// 70 kg to `weight_kg` where its source scales it (`DrugInfo::weight_scaled`; the metabolite
+    /// always).
     pub fn new(p: &Params, drug: Drug, weight_kg: f64) -> Self {
-        let s = weight_kg / 70.0;
+        let s_metabolite = weight_kg / 70.0;
+        let s = if drug.info().weight_scaled { s_metabolite } else { 1.0 };
         let d = (drug.info().disposition)(p);
         // The metabolite's disposition (norketamine's for a drug without one: nothing flows in).
         let (mv, mcl) = drug.info().metabolite.map_or((p.norketamine_v_l, p.norketamine_cl_l_per_h), |m| {
@@ -163,8 +167,8 @@ impl Disposition {
             cl_l_per_h: d.cl_l_per_h * s,
             q2_l_per_h: d.q2_l_per_h * s,
             q3_l_per_h: d.q3_l_per_h * s,
-            nk_v_l: mv * s,
-            nk_cl_l_per_h: mcl * s,
+            nk_v_l: mv * s_metabolite,
+            nk_cl_l_per_h: mcl * s_metabolite,
         }
     }
 }

@@ -470,16 +470,11 @@ fn repeated_mixed_doses_superpose() {
 
 #[test]
 fn same_mg_per_kg_gives_the_same_concentrations_at_any_weight() {
-    // Volumes and clearances scale with W/70 (Kamp 2020), so concentrations depend on mg/kg only.
-    // (Not for an intranasal dose: its nasal fraction depends on the mg sprayed, not on mg/kg.)
+    // Racemic ketamine's volumes and clearances, and norketamine's, scale with W/70 (Kamp 2020;
+    // Simons 2022), so its concentrations depend on mg/kg only. (Not for an intranasal dose: its
+    // nasal fraction depends on the mg sprayed, not on mg/kg.)
     let p = Params::default();
-    let per_kg = |w: f64| {
-        vec![
-            zarate_infusion(w, 0.0),
-            dose(Drug::Ketamine, Route::Oral, 1.5 * w, 3.0, 0.0),
-            dose(Drug::Esketamine, Route::IvBolus, 0.3 * w, 5.0, 0.0),
-        ]
-    };
+    let per_kg = |w: f64| vec![zarate_infusion(w, 0.0), dose(Drug::Ketamine, Route::Oral, 1.5 * w, 3.0, 0.0)];
     let adult = simulate(&p, 70.0, &per_kg(70.0), DT_H, 24.0);
     let child = simulate(&p, 35.0, &per_kg(35.0), DT_H, 24.0);
     for (a, c) in adult.iter().zip(&child) {
@@ -495,6 +490,23 @@ fn same_mg_per_kg_gives_the_same_concentrations_at_any_weight() {
     // Same AUC too.
     let auc = |w: f64| parent_auc(&p, w, zarate_infusion(w, 0.0), AUC_UNTIL_H);
     assert!(rel_diff(auc(70.0), auc(35.0)) < 1e-9);
+}
+
+#[test]
+fn esketamine_exposure_does_not_depend_on_body_weight() {
+    // Perez-Ruixo 2021 (820 subjects, all three routes) screened body weight and did not retain it;
+    // the Spravato label: no clinically significant effect of body weight on esketamine exposure.
+    // So the same 56-mg spray gives the same esketamine concentrations to a 50-kg and a 120-kg
+    // subject (exactly: the same linear system), while norketamine, whose source (Simons 2022)
+    // states it per 70 kg, is diluted in the larger body.
+    let p = Params::default();
+    let spray = |w: f64| simulate(&p, w, &[dose(Drug::Esketamine, Route::Intranasal, 56.0, 0.0, 0.0)], DT_H, 24.0);
+    let (light, heavy) = (spray(50.0), spray(120.0));
+    for (a, b) in light.iter().zip(&heavy) {
+        assert_eq!(a.plasma.to_bits(), b.plasma.to_bits(), "esketamine at {} h: 50 kg {} vs 120 kg {}", a.t_h, a.plasma, b.plasma);
+    }
+    let nk_peak = |s: &[Sample]| s.iter().map(|x| x.norketamine).fold(f64::MIN, f64::max);
+    assert!(nk_peak(&light) > 1.5 * nk_peak(&heavy), "norketamine peak 50 kg {} vs 120 kg {}", nk_peak(&light), nk_peak(&heavy));
 }
 
 // ---------------------------------------------------------------------------------------------
