@@ -110,6 +110,11 @@ fn single_infusion_vs_midazolam_response_at_24h() {
     assert!((0.49..=0.79).contains(&k), "ketamine response at 24 h {k}, published 0.64 (Murrough 2013)");
     assert!((0.13..=0.43).contains(&m), "midazolam response at 24 h {m}, published 0.28 (Murrough 2013)");
     assert!(k - m > 0.15, "difference {k} - {m}");
+    // Murrough 2013: MADRS 7.95 points lower with ketamine at 24 h (95 % CI 3.20-12.71). Band: the
+    // difference of the arms' mean changes inside that interval. Measured: -4.7 (-17.1 vs -12.4),
+    // in the lower half of the interval.
+    let diff = value(&a, "ketamine", "24h", "madrs_change_mean") - value(&a, "midazolam", "24h", "madrs_change_mean");
+    assert!((-12.71..=-3.20).contains(&diff), "ketamine - midazolam MADRS change at 24 h {diff}, published -7.95 (-12.71 to -3.20)");
     let _ = fs::remove_dir_all(&d);
 }
 
@@ -241,7 +246,7 @@ fn esketamine_induction_day28_placebo_arm() {
 }
 
 /// Popova 2019: esketamine arm response 0.69 and remission 0.53 at day 28 (± 14 points: the
-/// published intervals plus the sampling error of 100 subjects). ketasim reads 0.78 and 0.57 (the
+/// published intervals plus the sampling error of 100 subjects). ketasim reads 0.81 and 0.62 (the
 /// response at the upper end of the band, docs/trial.md).
 #[test]
 fn esketamine_arm_day28_as_published() {
@@ -269,6 +274,24 @@ fn esketamine_arm_day28_as_published() {
     let col = r.headers().unwrap().iter().position(|c| c == "peak_sbp_mmhg").unwrap();
     let peak = r.records().map(|x| x.unwrap()[col].parse::<f64>().unwrap()).fold(0.0, f64::max);
     assert!(peak > sc.subject.sbp_mmhg && peak <= ceiling + 1e-9, "highest peak SBP {peak} mmHg, ceiling {ceiling}");
+    let _ = fs::remove_dir_all(&d);
+}
+
+/// Popova 2019 (TRANSFORM-2): MADRS change at day 28 -21.4 with esketamine vs -17.0 with placebo
+/// spray (both with a new oral antidepressant), difference -4.0 (95 % CI -7.31 to -0.64), from a
+/// baseline of 37. Band: the difference of the arms' mean changes inside that interval. KNOWN MISS:
+/// -8.0 (-26.0 vs -18.0; the placebo arm is right, the esketamine arm overshoots, while one infusion's
+/// effect against midazolam sits in the lower half of Murrough 2013's interval): repeated doses
+/// accumulate more antidepressant drive than the trials show (docs/trial.md, known deviations).
+#[test]
+#[ignore = "known miss: esketamine - placebo MADRS change at day 28 is -8.0 against -4.0 (95 % CI -7.31 to -0.64; docs/trial.md)"]
+fn esketamine_minus_placebo_day28_as_published() {
+    let d = tmp("esketamine-diff");
+    let f = with_subjects("esketamine-induction.toml", 100, &d);
+    run_trial(&f, &d.join("out"), &[]);
+    let a = arms(&d.join("out"));
+    let diff = value(&a, "esketamine", "end", "madrs_change_mean") - value(&a, "placebo", "end", "madrs_change_mean");
+    assert!((-7.31..=-0.64).contains(&diff), "esketamine - placebo MADRS change at day 28 {diff}, published -4.0 (-7.31 to -0.64)");
     let _ = fs::remove_dir_all(&d);
 }
 
