@@ -3,8 +3,8 @@
 //! # Model (per compound: racemic ketamine, esketamine)
 //! Amounts in mg, volumes in L, time in h. `kij = Qj/Vi`, `k10 = CL/V1`, volumes and clearances
 //! scaled by `weight_kg / 70` where the source model scales them (racemic ketamine, Kamp 2020; not
-//! esketamine, whose source found no weight effect, Perez-Ruixo 2021). For each absorption depot `r` (intranasal, oral,
-//! sublingual) with rate `ka_r` and bioavailability `F_r`:
+//! esketamine, whose source found no weight effect, Perez-Ruixo 2021). For each absorption depot
+//! `r` (intranasal, oral, sublingual) with rate `ka_r` and bioavailability `F_r`:
 //!
 //! ```text
 //! d depot_r/dt = -ka_r · depot_r
