@@ -58,15 +58,15 @@ fn mouse_ketamine_half_life_and_tmax() {
 #[test]
 fn rat_ketamine_is_short_lived_and_peaks_early() {
     // Rat i.p. Tmax 5-10 min (assumption as above); the rat half-life (assumption 30 min, range
-    // 15-90 min) is far shorter than the human 2-3 h: less than 5 % of the peak is left at 3 h (any
-    // half-life up to 40 min gives that). The rat clearance it implies (69 mL/min/kg) stays below
+    // 20-90 min: the lower end from the test below) is far shorter than the human 2-3 h: less than
+    // 5 % of the peak is left at 3 h (any half-life up to 40 min gives that). The rat clearance it implies (69 mL/min/kg) stays below
     // the rat liver blood flow (Gibson et al. 2021: 104.3 +/- 17.1 mL/min/kg), as it must for a drug
     // cleared by the liver.
     let c = ip_curve(Species::Rat);
     let (cmax, tmax_h) = c.iter().map(|&(t, v)| (v, t)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a });
     assert!((5.0..=10.5).contains(&(tmax_h * 60.0)), "rat Tmax {} min", tmax_h * 60.0);
     let t_half_min = terminal_half_life_h(&c) * 60.0;
-    assert!((15.0..=90.0).contains(&t_half_min), "rat t1/2 {t_half_min} min");
+    assert!((20.0..=90.0).contains(&t_half_min), "rat t1/2 {t_half_min} min");
     assert!(at_curve(&c, 3.0) < 0.05 * cmax, "left at 3 h {} of {cmax}", at_curve(&c, 3.0));
     let p = Params::default();
     let cl_ml_min_kg = ketasim::math::ln(2.0) * p.rodent_ketamine_v_l_per_kg / p.rat_ketamine_half_life_h * 1000.0 / 60.0;
@@ -89,6 +89,30 @@ fn rat_curve(route: Route, mg_per_kg: f64, dt_h: f64, t_end_h: f64) -> Vec<(f64,
             (t, c.plasma_ketamine_ng_ml, c.brain_ketamine_ng_ml)
         })
         .collect()
+}
+
+#[test]
+fn rat_ketamine_stays_above_100_ng_ml_on_7_5_mg_per_kg_every_90_minutes() {
+    // Drug Test Anal 2019;11:68 (F344 rats, 7.5 and 30 mg/kg intramuscular, plasma by LC-MS):
+    // "repeated dosing at 7.5 mg/kg every 90 minutes allows for sustained plasma concentrations above
+    // 100 ng/mL". A check of the assumed rat half-life and volume (docs/model.md 1.1): ketasim gives
+    // a rat no intramuscular route, so the doses are IV boluses, which leave lower troughs than an
+    // intramuscular dose absorbed over minutes (dogs: 90 % bioavailable, peak at about 20 min,
+    // Jantzen 1985). Band: plasma ketamine above 100 ng/mL at every trough, just before the 2nd, 3rd
+    // and 4th dose and 90 min after the 4th. Measured: 312 ng/mL at the first trough; a half-life of
+    // 20 min gives 107, 18 min 78 (with the volume of 3 L/kg), so the test also bounds the assumed
+    // half-life from below (rat_ketamine_half_life_h's uncertainty range starts at 0.33 h).
+    let p = species::apply(Params::default(), Species::Rat);
+    let w = Species::Rat.default_weight_kg().unwrap();
+    let doses: Vec<Administration> =
+        (0..4).map(|k| Administration { t_h: 1.5 * f64::from(k), drug: Drug::Ketamine, route: Route::IvBolus, mg: 7.5 * w, duration_h: 0.0 }).collect();
+    let mut pk = Pharmacokinetics::new(&p, w, &doses);
+    for k in 1..=4 {
+        let trough_h = 1.5 * f64::from(k) - 1e-6;
+        pk.advance_to(trough_h);
+        let c = pk.concentrations().plasma_ketamine_ng_ml;
+        assert!(c > 100.0, "rat plasma ketamine {c} ng/mL at {trough_h} h, before the next 7.5 mg/kg dose");
+    }
 }
 
 #[test]
