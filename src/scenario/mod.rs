@@ -71,7 +71,8 @@ impl InterventionKind {
 /// The subject (`[subject]`): body weight, condition and baseline read-outs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Subject {
-    /// Body weight, kg: converts `mg_per_kg` to mg and scales every volume and clearance by `weight_kg / 70`.
+    /// Body weight, kg: converts `mg_per_kg` to mg and scales volumes and clearances by `weight_kg / 70`
+    /// where the drug's source model does (not esketamine or arketamine: `DrugInfo::weight_scaled`).
     pub weight_kg: f64,
     /// Healthy or chronically stressed.
     pub state: SubjectState,
