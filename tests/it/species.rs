@@ -1,8 +1,9 @@
 //! Rodent findings in the species the papers used (issue 13, "Species"): the rodent ketamine
 //! kinetics of `pk::species` (one compartment, first-order i.p. absorption) and the pathway
 //! read-outs of `rat-li2010`, `mouse-autry2011` and `mouse-modasava2019` against the published
-//! bands also used on the human curve in `tests/it/pathway.rs` (stated once, in `findings`). Sources in docs/references.md, the measured numbers in
-//! docs/model.md's validation table. One rodent parameter is calibrated, `rodent_nmda_ic50_factor`,
+//! bands also used on the human curve in `tests/it/pathway.rs` (stated once, in `findings`).
+//! Sources in docs/references.md, the measured numbers in docs/model.md's validation table. One
+//! rodent parameter is calibrated, `rodent_nmda_ic50_factor`,
 //! to one published rat dose-response (Moghaddam 1997; its test is
 //! `rat_glutamate_dose_response_is_moghaddams`); every other rodent finding here is a prediction.
 
@@ -59,9 +60,9 @@ fn mouse_ketamine_half_life_and_tmax() {
 fn rat_ketamine_is_short_lived_and_peaks_early() {
     // Rat i.p. Tmax 5-10 min (assumption as above); the rat half-life (assumption 30 min, range
     // 20-90 min: the lower end from the test below) is far shorter than the human 2-3 h: less than
-    // 5 % of the peak is left at 3 h (any half-life up to 40 min gives that). The rat clearance it implies (69 mL/min/kg) stays below
-    // the rat liver blood flow (Gibson et al. 2021: 104.3 +/- 17.1 mL/min/kg), as it must for a drug
-    // cleared by the liver.
+    // 5 % of the peak is left at 3 h (any half-life up to 40 min gives that). The rat clearance it
+    // implies (69 mL/min/kg) stays below the rat liver blood flow (Gibson et al. 2021: 104.3 +/-
+    // 17.1 mL/min/kg), as it must for a drug cleared by the liver.
     let c = ip_curve(Species::Rat);
     let (cmax, tmax_h) = c.iter().map(|&(t, v)| (v, t)).fold((f64::MIN, 0.0), |a, b| if b.0 > a.0 { b } else { a });
     assert!((5.0..=10.5).contains(&(tmax_h * 60.0)), "rat Tmax {} min", tmax_h * 60.0);
